@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from casesys.cases.models import Case, CaseEvent, Category, ExtensionRequest, Urgency
+
+
+@admin.register(Urgency)
+class UrgencyAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "name_en", "rank", "sla_unit", "sla_value")
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "parent", "department", "sla_unit", "sla_value", "public", "survey_exempt", "active")
+    list_filter = ("public", "survey_exempt", "active", "sla_unit")
+    search_fields = ("code", "name", "name_en")
+    autocomplete_fields = ("parent", "department")
+
+
+class CaseEventInline(admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+    can_delete = False
+    fields = ("at", "kind", "actor", "from_state", "to_state", "note")
+    readonly_fields = fields
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    # Read-only in the admin: state changes must go through the audited workflow services.
+    list_display = ("number", "subject", "state", "category", "department", "assignee", "received_at", "due_at")
+    list_filter = ("state", "channel", "urgency")
+    search_fields = ("number", "subject")
+    list_select_related = ("category", "department", "assignee")
+    show_full_result_count = False
+    inlines = [CaseEventInline]
+    exclude = ("password_hash", "petitioner", "co_petitioners", "related")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(admin.ModelAdmin):
+    list_display = ("case", "days", "status", "requested_by", "requested_at", "decided_by")
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in ExtensionRequest._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,175 @@
+"""Petitioner identity: masking, permission to see it, and audited reveals.
+
+行政程序法 §170 / 處理人民陳情案件要點 pt 18: identity is kept confidential when asked, and
+every access to it is logged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from casesys.cases.events import event_identity_revealed
+from casesys.cases.models import Case, Petitioner
+from casesys.org.models import Role
+from casesys.org.roles import roles_of
+
+MASK = "○"
+IDENTITY_FIELDS = ("name", "phone", "email", "address", "line_user_id", "telegram_chat_id")
+
+
+def mask_name(name: str) -> str:
+    """王小明 → 王○明; 王明 → 王○; John Smith → J○○○ S○○○○."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    if re.search(r"[A-Za-z]", name):
+        return " ".join(part[0] + MASK * (len(part) - 1) for part in name.split())
+    if len(name) == 1:
+        return MASK
+    if len(name) == 2:
+        return name[0] + MASK
+    return name[0] + MASK * (len(name) - 2) + name[-1]
+
+
+def mask_phone(phone: str) -> str:
+    """0912345678 → 09xx-xxx-678; keeps the first two and last three digits."""
+    digits = re.sub(r"\D", "", phone or "")
+    if not digits:
+        return ""
+    if len(digits) <= 5:
+        return "x" * len(digits)
+    if digits.startswith("09") and len(digits) == 10:
+        return f"09xx-xxx-{digits[-3:]}"
+    return digits[:2] + "x" * (len(digits) - 5) + digits[-3:]
+
+
+def mask_email(email: str) -> str:
+    email = (email or "").strip()
+    if "@" not in email:
+        return MASK * 3 if email else ""
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}{MASK * 3}@{domain}"
+
+
+def mask_address(address: str) -> str:
+    """Keep the district-level prefix, hide the street number: 中山區中山路二段10號 → 中山區中山路○○○."""
+    address = (address or "").strip()
+    if not address:
+        return ""
+    m = re.match(r"^(.*?[區鄉鎮市])", address)
+    keep = m.group(1) if m else address[:3]
+    return keep + MASK * 3
+
+
+def mask_id(value: str) -> str:
+    value = value or ""
+    return (value[:3] + MASK * 3) if value else ""
+
+
+def may_view_identity(user, case: Case) -> bool:
+    """Whether the caller sees identity unmasked without an explicit reveal."""
+    if case.confidential:
+        return False
+    roles = roles_of(user)
+    if Role.ADMIN in roles:
+        return True
+    if user.has_perm("cases.view_identity"):
+        return True
+    # The officer handling the case and intake staff need contact details to do their job.
+    if Role.INTAKE in roles:
+        return True
+    if case.assignee_id is not None and case.assignee_id == user.pk:
+        return True
+    return False
+
+
+def may_reveal_identity(user, case: Case) -> bool:
+    """Whether the caller may press "reveal" (audited) to see the identity."""
+    if case.confidential:
+        return user.has_perm("cases.reveal_confidential") or Role.ADMIN in roles_of(user)
+    return may_view_identity(user, case) or Role.SUPERVISOR in roles_of(user)
+
+
+@dataclass(frozen=True)
+class PetitionerView:
+    name: str
+    phone: str
+    email: str
+    address: str
+    line_user_id: str
+    telegram_chat_id: str
+    masked: bool
+    confidential: bool
+    can_reveal: bool
+
+    def as_dict(self) -> dict:
+        return {
+            "name": self.name,
+            "phone": self.phone,
+            "email": self.email,
+            "address": self.address,
+            "line_user_id": self.line_user_id,
+            "telegram_chat_id": self.telegram_chat_id,
+            "masked": self.masked,
+            "confidential": self.confidential,
+            "can_reveal": self.can_reveal,
+        }
+
+
+def masked_view(pet: Petitioner | None, *, confidential: bool, can_reveal: bool) -> PetitionerView | None:
+    if pet is None:
+        return None
+    return PetitionerView(
+        name=mask_name(pet.name),
+        phone=mask_phone(pet.phone),
+        email=mask_email(pet.email),
+        address=mask_address(pet.address),
+        line_user_id=mask_id(pet.line_user_id),
+        telegram_chat_id=mask_id(pet.telegram_chat_id),
+        masked=True,
+        confidential=confidential,
+        can_reveal=can_reveal,
+    )
+
+
+def clear_view(pet: Petitioner, *, confidential: bool) -> PetitionerView:
+    return PetitionerView(
+        name=pet.name,
+        phone=pet.phone,
+        email=pet.email,
+        address=pet.address,
+        line_user_id=pet.line_user_id,
+        telegram_chat_id=pet.telegram_chat_id,
+        masked=False,
+        confidential=confidential,
+        can_reveal=False,
+    )
+
+
+def petitioner_for(user, case: Case) -> PetitionerView | None:
+    """The petitioner as this user may see it without revealing (no audit needed)."""
+    pet = case.petitioner
+    if pet is None:
+        return None
+    if may_view_identity(user, case):
+        return clear_view(pet, confidential=case.confidential)
+    return masked_view(pet, confidential=case.confidential, can_reveal=may_reveal_identity(user, case))
+
+
+class RevealNotAllowed(Exception):
+    pass
+
+
+def identity_reveal(*, case: Case, by) -> PetitionerView | None:
+    """Show the identity in clear and write who saw it, when and for which case."""
+    if not may_reveal_identity(by, case):
+        raise RevealNotAllowed("您沒有檢視陳情人身分的權限 / You may not see the petitioner's identity.")
+    pet = case.petitioner
+    if pet is None:
+        return None
+    with transaction.atomic():
+        event_identity_revealed(case=case, actor=by, fields=list(IDENTITY_FIELDS))
+    return clear_view(pet, confidential=case.confidential)

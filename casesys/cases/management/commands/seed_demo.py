@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from casesys.cases import demo
+
+
+class Command(BaseCommand):
+    help = "建立虛構示範資料（可重複執行）/ Create fictional demo data (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cases", type=int, default=300)
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            depts = demo.seed_org()
+            cats = demo.seed_categories(depts)
+            users = demo.seed_users(depts)
+        created = demo.seed_cases(options["cases"], users, cats)
+        self.stdout.write(f"示範資料就緒，新增 {created} 件案件 / demo data ready, {created} new cases")
+        self.stdout.write(f"示範帳號 / demo log-ins (password: {demo.DEMO_PASSWORD}):")
+        for username, _first, dept, roles in demo.USERS:
+            self.stdout.write(f"  {username:<11} {','.join(roles):<20} {dept}")

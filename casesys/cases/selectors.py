@@ -1,0 +1,47 @@
+"""Reads of cases, scoped to what the caller may see.
+
+Scope rules (a case outside them must look like it does not exist, i.e. 404):
+- administrators and analysts: every case;
+- supervisors: cases of their department's subtree;
+- officers: cases of their own department (and cases assigned to them);
+- intake staff: the intake queue (state `received`) and cases they registered.
+Roles combine: the union of each role's scope.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from casesys.cases.models import Case, State
+from casesys.org.models import Role
+from casesys.org.roles import roles_of, user_department
+
+
+def case_scope_q(user) -> Q | None:
+    """A Q restricting cases to the user's scope; None means unrestricted."""
+    roles = roles_of(user)
+    if Role.ADMIN in roles or Role.ANALYST in roles:
+        return None
+    dept = user_department(user)
+    q = Q(pk__in=[])
+    if Role.SUPERVISOR in roles and dept is not None:
+        q |= Q(department__path__startswith=dept.path)
+    if Role.OFFICER in roles and dept is not None:
+        q |= Q(department=dept) | Q(assignee=user)
+    if Role.INTAKE in roles:
+        q |= Q(state=State.RECEIVED) | Q(registered_by=user)
+    return q
+
+
+def cases_visible_to(user) -> QuerySet[Case]:
+    if not roles_of(user):
+        return Case.objects.none()
+    q = case_scope_q(user)
+    qs = Case.objects.all()
+    return qs if q is None else qs.filter(q)
+
+
+def case_get_visible(*, user, number: str) -> Case | None:
+    return cases_visible_to(user).filter(number=number).select_related(
+        "category", "department", "assignee", "urgency", "petitioner"
+    ).first()

@@ -1,0 +1,574 @@
+"""Writes to cases. Every function is keyword-only, atomic and audited.
+
+A transition service: checks `has_transition_perm` for the caller (``by=None`` means the
+system itself, e.g. automatic routing), runs the django-fsm transition, saves only the
+fields it touched (plus ``version``, for optimistic concurrency), records an audit event
+and lets receivers of `case_event_recorded` queue side effects in the same transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, has_transition_perm
+
+from casesys.cases import deadlines
+from casesys.cases.events import event_due_recomputed, record_event
+from casesys.cases.exceptions import (
+    ConcurrentUpdate,
+    TransitionNotPermittedNow,
+    TransitionPermissionDenied,
+)
+from casesys.cases.models import (
+    OPEN_Q,
+    Case,
+    Category,
+    Channel,
+    ExtensionRequest,
+    Language,
+    Petitioner,
+    State,
+    Urgency,
+)
+from casesys.cases.numbering import generate_case_password, hash_case_password, next_case_number
+from casesys.org.models import Department, Role
+from casesys.org.roles import has_role
+from casesys.workcal.calendar import WorkCalendar, end_of_day, local_date
+
+
+class FiledReason:
+    NO_CONTENT = "no_content"
+    NO_IDENTITY = "no_identity"
+    REPEAT = "repeat"
+    CHOICES = [
+        (NO_CONTENT, "無具體內容 / No concrete content"),
+        (NO_IDENTITY, "未具真實姓名或聯絡方式 / No real name or contact"),
+        (REPEAT, "重複陳情 / Repeat of an answered case"),
+    ]
+    CODES = {c for c, _ in CHOICES}
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    case: Case
+    password: str
+
+
+# --- intake -----------------------------------------------------------------------------
+
+
+def case_intake(
+    *,
+    channel: str,
+    category: Category,
+    subject: str,
+    description: str,
+    urgency: Urgency | None = None,
+    language: str = Language.ZH,
+    received_at: dt.datetime | None = None,
+    petitioner: dict[str, Any] | None = None,
+    location: dict[str, Any] | None = None,
+    confidential: bool = False,
+    anonymous: bool = False,
+    external_ref: str = "",
+    by=None,
+    calendar: WorkCalendar | None = None,
+) -> IntakeResult:
+    """Register a case; route it automatically when its category names a department."""
+    now = timezone.now()
+    errors: dict[str, list[str]] = {}
+    if channel not in Channel.values:
+        errors["channel"] = [f"未知的管道 / Unknown channel: {channel}"]
+    if not (subject or "").strip():
+        errors["subject"] = ["主旨為必填 / Subject is required."]
+    if not (description or "").strip():
+        errors["description"] = ["內容為必填 / Description is required."]
+    if language not in Language.values:
+        errors["language"] = [f"不支援的語言 / Unsupported language: {language}"]
+    if not category.active:
+        errors["category"] = ["此類別已停用 / This category is no longer in use."]
+    if received_at is not None:
+        if by is not None and not has_role(by, Role.INTAKE, Role.ADMIN):
+            errors["received_at"] = ["只有受理人員可以登錄收件時間 / Only intake staff may set the receipt time."]
+        elif timezone.is_naive(received_at):
+            errors["received_at"] = ["收件時間須含時區 / The receipt time needs a time zone."]
+        elif received_at > now + dt.timedelta(minutes=5):
+            errors["received_at"] = ["收件時間不可晚於現在 / The receipt time cannot be in the future."]
+        elif received_at < now - dt.timedelta(days=60):
+            errors["received_at"] = ["收件時間過早 / The receipt time is too far in the past."]
+    location = location or {}
+    lat, lng = location.get("lat"), location.get("lng")
+    if lat is not None and not (-90 <= float(lat) <= 90):
+        errors["location.lat"] = ["緯度超出範圍 / Latitude out of range."]
+    if lng is not None and not (-180 <= float(lng) <= 180):
+        errors["location.lng"] = ["經度超出範圍 / Longitude out of range."]
+    if errors:
+        raise ValidationError(errors)
+
+    received_at = received_at or now
+    if urgency is None:
+        urgency = Urgency.objects.filter(code=Urgency.NORMAL).first()
+        if urgency is None:
+            from casesys.cases.defaults import ensure_urgencies
+
+            ensure_urgencies()
+            urgency = Urgency.objects.get(code=Urgency.NORMAL)
+    calendar = calendar or WorkCalendar.load()
+    unit, value = deadlines.deadline_rule(category=category, urgency=urgency)
+    password = generate_case_password()
+
+    with transaction.atomic():
+        pet = None
+        if petitioner and any(petitioner.get(k) for k in ("name", "phone", "email", "address", "line_user_id", "telegram_chat_id")):
+            pet = Petitioner.objects.create(
+                name=(petitioner.get("name") or "")[:100],
+                phone=(petitioner.get("phone") or "")[:30],
+                email=petitioner.get("email") or "",
+                address=(petitioner.get("address") or "")[:200],
+                line_user_id=petitioner.get("line_user_id") or "",
+                telegram_chat_id=str(petitioner.get("telegram_chat_id") or ""),
+            )
+        case = Case(
+            number=next_case_number(local_date(received_at)),
+            password_hash=hash_case_password(password),
+            channel=channel,
+            category=category,
+            urgency=urgency,
+            subject=subject.strip()[:200],
+            description=description,
+            language=language,
+            address=(location.get("address") or "")[:200],
+            district=(location.get("district") or "")[:20],
+            lat=lat,
+            lng=lng,
+            petitioner=pet,
+            confidential=bool(confidential or (petitioner or {}).get("confidential")),
+            anonymous=anonymous or pet is None,
+            registered_by=by if getattr(by, "pk", None) else None,
+            received_at=received_at,
+            sla_unit=unit,
+            sla_value=value,
+            due_at=deadlines.compute_due(received_at=received_at, unit=unit, value=value, calendar=calendar),
+            dispatch_due_at=deadlines.compute_dispatch_due(received_at=received_at, calendar=calendar),
+            external_ref=external_ref,
+        )
+        case.full_clean(exclude=["password_hash", "petitioner", "category", "urgency", "registered_by"])
+        case.save()
+        record_event(
+            case=case,
+            kind="created",
+            actor=by,
+            to_state=case.state,
+            note=f"channel={channel}",
+            context={"password": password},
+        )
+        if category.department_id and category.department.active:
+            case_dispatch(case=case, department=category.department, by=None, note="依類別自動分文 / Routed by category")
+    return IntakeResult(case=case, password=password)
+
+
+# --- the transition runner ----------------------------------------------------------------
+
+
+def _check(case: Case, name: str, by) -> None:
+    method = getattr(case, name)
+    meta = method._django_fsm
+    if not meta.has_transition(case.state):
+        # "Never for you" is 403; "not from this state" is 409.
+        if by is not None and not _perm_in_any_state(case, name, by):
+            raise TransitionPermissionDenied()
+        raise TransitionNotPermittedNow()
+    if by is not None and not meta.has_transition_perm(case, case.state, by):
+        raise TransitionPermissionDenied()
+    # Conditions (reopen window, pending extension): the action exists but not right now.
+    if not can_proceed(method) or (by is not None and not has_transition_perm(method, by)):
+        raise TransitionNotPermittedNow()
+
+
+def _perm_in_any_state(case: Case, name: str, by) -> bool:
+    method = getattr(case, name)
+    meta = method._django_fsm
+    for transition_obj in meta.transitions.values():
+        if transition_obj.permission is None or transition_obj.has_perm(case, by):
+            return True
+    return False
+
+
+def _run(
+    *,
+    case: Case,
+    name: str,
+    by,
+    kwargs: dict[str, Any],
+    fields: list[str],
+    event_kind: str,
+    note: str = "",
+    public_args: dict[str, Any] | None = None,
+    context: dict[str, Any] | None = None,
+    after=None,
+) -> Case:
+    _check(case, name, by)
+    before = {f: _plain(getattr(case, f if not _is_fk(f) else f + "_id")) for f in fields}
+    from_state = case.state
+    try:
+        with transaction.atomic():
+            getattr(case, name)(**kwargs)
+            case.version += 1
+            case.save(update_fields=sorted(set(fields) | {"state", "version", "updated_at"}))
+            changes = {}
+            for f in fields:
+                new = _plain(getattr(case, f if not _is_fk(f) else f + "_id"))
+                if new != before[f]:
+                    changes[f] = [before[f], new]
+            if after is not None:
+                after(case)
+            record_event(
+                case=case,
+                kind=event_kind,
+                actor=by,
+                from_state=from_state,
+                to_state=case.state,
+                note=note,
+                changes=changes,
+                public_args=public_args,
+                context=context,
+            )
+    except (ConcurrentTransition, IntegrityError) as exc:
+        case.state = from_state
+        raise ConcurrentUpdate() from exc
+    except TransitionNotAllowed as exc:
+        raise TransitionNotPermittedNow() from exc
+    return case
+
+
+_FK_FIELDS = {"department", "assignee", "replied_by", "approved_by", "merged_into", "repeat_of"}
+
+
+def _is_fk(field: str) -> bool:
+    return field in _FK_FIELDS
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    return value
+
+
+def _require(value: Any, field: str, message: str) -> None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValidationError({field: [message]})
+
+
+# --- transitions ----------------------------------------------------------------------------
+
+
+def case_dispatch(*, case: Case, department: Department, by, note: str = "") -> Case:
+    _require(department, "department", "請選擇承辦單位 / Choose a department.")
+    if not department.active:
+        raise ValidationError({"department": ["此單位已停用 / This department is inactive."]})
+    return _run(
+        case=case,
+        name="dispatch",
+        by=by,
+        kwargs={"department": department, "now": timezone.now()},
+        fields=["department", "dispatched_at", "assignee"],
+        event_kind="dispatched",
+        note=note,
+        public_args={"department": department.name},
+    )
+
+
+def case_accept(*, case: Case, by) -> Case:
+    return _run(
+        case=case,
+        name="accept",
+        by=by,
+        kwargs={"officer": by, "now": timezone.now()},
+        fields=["assignee", "accepted_at"],
+        event_kind="accepted",
+    )
+
+
+def case_assign(*, case: Case, assignee, by, note: str = "") -> Case:
+    from casesys.org.models import StaffProfile
+
+    _require(assignee, "assignee", "請選擇承辦人 / Choose an officer.")
+    profile = StaffProfile.objects.select_related("department").filter(user=assignee).first()
+    if profile is None or not profile.has_role(Role.OFFICER) and not profile.has_role(Role.SUPERVISOR):
+        raise ValidationError({"assignee": ["此人員不是承辦人 / This person is not a case officer."]})
+    in_department = case.department is not None and profile.department.path.startswith(case.department.path)
+    supervises_it = (
+        case.department is not None
+        and profile.has_role(Role.SUPERVISOR)
+        and case.department.path.startswith(profile.department.path)
+    )
+    if not (in_department or supervises_it):
+        raise ValidationError({"assignee": ["承辦人須屬於承辦單位 / The officer must belong to the case's department."]})
+    return _run(
+        case=case,
+        name="assign",
+        by=by,
+        kwargs={"officer": assignee, "now": timezone.now()},
+        fields=["assignee", "accepted_at"],
+        event_kind="assigned",
+        note=note,
+    )
+
+
+def case_return_to_intake(*, case: Case, reason: str, by) -> Case:
+    _require(reason, "reason", "請說明退回理由 / Give the reason for returning the case.")
+    calendar = WorkCalendar.load()
+    now = timezone.now()
+
+    def reset_dispatch_deadline(c: Case) -> None:
+        # Intake gets until the end of the next working day to route it again.
+        Case.objects.filter(pk=c.pk).update(dispatch_due_at=end_of_day(calendar.next_working_day(local_date(now))))
+
+    return _run(
+        case=case,
+        name="return_to_intake",
+        by=by,
+        kwargs={"now": now},
+        fields=["department", "assignee", "dispatched_at", "accepted_at"],
+        event_kind="returned_to_intake",
+        note=reason,
+        after=reset_dispatch_deadline,
+    )
+
+
+def case_submit_reply(*, case: Case, reply: str, by) -> Case:
+    _require(reply, "reply", "請填寫答復內容 / Write the reply.")
+    return _run(
+        case=case,
+        name="submit_reply",
+        by=by,
+        kwargs={"reply": reply.strip(), "officer": by, "now": timezone.now()},
+        fields=["reply", "replied_by", "reply_submitted_at"],
+        event_kind="reply_submitted",
+    )
+
+
+def case_approve(*, case: Case, by, note: str = "") -> Case:
+    return _run(
+        case=case,
+        name="approve",
+        by=by,
+        kwargs={"approver": by, "now": timezone.now()},
+        fields=["approved_by", "closed_at", "on_time"],
+        event_kind="closed",
+        note=note,
+        context={"reply": case.reply},
+    )
+
+
+def case_return_reply(*, case: Case, comment: str, by) -> Case:
+    _require(comment, "comment", "請說明退回修正的意見 / Say what needs revising.")
+    return _run(
+        case=case,
+        name="return_reply",
+        by=by,
+        kwargs={"now": timezone.now()},
+        fields=["reply_submitted_at"],
+        event_kind="reply_returned",
+        note=comment,
+    )
+
+
+def case_transfer(*, case: Case, agency: str, reason: str, by) -> Case:
+    _require(agency, "agency", "請填寫受移文機關 / Name the competent agency.")
+    _require(reason, "reason", "請說明移文理由 / Give the reason for the transfer.")
+    return _run(
+        case=case,
+        name="transfer",
+        by=by,
+        kwargs={"agency": agency.strip()[:200], "now": timezone.now()},
+        fields=["transferred_to", "closed_at", "on_time"],
+        event_kind="transferred",
+        note=reason,
+        public_args={"agency": agency.strip()[:200]},
+        context={"agency": agency, "reason": reason},
+    )
+
+
+def case_file(*, case: Case, reason_code: str, note: str = "", repeat_of: Case | None = None, by) -> Case:
+    if reason_code not in FiledReason.CODES:
+        raise ValidationError({"reason_code": [f"理由代碼須為 {sorted(FiledReason.CODES)} / reason_code must be one of them."]})
+    reply = ""
+    if reason_code == FiledReason.REPEAT:
+        if repeat_of is None:
+            raise ValidationError({"repeat_of": ["重複陳情須指明原案號 / Name the earlier case."]})
+        if repeat_of.pk == case.pk:
+            raise ValidationError({"repeat_of": ["不可指向本案 / Cannot cite the case itself."]})
+        if repeat_of.state != State.CLOSED or repeat_of.closed_at is None:
+            raise ValidationError({"repeat_of": ["原案尚未答復結案 / The earlier case has not been answered yet."]})
+        closed = timezone.localtime(repeat_of.closed_at)
+        reply = (
+            f"本案與 {closed:%Y-%m-%d} 案號 {repeat_of.number} 陳情內容相同，已於該案答復。\n"
+            f"This matter was answered on {closed:%Y-%m-%d} in case {repeat_of.number}.\n\n{repeat_of.reply}"
+        )
+    return _run(
+        case=case,
+        name="file",
+        by=by,
+        kwargs={"reason_code": reason_code, "repeat_of": repeat_of, "reply": reply, "now": timezone.now()},
+        fields=["filed_reason", "repeat_of", "reply", "closed_at", "on_time"],
+        event_kind="filed",
+        note=note,
+    )
+
+
+def case_merge(*, case: Case, into: Case, by, note: str = "") -> Case:
+    _require(into, "into", "請指明併入案件 / Name the case to merge into.")
+    if into.pk == case.pk:
+        raise ValidationError({"into": ["不可併入本案 / A case cannot be merged into itself."]})
+    if not into.is_open:
+        raise ValidationError({"into": ["只能併入處理中的案件 / Merge only into an open case."]})
+
+    def keep_petitioners(c: Case) -> None:
+        if c.petitioner_id and c.petitioner_id != into.petitioner_id:
+            into.co_petitioners.add(c.petitioner_id)
+        into.co_petitioners.add(*c.co_petitioners.values_list("pk", flat=True))
+        into.related.add(c)
+        record_event(case=into, kind="merged_in", actor=by, note=f"{c.number} 併入本案 / merged into this case")
+
+    return _run(
+        case=case,
+        name="merge",
+        by=by,
+        kwargs={"into": into, "now": timezone.now()},
+        fields=["merged_into", "closed_at", "on_time"],
+        event_kind="merged",
+        note=note,
+        public_args={"into": into.number},
+        after=keep_petitioners,
+    )
+
+
+def case_reopen(*, case: Case, reason: str, by) -> Case:
+    _require(reason, "reason", "請說明重新處理的理由 / Give the reason for reopening.")
+    return _run(
+        case=case,
+        name="reopen",
+        by=by,
+        kwargs={"now": timezone.now()},
+        fields=["closed_at", "on_time", "approved_by", "satisfaction", "surveyed_at"],
+        event_kind="reopened",
+        note=reason,
+    )
+
+
+def case_request_extension(*, case: Case, days: int, reason: str, by) -> ExtensionRequest:
+    _require(reason, "reason", "請說明展延理由 / Give the reason for the extension.")
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        raise ValidationError({"days": ["展延天數須為整數 / Days must be a whole number."]}) from None
+    if days <= 0:
+        raise ValidationError({"days": ["展延天數須大於 0 / Days must be positive."]})
+    calendar = WorkCalendar.load()
+    new_due = deadlines.case_due(case, calendar, extension_days=case.extension_days + days)
+    cap = deadlines.max_due(case.received_at)
+    if new_due > cap:
+        raise ValidationError(
+            {
+                "days": [
+                    f"全案期限不得超過收件後 {settings.CASESYS['MAX_CASE_CALENDAR_DAYS']} 日曆天（{timezone.localtime(cap):%Y-%m-%d}）"
+                    f" / The whole case may not exceed {settings.CASESYS['MAX_CASE_CALENDAR_DAYS']} calendar days."
+                ]
+            }
+        )
+    created: dict[str, ExtensionRequest] = {}
+
+    def create_request(c: Case) -> None:
+        created["req"] = ExtensionRequest.objects.create(case=c, days=days, reason=reason.strip(), requested_by=by)
+
+    _run(
+        case=case,
+        name="request_extension",
+        by=by,
+        kwargs={},
+        fields=[],
+        event_kind="extension_requested",
+        note=f"{days} 工作天：{reason}",
+        after=create_request,
+    )
+    return created["req"]
+
+
+def case_decide_extension(*, case: Case, approve: bool, note: str = "", by) -> ExtensionRequest:
+    req = case.extensions.filter(status=ExtensionRequest.Status.PENDING).first()
+    if req is None:
+        raise TransitionNotPermittedNow("沒有待核的展延申請 / There is no pending extension request.")
+    if not approve:
+        _require(note, "note", "駁回請說明理由 / Give the reason for rejecting.")
+    calendar = WorkCalendar.load()
+    total = case.extension_days + req.days
+    new_due = deadlines.case_due(case, calendar, extension_days=total) if approve else None
+    if new_due is not None and new_due > deadlines.max_due(case.received_at):
+        raise ValidationError({"approve": ["展延後超過全案期限上限 / The extension would exceed the case's limit."]})
+    now = timezone.now()
+    old_due = case.due_at
+
+    def close_request(c: Case) -> None:
+        req.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REJECTED
+        req.decided_by = by
+        req.decided_at = now
+        req.decision_note = note
+        req.old_due_at = old_due
+        req.new_due_at = new_due
+        req.save()
+
+    _run(
+        case=case,
+        name="decide_extension",
+        by=by,
+        kwargs={"new_due_at": new_due, "extension_days": total},
+        fields=["due_at", "extension_days"],
+        event_kind="extension_approved" if approve else "extension_rejected",
+        note=note or req.reason,
+        public_args={"due": f"{timezone.localtime(new_due):%Y-%m-%d}"} if new_due else None,
+        context={"reason": req.reason, "new_due": new_due, "extension": req.pk},
+        after=close_request,
+    )
+    return req
+
+
+# --- calendar changes -----------------------------------------------------------------------
+
+
+def recompute_due_dates_for_day(*, day: dt.date, reason: str) -> list[Case]:
+    """Recompute deadlines of open cases whose window covers `day`; call inside the
+    transaction that changed the calendar so both commit together."""
+    calendar = WorkCalendar.load()
+    start = end_of_day(day - dt.timedelta(days=1))
+    affected = (
+        Case.objects.filter(OPEN_Q, received_at__lte=end_of_day(day))
+        .filter(due_at__gt=start)
+        .exclude(sla_unit="hours", extension_days=0)
+        .select_for_update()
+    )
+    changed: list[Case] = []
+    for case in affected:
+        new_due = deadlines.case_due(case, calendar)
+        new_dispatch = deadlines.compute_dispatch_due(received_at=case.received_at, calendar=calendar)
+        fields = []
+        old_due = case.due_at
+        if new_due != case.due_at:
+            case.due_at = new_due
+            fields.append("due_at")
+        if case.state == State.RECEIVED and new_dispatch != case.dispatch_due_at:
+            case.dispatch_due_at = new_dispatch
+            fields.append("dispatch_due_at")
+        if fields:
+            case.version += 1
+            case.save(update_fields=[*fields, "version", "updated_at"])
+            if "due_at" in fields:
+                event_due_recomputed(case=case, old_due=old_due, new_due=new_due, reason=reason)
+            changed.append(case)
+    return changed

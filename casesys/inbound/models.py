@@ -1,0 +1,145 @@
+"""Inbound events from connectors, chat groups, keyword rules and the leads triage queue.
+
+Connectors (in `integrations/`) store each verified webhook event here before answering,
+with a unique (provider, external_id), then process it in a task. Nothing is dropped: an
+event that cannot be understood keeps its payload and the reason.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class InboundEvent(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待處理 / Pending")
+        PROCESSED = "processed", _("已處理 / Processed")
+        IGNORED = "ignored", _("略過 / Ignored")
+        FAILED = "failed", _("無法處理 / Failed")
+
+    provider = models.CharField(max_length=20)  # line, telegram, facebook, feed
+    external_id = models.CharField(max_length=200)
+    event_type = models.CharField(max_length=60, blank=True)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(default=timezone.now)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "external_id"], name="inbound_unique_external"),
+        ]
+        indexes = [
+            models.Index(fields=["received_at"], condition=Q(status="pending"), name="inbound_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}:{self.external_id} [{self.status}]"
+
+
+class ChatGroup(models.Model):
+    """A LINE group/room or Telegram group the bot is a member of."""
+
+    provider = models.CharField(max_length=20)
+    group_id = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, default="group")  # group, room, supergroup
+    name = models.CharField(max_length=200, blank=True)
+    department = models.ForeignKey("org.Department", null=True, blank=True, on_delete=models.SET_NULL)
+    active = models.BooleanField(default=True)
+    joined_at = models.DateTimeField(null=True, blank=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["provider", "group_id"], name="chatgroup_unique")]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.provider}:{self.group_id}"
+
+
+class KeywordRule(models.Model):
+    """Administrator data: a phrase that turns matching chatter/posts/feed items into leads."""
+
+    phrase = models.CharField(_("關鍵字 / phrase"), max_length=100)
+    category = models.ForeignKey("cases.Category", null=True, blank=True, on_delete=models.SET_NULL)
+    department = models.ForeignKey("org.Department", null=True, blank=True, on_delete=models.SET_NULL)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["phrase"]
+        verbose_name = _("關鍵字規則 / keyword rule")
+        verbose_name_plural = _("關鍵字規則 / keyword rules")
+
+    def __str__(self) -> str:
+        return self.phrase
+
+
+class Lead(models.Model):
+    """Something worth a look that is not (yet) a case: triaged by officers."""
+
+    class Status(models.TextChoices):
+        NEW = "new", _("待分類 / New")
+        CONVERTED = "converted", _("已立案 / Converted")
+        DISMISSED = "dismissed", _("不處理 / Dismissed")
+
+    source = models.CharField(max_length=20)  # line, telegram, facebook, feed
+    external_id = models.CharField(max_length=200)
+    group = models.ForeignKey(ChatGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    feed = models.ForeignKey("inbound.Feed", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    sender_id = models.CharField(max_length=100, blank=True)
+    sender_name = models.CharField(max_length=200, blank=True)
+    title = models.CharField(max_length=300, blank=True)
+    text = models.TextField()
+    url = models.URLField(max_length=500, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    matched_rule = models.ForeignKey(KeywordRule, null=True, blank=True, on_delete=models.SET_NULL)
+    reason = models.CharField(max_length=20, blank=True)  # mention, hashtag, keyword, command
+    suggested_category = models.ForeignKey("cases.Category", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    suggested_department = models.ForeignKey("org.Department", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    dismiss_reason = models.TextField(blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="lead_unique_source")]
+        indexes = [models.Index(fields=["status", "-occurred_at"], name="lead_status_time")]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.text[:30]}"
+
+
+class Feed(models.Model):
+    """An RSS/Atom feed (news site, PTT board) polled for social listening (輿情蒐集)."""
+
+    name = models.CharField(max_length=200)
+    url = models.URLField(max_length=500, unique=True)
+    keyword_rule = models.ForeignKey(KeywordRule, null=True, blank=True, on_delete=models.SET_NULL)
+    department = models.ForeignKey("org.Department", null=True, blank=True, on_delete=models.SET_NULL)
+    interval_minutes = models.PositiveIntegerField(default=30)
+    active = models.BooleanField(default=True)
+    etag = models.CharField(max_length=200, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    next_poll_at = models.DateTimeField(default=timezone.now)
+    last_polled_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.CharField(max_length=20, blank=True)
+    last_error = models.TextField(blank=True)
+    failures = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

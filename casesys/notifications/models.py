@@ -1,0 +1,74 @@
+"""The notification outbox: what must be sent, to whom, through which channel.
+
+Rows are written in the same transaction as the fact they announce (a transition, a
+reminder), so a notification exists if and only if its cause committed. A sender task
+claims due rows (`FOR UPDATE SKIP LOCKED`), delivers them through the channel's
+transport and records the outcome.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationChannel(models.TextChoices):
+    EMAIL = "email", _("電子郵件 / E-mail")
+    LINE = "line", _("LINE")
+    TELEGRAM = "telegram", _("Telegram")
+    INAPP = "inapp", _("站內通知 / In-app")
+
+
+class Notification(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待送 / Pending")
+        SENDING = "sending", _("傳送中 / Sending")
+        SENT = "sent", _("已送達 / Sent")
+        FAILED = "failed", _("失敗 / Failed")
+
+    # Stable id handed to transports as an idempotency key (e.g. LINE's X-Line-Retry-Key).
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    # Optional business de-duplication key (e.g. "ack:CS-1151122-00001"); unique when set.
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    channel = models.CharField(max_length=10, choices=NotificationChannel.choices)
+    recipient_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    # Address on the channel: e-mail address, LINE user/group id, Telegram chat id.
+    recipient_address = models.CharField(max_length=200, blank=True)
+    case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications")
+    template = models.CharField(max_length=60)
+    context = models.JSONField(default=dict, blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The sender only ever looks at undelivered rows.
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(status__in=["pending", "sending"]), name="notif_due_outbox"
+            ),
+            models.Index(
+                fields=["recipient_user", "-created_at"], condition=Q(channel="inapp"), name="notif_inapp_user"
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], condition=~Q(dedupe_key=""), name="notif_unique_dedupe"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.template} → {self.recipient_address or self.recipient_user_id} [{self.status}]"
