@@ -16,7 +16,8 @@ from casesys.workcal.services import calendar_override_delete, import_dgpa_calen
 from tests.factories import new_case
 
 TPE = ZoneInfo("Asia/Taipei")
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples" / "calendar"
+# Copies of ../shared/samples/calendar (DGPA format), so the suite runs from any checkout.
+SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "calendar"
 
 
 def due(received: dt.datetime, unit: str, value: int) -> dt.datetime:
