@@ -39,5 +39,21 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check casesys workers integrations tests
 
+# Benchmark (issue 8, docs/benchmark.md): loads BENCH_N (default 1,000,000) fictional cases into
+# the database casesys_bench (created if missing, reused when already loaded), measures every
+# figure beside its floor, prints a table and writes bench/results.json. Needs PostgreSQL and
+# Redis (BENCH_DATABASE_URL, BENCH_REDIS_URL); all traffic stays on 127.0.0.1.
+bench: $(STAMP)
+	BENCH_N=$${BENCH_N:-1000000} $(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Fault injection (issue 8, docs/operations.md): each test starts its own PostgreSQL cluster,
+# redis-server, gunicorn and Celery workers on free ports and stops them. Full length here;
+# `make test` runs the same tests in their short version.
+resilience: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-$$DATABASE_URL_TEST} REDIS_URL=$${REDIS_URL:-$$REDIS_URL_TEST} \
+		$(BIN)/python -m casesys.preflight
+	DATABASE_URL=$${DATABASE_URL:-$$DATABASE_URL_TEST} REDIS_URL=$${REDIS_URL:-$$REDIS_URL_TEST} \
+		CASESYS_RESILIENCE_FULL=1 $(BIN)/pytest -m resilience $(PYTEST_ARGS)
+
 clean:
 	rm -rf $(VENV) var

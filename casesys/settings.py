@@ -37,19 +37,46 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_celery_beat",
     "django_htmx",
+    "csp",
+    "casesys.ops",
     "casesys.org",
     "casesys.workcal",
     "casesys.cases",
     "casesys.notifications",
     "casesys.inbound",
+    "casesys.reminders",
+    # Loads the Celery app (workers/celery.py) in every process so tasks publish to the
+    # configured broker; also hosts `manage.py sync_schedule`.
+    "workers",
+    "casesys.api",
+    "casesys.web",
+    "casesys.reports",
+    # Connectors (LINE, Telegram): webhooks, tasks, management commands.
+    "integrations.common",
+    "integrations.line",
+    "integrations.telegram",
+    # Social listening and open interfaces (Facebook pages, RSS/Atom feeds, Open311, open data).
+    "integrations.feeds",
+    "casesys.social",
+    "casesys.open311",
+    "casesys.opendata",
 ]
 
 MIDDLEWARE = [
+    # casesys.ops (docs/operations.md): /healthz and /metrics before host checks and the
+    # HTTPS redirect; request metrics and access log; database outage → 503; body → 413.
+    "casesys.ops.middleware.ProbeMiddleware",
+    "casesys.ops.middleware.RequestMetricsMiddleware",
+    "casesys.ops.middleware.DatabaseUnavailableMiddleware",
+    "casesys.ops.middleware.RequestTooLargeMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "casesys.web.middleware.ChineseFirstMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -73,6 +100,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "casesys.web.context_processors.web",
             ],
         },
     },
@@ -104,6 +132,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# ModelBackend plus failure counters in the cache: throttles every password log-in.
+AUTHENTICATION_BACKENDS = ["casesys.org.auth.ThrottledModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -145,6 +176,12 @@ CASESYS = {
         "CASESYS_ATTACHMENT_TYPES",
         ["image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf", "video/mp4", "audio/m4a", "audio/mpeg", "text/plain"],
     ),
+    # Brute-force protection (counted in the cache): citizen lookups and staff log-ins.
+    "TRACK_MAX_FAILURES": env_int("CASESYS_TRACK_MAX_FAILURES", 10),
+    "TRACK_FAILURE_WINDOW_SECONDS": env_int("CASESYS_TRACK_FAILURE_WINDOW", 900),
+    "LOGIN_MAX_FAILURES_PER_USER": env_int("CASESYS_LOGIN_MAX_FAILURES", 5),
+    "LOGIN_MAX_FAILURES_PER_IP": env_int("CASESYS_LOGIN_MAX_FAILURES_PER_IP", 20),
+    "LOGIN_FAILURE_WINDOW_SECONDS": env_int("CASESYS_LOGIN_FAILURE_WINDOW", 900),
 }
 
 # --- REST framework ------------------------------------------------------------------
@@ -156,17 +193,71 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # One JSON error shape for every DRF view: {"detail": "…", "errors": {field: […]}}.
+    "EXCEPTION_HANDLER": "casesys.api.exceptions.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "casesys API",
     "DESCRIPTION": "陳情案件管理系統 API / Petition case management API",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # /api/docs/ serves Swagger UI from our own static files (no CDN), so the CSP holds.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 # --- Celery --------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'celery-broker.sqlite3'}")
 CELERY_TIMEZONE = TIME_ZONE
+# Reliability (see docs/workers.md): a task is acknowledged only after it finished, a task
+# whose worker process died is put back on the queue, and a worker reserves one message at a
+# time so a crash strands at most one. Every task is idempotent (database constraints), so
+# running one twice is harmless.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
+# Redis: an unacknowledged message goes back to the queue after this many seconds. It must
+# exceed the longest task (time limit 300 s), else a healthy task would run twice; tasks never
+# use countdown/ETA (retries are scheduled in the outbox table), so it can stay short.
+# (Redis options only: the embedded SQLAlchemy broker passes its options to create_engine.)
+CELERY_BROKER_TRANSPORT_OPTIONS = (
+    {
+        "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 1800),
+        "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    }
+    if CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+    else {}
+)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
+CELERY_TASK_DEFAULT_QUEUE = "default"
+# Deliveries get their own queue so a long scan or feed poll never delays a message.
+CELERY_TASK_ROUTES = {"casesys.notifications.tasks.*": {"queue": "notifications"}}
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+# Notification outbox and office hours (docs/workers.md).
+CASESYS_NOTIFICATIONS = {
+    # People are messaged only on working days within these hours (Asia/Taipei).
+    "OFFICE_HOURS": env_str("CASESYS_OFFICE_HOURS", "08:30-17:30"),
+    "OFFICE_TIMEZONE": env_str("CASESYS_OFFICE_TIMEZONE", TIME_ZONE),
+    "MAX_ATTEMPTS": env_int("CASESYS_NOTIFY_MAX_ATTEMPTS", 8),
+    # Retry after base·2^(attempt-1) seconds (±10 %), capped.
+    "BACKOFF_SECONDS": env_int("CASESYS_NOTIFY_BACKOFF_SECONDS", 30),
+    "BACKOFF_MAX_SECONDS": env_int("CASESYS_NOTIFY_BACKOFF_MAX_SECONDS", 3600),
+    # A claimed row not finished within this lease is taken over by the next sweep.
+    "CLAIM_SECONDS": env_int("CASESYS_NOTIFY_CLAIM_SECONDS", 300),
+    "BATCH": env_int("CASESYS_NOTIFY_BATCH", 20),
+    # Publish a send task when a row commits (else only the periodic sweep sends it).
+    "KICK": env_bool("CASESYS_NOTIFY_KICK", True),
+    # Base of links in citizen messages (tracking page, survey).
+    "PUBLIC_BASE_URL": env_str("CASESYS_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+}
+CASESYS_REMINDERS = {"BATCH": env_int("CASESYS_REMINDER_BATCH", 200)}
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 15)
 
 # Channel → transport class (dotted path). Connectors add theirs here, the core never
 # imports them directly.
@@ -176,6 +267,27 @@ CASESYS_TRANSPORTS = {
     "line": "integrations.line.transport.LineTransport",
     "telegram": "integrations.telegram.transport.TelegramTransport",
 }
+
+# --- Connectors (integrations/) ---------------------------------------------------------
+# A connector whose secret/token is missing is switched off (its webhook answers 404).
+LINE_CHANNEL_SECRET = env_str("LINE_CHANNEL_SECRET", "")
+LINE_CHANNEL_ACCESS_TOKEN = env_str("LINE_CHANNEL_ACCESS_TOKEN", "")
+LINE_API_HOST = env_str("LINE_API_HOST", "https://api.line.me")
+# Content (blob) API host; empty = api-data.line.me, or LINE_API_HOST when that is overridden.
+LINE_API_DATA_HOST = env_str("LINE_API_DATA_HOST", "")
+LINE_BOT_USER_ID = env_str("LINE_BOT_USER_ID", "")
+TELEGRAM_BOT_TOKEN = env_str("TELEGRAM_BOT_TOKEN", "")
+TELEGRAM_WEBHOOK_SECRET = env_str("TELEGRAM_WEBHOOK_SECRET", "")
+TELEGRAM_API_BASE_URL = env_str("TELEGRAM_API_BASE_URL", "https://api.telegram.org")
+TELEGRAM_BOT_USERNAME = env_str("TELEGRAM_BOT_USERNAME", "")
+# Category of cases opened from a LINE/Telegram chat (intake reclassifies them).
+CONNECTOR_CASE_CATEGORY = env_str("CASESYS_CHAT_CATEGORY", "GEN-MAILBOX")
+# Facebook page webhook: the handshake needs the verify token, POSTs the app secret.
+FACEBOOK_VERIFY_TOKEN = env_str("FACEBOOK_VERIFY_TOKEN", "")
+FACEBOOK_APP_SECRET = env_str("FACEBOOK_APP_SECRET", "")
+# Open311: if set, requests naming another jurisdiction_id get 404; contact shown in discovery.
+OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID", "")
+OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")
 
 LOGGING = {
     "version": 1,
@@ -187,3 +299,93 @@ LOGGING = {
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "casesys@localhost")
+
+# --- Operations (casesys.ops; docs/operations.md) ---------------------------------------
+# Bodies above this answer 413 (JSON for API clients) before anything reads them;
+# multipart uploads (attachments) get their own, larger limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("CASESYS_MAX_BODY_BYTES", 2 * 1024 * 1024)
+CASESYS_MAX_UPLOAD_REQUEST_BYTES = env_int(
+    "CASESYS_MAX_UPLOAD_REQUEST_BYTES", 5 * CASESYS["ATTACHMENT_MAX_BYTES"] + 1024 * 1024
+)
+# Worker/beat heartbeats (/healthz): written every INTERVAL s, stale after MAX_AGE s.
+CASESYS_HEARTBEAT_INTERVAL = env_int("CASESYS_HEARTBEAT_INTERVAL", 15)
+CASESYS_HEARTBEAT_MAX_AGE = env_int("CASESYS_HEARTBEAT_MAX_AGE", 120)
+# /metrics: with a token set, scrapers must send "Authorization: Bearer <token>".
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+CASESYS_METRICS_CACHE_SECONDS = env_int("CASESYS_METRICS_CACHE_SECONDS", 15)
+# One structured line per request (logger casesys.request); on by default in production.
+CASESYS_ACCESS_LOG = env_bool("CASESYS_ACCESS_LOG", PRODUCTION)
+
+# Content-Security-Policy (django-csp 4). The UI serves its JavaScript as static files (no
+# CDN, no inline scripts). Inline *styles* stay allowed: htmx injects its indicator style
+# and the admin uses style attributes; style injection is not a script-execution risk.
+# Development sends it report-only (violations show in the browser console); production
+# enforces it.
+_CSP_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *env_list("CASESYS_CSP_IMG_SRC", [])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP_POLICY
+
+if PRODUCTION:
+    # Production (CASESYS_PRODUCTION=true): `manage.py check --deploy` passes with no
+    # warnings (tests/ops/test_production_settings.py). TLS ends at the load balancer,
+    # which must set X-Forwarded-Proto (and overwrite any value the client sent).
+    from django.core.exceptions import ImproperlyConfigured
+
+    if DEBUG:
+        raise ImproperlyConfigured("DJANGO_DEBUG=true is not allowed with CASESYS_PRODUCTION=true.")
+    # No default host list in production: the site's names must be stated.
+    env_str("DJANGO_ALLOWED_HOSTS", required=True)
+    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured("Environment variable DJANGO_ALLOWED_HOSTS lists no host.")
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    X_FRAME_OPTIONS = "DENY"
+    CONTENT_SECURITY_POLICY = _CSP_POLICY
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = None
+    # Structured logs: one JSON object per line on stderr (journald / docker collect it).
+    LOGGING = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {
+                "()": "pythonjsonlogger.json.JsonFormatter",
+                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(process)d",
+                "datefmt": "%Y-%m-%dT%H:%M:%S%z",
+                "json_ensure_ascii": False,
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"},
+                "static_fields": {"service": env_str("CASESYS_SERVICE_NAME", "casesys")},
+            }
+        },
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            # Requests are logged once, by casesys.request, with status and duration.
+            "django.server": {"level": "WARNING"},
+        },
+    }
+    # Celery workers and beat log through the JSON configuration above, not their own format.
+    CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+    # Python warnings (e.g. from libraries) become JSON log records too.
+    import logging as _logging
+
+    _logging.captureWarnings(True)

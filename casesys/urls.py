@@ -8,6 +8,27 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    # /healthz, /healthz/live, /metrics (docs/operations.md).
+    path("", include("casesys.ops.urls")),
+    # In-app notifications (docs/workers.md); before the api/ include so it wins.
+    path("api/v1/notifications/", include("casesys.notifications.urls")),
+    # Leads triage (docs/connectors.md); before the api/ include so it wins.
+    path("api/v1/leads/", include("casesys.inbound.urls")),
+    # REST API: /api/v1/…, /api/schema/, /api/docs/ (see docs/api.md).
+    path("api/", include("casesys.api.urls")),
+    # Open311 GeoReport v2, the open-data CSVs and the Facebook page webhook (docs/open311.md, docs/social.md).
+    path("open311/v2/", include("casesys.open311.urls")),
+    path("open-data/", include("casesys.opendata.urls")),
+    path("integrations/facebook/", include("integrations.facebook.urls")),
+    # LINE and Telegram webhooks (docs/connectors.md).
+    path("integrations/line/", include("integrations.line.urls")),
+    path("integrations/telegram/", include("integrations.telegram.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# The web UI owns the root; keep it last so more specific prefixes above win.
+urlpatterns += [path("", include("casesys.web.urls"))]
+
+# JSON 404/500 under /api/, Django's usual pages elsewhere.
+handler404 = "casesys.api.handlers.not_found"
+handler500 = "casesys.api.handlers.server_error"

@@ -173,3 +173,14 @@ def identity_reveal(*, case: Case, by) -> PetitionerView | None:
     with transaction.atomic():
         event_identity_revealed(case=case, actor=by, fields=list(IDENTITY_FIELDS))
     return clear_view(pet, confidential=case.confidential)
+
+
+def petitioner_row(user, case: Case) -> dict[str, str]:
+    """Identity columns for a list or export row: clear only for callers who may see it
+    without a reveal, masked otherwise (never audited, never unmasked by a flag).
+
+    Exports and lists must use this (or `petitioner_for`), never read `case.petitioner`."""
+    view = petitioner_for(user, case)
+    if view is None:
+        return {"name": "", "phone": "", "email": "", "address": ""}
+    return {"name": view.name, "phone": view.phone, "email": view.email, "address": view.address}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from casesys.cases.models import Case, State
+from casesys.cases.models import Case, CaseEvent, State
 from casesys.org.models import Role
 from casesys.org.roles import roles_of, user_department
 
@@ -45,3 +45,35 @@ def case_get_visible(*, user, number: str) -> Case | None:
     return cases_visible_to(user).filter(number=number).select_related(
         "category", "department", "assignee", "urgency", "petitioner"
     ).first()
+
+
+def case_get_by_number(*, number: str) -> Case | None:
+    """Unscoped lookup for the citizen status page (the password check is the caller's job)."""
+    if not number or len(number) > Case._meta.get_field("number").max_length or "\x00" in number:
+        return None
+    return Case.objects.filter(number=number).select_related("category", "department").first()
+
+
+def case_list_for(user) -> QuerySet[Case]:
+    """The caller's visible cases with what a list row shows, joined in one query."""
+    return cases_visible_to(user).select_related("category", "department", "assignee")
+
+
+def case_search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
+    """Substring match on case number, subject and description.
+
+    Chinese has no word boundaries, so this is a substring match; on PostgreSQL it is
+    backed by the bigram GIN index of `casesys.cases.search`.
+    """
+    from casesys.cases.search import case_search as _bigram_search
+
+    return _bigram_search(qs, q)
+
+
+def case_timeline(case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").order_by("at", "id")
+
+
+def case_public_timeline(case: Case) -> QuerySet[CaseEvent]:
+    """Events the citizen may see: only their fixed public texts, never notes or actors."""
+    return case.events.filter(public=True).order_by("at", "id")

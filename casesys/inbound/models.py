@@ -30,7 +30,10 @@ class InboundEvent(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Why the event was ignored or failed (shown to administrators); empty when processed.
     error = models.TextField(blank=True)
+    # Envelope facts that are not part of the event itself (LINE: the body's `destination`).
+    meta = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-received_at"]

@@ -5,14 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from casesys.inbound.models import InboundEvent, KeywordRule, Lead
+from casesys.cases.models import CaseMessage, Category, Channel, Urgency
+from casesys.cases.services import IntakeResult, case_intake
+from casesys.inbound.models import ChatGroup, InboundEvent, KeywordRule, Lead
 
 
 def inbound_event_store(
-    *, provider: str, external_id: str, payload: Any, event_type: str = "", occurred_at: dt.datetime | None = None
+    *,
+    provider: str,
+    external_id: str,
+    payload: Any,
+    event_type: str = "",
+    occurred_at: dt.datetime | None = None,
+    meta: dict[str, Any] | None = None,
 ) -> tuple[InboundEvent, bool]:
     """Store a verified event once; returns (event, created). A duplicate returns created=False."""
     try:
@@ -23,6 +33,7 @@ def inbound_event_store(
                 payload=payload,
                 event_type=event_type,
                 occurred_at=occurred_at,
+                meta=meta or {},
             )
             return event, True
     except IntegrityError:
@@ -54,3 +65,169 @@ def lead_record(
             return Lead.objects.get_or_create(source=source, external_id=str(external_id), defaults=defaults)
     except IntegrityError:
         return Lead.objects.get(source=source, external_id=str(external_id)), False
+
+
+# --- chat groups ---------------------------------------------------------------------------
+
+
+def chat_group_seen(*, provider: str, group_id: str, kind: str = "group", name: str = "") -> ChatGroup:
+    """The group the bot heard from (it may have been added before the connector was set up)."""
+    group, created = ChatGroup.objects.get_or_create(
+        provider=provider,
+        group_id=group_id,
+        # joined_at stays unknown until a join event says when.
+        defaults={"kind": kind, "name": name[:200], "active": True},
+    )
+    if not created and name and group.name != name[:200]:
+        group.name = name[:200]
+        group.save(update_fields=["name"])
+    return group
+
+
+def chat_group_joined(*, provider: str, group_id: str, kind: str = "group", name: str = "", at: dt.datetime | None = None) -> ChatGroup:
+    at = at or timezone.now()
+    group = chat_group_seen(provider=provider, group_id=group_id, kind=kind, name=name)
+    # Events may arrive out of order: a join older than the last leave does not reactivate.
+    if group.left_at and group.left_at > at:
+        return group
+    group.active = True
+    group.joined_at = at
+    group.kind = kind or group.kind
+    group.save(update_fields=["active", "joined_at", "kind"])
+    return group
+
+
+def chat_group_left(*, provider: str, group_id: str, kind: str = "group", at: dt.datetime | None = None) -> ChatGroup:
+    at = at or timezone.now()
+    group = chat_group_seen(provider=provider, group_id=group_id, kind=kind)
+    if group.joined_at and group.joined_at > at:
+        return group
+    group.active = False
+    group.left_at = at
+    group.save(update_fields=["active", "left_at"])
+    return group
+
+
+# --- leads ---------------------------------------------------------------------------------
+
+# Lead source → case channel. Sources without a channel of their own count as web input.
+_LEAD_CHANNEL = {"line": "line", "telegram": "telegram", "facebook": "facebook"}
+# Chat sources whose groups get a "case opened" message through the outbox.
+_CHAT_SOURCES = {"line", "telegram"}
+
+
+def _lead_locked(lead: Lead) -> Lead:
+    locked = Lead.objects.select_for_update(of=("self",)).select_related("group").get(pk=lead.pk)
+    if locked.status != Lead.Status.NEW:
+        raise LeadAlreadyDecided()
+    return locked
+
+
+class LeadAlreadyDecided(Exception):
+    """The lead was converted or dismissed already (HTTP 409)."""
+
+
+def _lead_subject(lead: Lead, text: str) -> str:
+    if lead.title:
+        return lead.title[:200]
+    first = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return first if len(first) <= 60 else first[:59] + "…"
+
+
+def lead_convert(
+    *,
+    lead: Lead,
+    by,
+    category: Category,
+    subject: str = "",
+    description: str = "",
+    urgency: Urgency | None = None,
+    location: dict[str, Any] | None = None,
+    notify_group: bool = True,
+) -> IntakeResult:
+    """Open a case from a lead (routed by its category like any intake) and link the source."""
+    with transaction.atomic():
+        lead = _lead_locked(lead)
+        channel = _LEAD_CHANNEL.get(lead.source, Channel.WEB)
+        petitioner: dict[str, Any] = {"name": lead.sender_name}
+        if lead.source == "line" and lead.sender_id:
+            petitioner["line_user_id"] = lead.sender_id
+        elif lead.source == "telegram" and lead.sender_id:
+            petitioner["telegram_chat_id"] = lead.sender_id
+        text = (description or "").strip() or lead.text
+        result = case_intake(
+            channel=channel,
+            category=category,
+            subject=(subject or "").strip() or _lead_subject(lead, text),
+            description=text,
+            urgency=urgency,
+            petitioner=petitioner,
+            location=location,
+            external_ref=f"lead:{lead.pk}",
+            by=by,
+        )
+        case = result.case
+        # The case keeps the message it came from (who said what, where and when).
+        message_id = str((lead.raw or {}).get("message_id") or "")
+        CaseMessage.objects.create(
+            case=case,
+            direction=CaseMessage.Direction.INBOUND,
+            channel=channel if channel in Channel.values else Channel.WEB,
+            kind="lead",
+            text=lead.text,
+            external_id=message_id[:100] if lead.source in _CHAT_SOURCES else "",
+            sent_at=lead.occurred_at,
+            data={
+                "lead": lead.pk,
+                "source": lead.source,
+                "group": lead.group.group_id if lead.group else "",
+                "group_name": lead.group.name if lead.group else "",
+                "sender_id": lead.sender_id,
+                "sender_name": lead.sender_name,
+                "url": lead.url,
+            },
+        )
+        lead.status = Lead.Status.CONVERTED
+        lead.case = case
+        lead.decided_by = by if getattr(by, "pk", None) else None
+        lead.decided_at = timezone.now()
+        lead.save(update_fields=["status", "case", "decided_by", "decided_at"])
+        if notify_group and lead.source in _CHAT_SOURCES and lead.group is not None and lead.group.active:
+            # The group hears back through the outbox (push): the reply token expired long ago.
+            from casesys.notifications.services import notification_enqueue
+
+            base_url = settings.CASESYS_NOTIFICATIONS["PUBLIC_BASE_URL"].rstrip("/") if hasattr(
+                settings, "CASESYS_NOTIFICATIONS"
+            ) else ""
+            notification_enqueue(
+                channel=lead.source,
+                template="lead_converted",
+                context={"number": case.number, "lead": lead.pk, "track_url": f"{base_url}/status/?number={case.number}"},
+                recipient_address=lead.group.group_id,
+                case=case,
+                dedupe_key=f"lead-converted:{lead.pk}",
+            )
+        return result
+
+
+def lead_dismiss(*, lead: Lead, by, reason: str) -> Lead:
+    if not (reason or "").strip():
+        raise ValidationError({"reason": ["請說明不處理的理由 / Give the reason for dismissing."]})
+    with transaction.atomic():
+        lead = _lead_locked(lead)
+        lead.status = Lead.Status.DISMISSED
+        lead.dismiss_reason = reason.strip()
+        lead.decided_by = by if getattr(by, "pk", None) else None
+        lead.decided_at = timezone.now()
+        lead.save(update_fields=["status", "dismiss_reason", "decided_by", "decided_at"])
+        return lead
+
+
+# --- inbound event administration -------------------------------------------------------
+
+
+def inbound_event_requeue(*, event: InboundEvent) -> InboundEvent:
+    """An administrator asks for another try: the periodic sweep picks it up again."""
+    InboundEvent.objects.filter(pk=event.pk).update(status=InboundEvent.Status.PENDING, attempts=0, error="")
+    event.refresh_from_db()
+    return event

@@ -8,3 +8,9 @@ class NotificationsConfig(AppConfig):
     name = "casesys.notifications"
     label = "notifications"
     verbose_name = _("通知 / Notifications")
+
+    def ready(self) -> None:
+        from casesys.cases.signals import case_event_recorded
+        from casesys.notifications.receivers import on_case_event
+
+        case_event_recorded.connect(on_case_event, dispatch_uid="notifications.citizen")

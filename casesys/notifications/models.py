@@ -40,7 +40,7 @@ class Notification(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     # Address on the channel: e-mail address, LINE user/group id, Telegram chat id.
-    recipient_address = models.CharField(max_length=200, blank=True)
+    recipient_address = models.CharField(max_length=320, blank=True)
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications")
     template = models.CharField(max_length=60)
     context = models.JSONField(default=dict, blank=True)
@@ -54,6 +54,9 @@ class Notification(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Staff reminders, escalations and digests wait for office hours (working day, 08:30–17:30);
+    # citizen acknowledgements do not.
+    office_hours_only = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -1,0 +1,458 @@
+"""Request and response shapes. Thin: validation of input types and lookups by code,
+number or username; the rules themselves live in `casesys.cases.services`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from casesys.cases import deadlines
+from casesys.cases.identity import petitioner_for
+from casesys.cases.models import Case, CaseEvent, Category, Channel, Language, State, Urgency
+from casesys.cases.selectors import case_get_visible, case_timeline
+from casesys.cases.services import FiledReason
+from casesys.org.models import Department
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error response."""
+
+    detail = serializers.CharField(help_text="可讀的錯誤訊息 / human-readable message")
+    errors = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="欄位 → 訊息 / field → messages (empty unless the input was invalid)",
+    )
+
+
+# --- references by code / number / username ------------------------------------------
+
+
+def _not_found(what: str, value: Any) -> serializers.ValidationError:
+    return serializers.ValidationError(f"找不到{what}「{value}」/ No {what_en(what)} “{value}”.")
+
+
+def what_en(what: str) -> str:
+    return {"單位": "department", "類別": "category", "速別": "urgency", "人員": "user", "案件": "case"}.get(what, what)
+
+
+class LookupField(serializers.CharField):
+    """A string validated as text first (length, NUL bytes), then resolved to an object."""
+
+    def run_validation(self, data=serializers.empty):
+        value = super().run_validation(data)
+        if value is None or value == "":
+            return value
+        return self.lookup(value)
+
+    def lookup(self, value: str):
+        raise NotImplementedError
+
+
+class DepartmentCodeField(LookupField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("help_text", "單位代碼 / department code")
+        super().__init__(**kwargs)
+
+    def lookup(self, value: str):
+        dept = Department.objects.filter(code=value).first()
+        if dept is None:
+            raise _not_found("單位", value)
+        return dept
+
+
+class CategoryCodeField(LookupField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("help_text", "類別代碼（啟用中）/ code of an active category")
+        super().__init__(**kwargs)
+
+    def lookup(self, value: str):
+        category = Category.objects.filter(code=value, active=True).select_related("department").first()
+        if category is None:
+            raise _not_found("類別", value)
+        return category
+
+
+class UrgencyCodeField(LookupField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 20)
+        kwargs.setdefault("help_text", "速別代碼 / urgency code (most_urgent, urgent, normal)")
+        super().__init__(**kwargs)
+
+    def lookup(self, value: str):
+        urgency = Urgency.objects.filter(code=value).first()
+        if urgency is None:
+            raise _not_found("速別", value)
+        return urgency
+
+
+class UsernameField(LookupField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 150)
+        kwargs.setdefault("help_text", "帳號 / username")
+        super().__init__(**kwargs)
+
+    def lookup(self, value: str):
+        user = get_user_model().objects.filter(username=value, is_active=True).first()
+        if user is None:
+            raise _not_found("人員", value)
+        return user
+
+
+class VisibleCaseNumberField(LookupField):
+    """A case number the caller can see; anything else reads as "not found"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 32)
+        kwargs.setdefault("help_text", "案號 / case number")
+        super().__init__(**kwargs)
+
+    def lookup(self, value: str):
+        case = case_get_visible(user=self.context["request"].user, number=value)
+        if case is None:
+            raise _not_found("案件", value)
+        return case
+
+
+# --- catalogue ------------------------------------------------------------------------
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Category
+        fields = ["code", "name", "name_en", "parent", "department", "sla_unit", "sla_value", "public", "survey_exempt"]
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Department
+        fields = ["code", "name", "name_en", "kind", "parent", "path", "active"]
+
+
+class CalendarDaySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    is_working_day = serializers.BooleanField()
+    name = serializers.CharField(help_text="假日名稱或說明 / holiday name or reason", allow_blank=True)
+
+
+class CalendarSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    days = CalendarDaySerializer(many=True)
+
+
+class CalendarQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=1912, max_value=2200, required=False)
+
+
+# --- cases: output --------------------------------------------------------------------
+
+
+class CaseRowSerializer(serializers.ModelSerializer):
+    """One row of the case list. Never carries petitioner identity."""
+
+    category = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    department = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    overdue = serializers.SerializerMethodField()
+    working_days_left = serializers.SerializerMethodField(
+        help_text="到期前剩餘工作天（0 = 今日到期，負數 = 逾期天數），已結案為 null / working days left; null when closed"
+    )
+
+    class Meta:
+        model = Case
+        fields = [
+            "number",
+            "subject",
+            "state",
+            "category",
+            "department",
+            "assignee",
+            "channel",
+            "received_at",
+            "due_at",
+            "overdue",
+            "working_days_left",
+        ]
+
+    def _now(self) -> dt.datetime:
+        now = self.context.get("now")
+        if now is None:
+            now = self.context["now"] = timezone.now()
+        return now
+
+    def get_overdue(self, case: Case) -> bool:
+        return case.is_open and self._now() > case.due_at
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_working_days_left(self, case: Case) -> int | None:
+        if not case.is_open:
+            return None
+        # One calendar (one query) per request, shared by every row.
+        return deadlines.working_days_left(case.due_at, self.context["calendar"], now=self._now())
+
+
+class PetitionerOutSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+    email = serializers.CharField()
+    address = serializers.CharField()
+    line_user_id = serializers.CharField()
+    telegram_chat_id = serializers.CharField()
+    masked = serializers.BooleanField(help_text="true: 已遮蔽 / identity is masked")
+    confidential = serializers.BooleanField(help_text="陳情人要求身分保密 / the petitioner asked for confidentiality")
+    can_reveal = serializers.BooleanField(help_text="可呼叫 reveal（留存紀錄）/ may call reveal (audited)")
+
+
+class LocationSerializer(serializers.Serializer):
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    district = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True, default=None)
+    lng = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True, default=None)
+
+    def _coordinate(self, value: float | None) -> Decimal | None:
+        if value is None:
+            return None
+        if not math.isfinite(value):
+            raise serializers.ValidationError("座標須為有限數值 / Coordinates must be finite numbers.")
+        return Decimal(str(round(value, 6)))
+
+    def validate_lat(self, value):
+        return self._coordinate(value)
+
+    def validate_lng(self, value):
+        return self._coordinate(value)
+
+
+class EventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["kind", "at", "actor", "from_state", "to_state", "note", "changes", "public", "public_text"]
+
+
+class ExtensionOutSerializer(serializers.Serializer):
+    days = serializers.IntegerField()
+    reason = serializers.CharField()
+    status = serializers.CharField()
+    requested_by = serializers.CharField(source="requested_by.username")
+    requested_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    new_due_at = serializers.DateTimeField(allow_null=True)
+
+
+class CaseDetailSerializer(CaseRowSerializer):
+    urgency = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    location = serializers.SerializerMethodField()
+    petitioner = serializers.SerializerMethodField()
+    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+    repeat_of = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
+    timeline = serializers.SerializerMethodField()
+    extensions = serializers.SerializerMethodField()
+    available_transitions = serializers.SerializerMethodField()
+
+    class Meta(CaseRowSerializer.Meta):
+        fields = [
+            *CaseRowSerializer.Meta.fields,
+            "description",
+            "language",
+            "urgency",
+            "location",
+            "petitioner",
+            "confidential",
+            "anonymous",
+            "dispatch_due_at",
+            "closed_at",
+            "on_time",
+            "extension_days",
+            "reply",
+            "transferred_to",
+            "filed_reason",
+            "merged_into",
+            "repeat_of",
+            "version",
+            "timeline",
+            "extensions",
+            "available_transitions",
+        ]
+
+    @extend_schema_field(LocationSerializer)
+    def get_location(self, case: Case) -> dict:
+        return {
+            "address": case.address,
+            "district": case.district,
+            "lat": float(case.lat) if case.lat is not None else None,
+            "lng": float(case.lng) if case.lng is not None else None,
+        }
+
+    @extend_schema_field(PetitionerOutSerializer(allow_null=True))
+    def get_petitioner(self, case: Case) -> dict | None:
+        view = petitioner_for(self.context["request"].user, case)
+        return view.as_dict() if view else None
+
+    @extend_schema_field(EventSerializer(many=True))
+    def get_timeline(self, case: Case) -> list[dict]:
+        return EventSerializer(case_timeline(case), many=True).data
+
+    @extend_schema_field(ExtensionOutSerializer(many=True))
+    def get_extensions(self, case: Case) -> list[dict]:
+        return ExtensionOutSerializer(case.extensions.select_related("requested_by"), many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_available_transitions(self, case: Case) -> list[str]:
+        from casesys.api.transitions import available_transitions
+
+        return available_transitions(case, self.context["request"].user)
+
+
+# --- cases: intake --------------------------------------------------------------------
+
+
+class PetitionerInSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    # 200, not 254: the address is also copied into the notification outbox (200 chars).
+    email = serializers.EmailField(max_length=200, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    confidential = serializers.BooleanField(required=False, default=False)
+
+
+class IntakeSerializer(serializers.Serializer):
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    category = CategoryCodeField()
+    urgency = UrgencyCodeField(required=False, allow_null=True)
+    subject = serializers.CharField(max_length=200)
+    description = serializers.CharField(max_length=20000)
+    language = serializers.ChoiceField(choices=Language.choices, required=False, default=Language.ZH)
+    received_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="只限受理人員 / intake staff only"
+    )
+    petitioner = PetitionerInSerializer(required=False, allow_null=True)
+    location = LocationSerializer(required=False, allow_null=True)
+
+
+class IntakeResultSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    state = serializers.ChoiceField(choices=State.choices)
+    department = serializers.CharField(allow_null=True)
+    due_at = serializers.DateTimeField()
+    password = serializers.CharField(help_text="查詢密碼，只在此回應出現一次 / case password, shown only here")
+
+
+class RevealSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    petitioner = PetitionerOutSerializer(allow_null=True)
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False)
+
+
+# --- citizen lookup -------------------------------------------------------------------
+
+
+class TrackRequestSerializer(serializers.Serializer):
+    number = serializers.CharField(max_length=32)
+    password = serializers.CharField(max_length=64, trim_whitespace=True)
+
+
+class PublicEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    text = serializers.CharField(source="public_text")
+
+
+class PublicCaseSerializer(serializers.Serializer):
+    """What the citizen sees: no personal data, no internal notes, no staff names."""
+
+    number = serializers.CharField()
+    state = serializers.CharField()
+    state_label = serializers.CharField(source="get_state_display")
+    category = serializers.CharField(source="category.name")
+    received_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    timeline = serializers.SerializerMethodField()
+    reply = serializers.SerializerMethodField(help_text="結案或存查後才提供 / only once closed or filed")
+
+    @extend_schema_field(PublicEventSerializer(many=True))
+    def get_timeline(self, case: Case) -> list[dict]:
+        from casesys.cases.selectors import case_public_timeline
+
+        return PublicEventSerializer(case_public_timeline(case), many=True).data
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_reply(self, case: Case) -> str | None:
+        if case.state in (State.CLOSED, State.FILED) and case.reply:
+            return case.reply
+        return None
+
+
+# --- transitions ----------------------------------------------------------------------
+
+
+class NoteMixin(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
+
+
+class DispatchSerializer(NoteMixin):
+    department = DepartmentCodeField()
+
+
+class AcceptSerializer(serializers.Serializer):
+    pass
+
+
+class AssignSerializer(NoteMixin):
+    assignee = UsernameField()
+
+
+class SubmitReplySerializer(serializers.Serializer):
+    reply = serializers.CharField(max_length=20000)
+
+
+class ApproveSerializer(NoteMixin):
+    pass
+
+
+class ReturnReplySerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=2000)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class TransferSerializer(ReasonSerializer):
+    agency = serializers.CharField(max_length=200)
+
+
+class FileSerializer(NoteMixin):
+    reason_code = serializers.ChoiceField(choices=FiledReason.CHOICES)
+    repeat_of = VisibleCaseNumberField(required=False, allow_null=True, default=None)
+
+
+class MergeSerializer(NoteMixin):
+    into = VisibleCaseNumberField()
+
+
+class RequestExtensionSerializer(ReasonSerializer):
+    days = serializers.IntegerField(min_value=1, max_value=60)
+
+
+class DecideExtensionSerializer(NoteMixin):
+    approve = serializers.BooleanField()

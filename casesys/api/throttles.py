@@ -1,0 +1,20 @@
+"""Failure counters in the Django cache (Redis in production and tests).
+
+The citizen lookup is guessable only by brute force over (number, password); counting the
+*failures* per client address stops that without slowing citizens who type correctly.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from casesys.org.auth import FailureLimiter
+
+
+def track_limiter() -> FailureLimiter:
+    conf = settings.CASESYS
+    return FailureLimiter(
+        scope="track",
+        limit=conf.get("TRACK_MAX_FAILURES", 10),
+        window=conf.get("TRACK_FAILURE_WINDOW_SECONDS", 900),
+    )

@@ -1,0 +1,115 @@
+"""Substring search over case number, subject and description, fast for Chinese.
+
+Most Chinese words have two characters, which `pg_trgm` cannot index. On PostgreSQL every
+case carries `search_bigrams` (migration 0003: the distinct lower-cased overlapping
+2-character pieces of number, subject and description, kept current by a trigger) with a
+GIN index. A query of two or more characters becomes
+
+    search_bigrams @> casesys_bigrams(q)            -- GIN: candidates
+    AND (subject ILIKE %q% OR description ILIKE %q% OR number ILIKE %q%)   -- exactness
+
+so the result is exactly a case-insensitive substring match. With ANALYZE'd statistics the
+planner walks the newest-first index for common terms and uses the GIN bitmap for rare
+ones. A one-character query has no bigram: it is a newest-first ILIKE scan capped at
+`SINGLE_CHAR_LIMIT` matches so its cost stays bounded. On other databases (the zero-setup
+SQLite of `make run`) search is a plain `icontains`.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.db import connection
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import Expression
+
+# A single character carries no bigram: scan newest-first and stop after this many matches.
+SINGLE_CHAR_LIMIT = 1000
+# Longest query honoured; longer input is cut (a subject is at most 200 characters).
+MAX_QUERY_LENGTH = 200
+
+_WS = re.compile(r"\s+")
+_CASE_NUMBER = re.compile(r"^[A-Za-z0-9]{1,16}-\d{7}-\d{5}$")
+
+
+def normalise_query(q: str | None) -> str:
+    """Trim and collapse whitespace; the search is for this exact (case-insensitive) string."""
+    return _WS.sub(" ", (q or "").replace("\x00", "").strip())[:MAX_QUERY_LENGTH]
+
+
+def text_bigrams(text: str) -> set[str]:
+    """Python mirror of the SQL function `casesys_bigrams` (bulk loaders precompute with it)."""
+    bigrams: set[str] = set()
+    for word in _WS.split(text.lower()):
+        bigrams.update(word[i : i + 2] for i in range(len(word) - 1))
+    return bigrams
+
+
+def case_search_text(number: str, subject: str, description: str) -> str:
+    """What `casesys_case_search_text` indexes: the fields, one per line."""
+    return "\n".join((number, subject, description))
+
+
+def like_pattern(q: str) -> str:
+    """`%q%` with LIKE's wildcards in q escaped (backslash is PostgreSQL's default escape)."""
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+class _OnCaseTable(Expression):
+    """A boolean SQL fragment on the queried table's own alias (`{t}` in the template).
+
+    Unlike RawSQL with a hard-coded table name, it stays right when the queryset ends up as
+    a subquery (Django relabels the table there, e.g. to U0).
+    """
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, template: str, params: tuple):
+        super().__init__(output_field=BooleanField())
+        self.template, self.params, self.alias = template, params, None
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        clone = self.copy()
+        clone.alias = query.get_initial_alias()
+        return clone
+
+    def relabeled_clone(self, change_map):
+        clone = self.copy()
+        clone.alias = change_map.get(self.alias, self.alias)
+        return clone
+
+    def get_group_by_cols(self):
+        return []
+
+    def as_sql(self, compiler, connection):
+        t = compiler.quote_name_unless_alias(self.alias)
+        return self.template.format(t=t), self.params
+
+
+def case_search(qs: QuerySet, q: str | None) -> QuerySet:
+    """Cases of `qs` whose number, subject or description contains `q` (case-insensitive).
+
+    The caller keeps control of scope, ordering and paging; an empty query returns `qs`.
+    """
+    q = normalise_query(q)
+    if not q:
+        return qs
+    if _CASE_NUMBER.match(q):
+        # A whole case number: the unique index answers it directly.
+        return qs.filter(Q(number=q) | Q(number=q.upper()))
+    if connection.vendor != "postgresql":
+        return qs.filter(Q(number__icontains=q) | Q(subject__icontains=q) | Q(description__icontains=q))
+
+    pattern = like_pattern(q)
+    exact = _OnCaseTable(
+        "({t}.subject ILIKE %s OR {t}.description ILIKE %s OR {t}.number ILIKE %s)", (pattern, pattern, pattern)
+    )
+    if len(text_bigrams(q)) == 0:
+        # One character (or characters separated by spaces): no bigram to look up. Bound the
+        # cost: the newest SINGLE_CHAR_LIMIT matches within the caller's scope.
+        newest = qs.filter(exact).order_by("-received_at", "-pk").values("pk")[:SINGLE_CHAR_LIMIT]
+        return qs.filter(pk__in=newest)
+    candidates = _OnCaseTable("{t}.search_bigrams @> casesys_bigrams(%s)", (q,))
+    return qs.filter(candidates, exact)

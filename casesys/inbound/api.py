@@ -1,0 +1,188 @@
+"""Leads triage API, mounted at /api/v1/leads/ by casesys/urls.py.
+
+- `GET  /api/v1/leads/?status=new&source=line&group=<id>` — the triage queue, newest first.
+- `POST /api/v1/leads/{id}/convert/` — `{"category": "LIGHT-OUT", "subject"?, "description"?,
+  "urgency"?, "address"?, "lat"?, "lng"?}` → 201 with the new case (routed by its category).
+- `POST /api/v1/leads/{id}/dismiss/` — `{"reason": "…"}` → 200.
+
+A lead already converted or dismissed answers 409. Staff with the intake, officer,
+supervisor or admin role may triage; analysts and citizens may not.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
+from rest_framework import serializers, status
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from casesys.cases.models import Category, Urgency
+from casesys.inbound.models import Lead
+from casesys.inbound.services import LeadAlreadyDecided, lead_convert, lead_dismiss
+from casesys.org.models import Role
+from casesys.org.roles import has_role
+
+TRIAGE_ROLES = (Role.INTAKE, Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
+
+
+class CanTriageLeads(BasePermission):
+    message = "您沒有處理線索的權限 / You may not triage leads."
+
+    def has_permission(self, request, view) -> bool:
+        return has_role(request.user, *TRIAGE_ROLES)
+
+
+class LeadSerializer(serializers.ModelSerializer):
+    group = serializers.SerializerMethodField()
+    matched_rule = serializers.CharField(source="matched_rule.phrase", default=None, read_only=True)
+    suggested_category = serializers.CharField(source="suggested_category.code", default=None, read_only=True)
+    suggested_department = serializers.CharField(source="suggested_department.code", default=None, read_only=True)
+    case = serializers.CharField(source="case.number", default=None, read_only=True)
+    decided_by = serializers.CharField(source="decided_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = Lead
+        fields = [
+            "id", "source", "status", "reason", "group", "sender_id", "sender_name", "title", "text", "url",
+            "occurred_at", "created_at", "matched_rule", "suggested_category", "suggested_department", "case",
+            "decided_by", "decided_at", "dismiss_reason",
+        ]
+
+    def get_group(self, lead: Lead):
+        if lead.group is None:
+            return None
+        return {"id": lead.group.pk, "group_id": lead.group.group_id, "kind": lead.group.kind, "name": lead.group.name}
+
+
+class ConvertSerializer(serializers.Serializer):
+    category = serializers.CharField(help_text="類別代碼 / category code")
+    subject = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True)
+    urgency = serializers.CharField(required=False, allow_blank=True)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    lat = serializers.FloatField(required=False, min_value=-90, max_value=90)
+    lng = serializers.FloatField(required=False, min_value=-180, max_value=180)
+    notify_group = serializers.BooleanField(required=False, default=True)
+
+    def validate_category(self, value: str) -> Category:
+        category = Category.objects.filter(code=value.strip(), active=True).select_related("department").first()
+        if category is None:
+            raise serializers.ValidationError(f"找不到類別「{value}」/ No category “{value}”.")
+        return category
+
+    def validate_urgency(self, value: str) -> Urgency | None:
+        if not value:
+            return None
+        urgency = Urgency.objects.filter(code=value).first()
+        if urgency is None:
+            raise serializers.ValidationError(f"找不到速別「{value}」/ No urgency “{value}”.")
+        return urgency
+
+
+class DismissSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+def _conflict() -> Response:
+    return Response({"detail": "此線索已處理 / This lead was already handled."}, status=status.HTTP_409_CONFLICT)
+
+
+def _django_errors(exc: DjangoValidationError) -> Response:
+    detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+    return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+
+
+class LeadListView(APIView):
+    permission_classes = [IsAuthenticated, CanTriageLeads]
+    serializer_class = LeadSerializer
+
+    def get(self, request):
+        qs = Lead.objects.select_related(
+            "group", "matched_rule", "suggested_category", "suggested_department", "case", "decided_by"
+        )
+        wanted = request.query_params.get("status", Lead.Status.NEW)
+        if wanted != "all":
+            if wanted not in Lead.Status.values:
+                return Response({"status": [f"未知的狀態 / Unknown status: {wanted}"]}, status=400)
+            qs = qs.filter(status=wanted)
+        if source := request.query_params.get("source"):
+            qs = qs.filter(source=source)
+        if group := request.query_params.get("group"):
+            match = Q(group__group_id=group)
+            if group.isdigit():
+                match |= Q(group__pk=int(group))
+            qs = qs.filter(match)
+        qs = qs.order_by("-occurred_at", "-id")
+        paginator = LimitOffsetPagination()
+        paginator.default_limit = 50
+        paginator.max_limit = 200
+        page = paginator.paginate_queryset(qs, request, view=self)
+        return paginator.get_paginated_response(LeadSerializer(page, many=True).data)
+
+
+class LeadConvertView(APIView):
+    permission_classes = [IsAuthenticated, CanTriageLeads]
+    serializer_class = ConvertSerializer
+
+    def post(self, request, pk: int):
+        lead = get_object_or_404(Lead, pk=pk)
+        if lead.status != Lead.Status.NEW:
+            return _conflict()
+        form = ConvertSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        location = {k: data[k] for k in ("address", "lat", "lng") if data.get(k) not in (None, "")}
+        try:
+            result = lead_convert(
+                lead=lead,
+                by=request.user,
+                category=data["category"],
+                subject=data.get("subject", ""),
+                description=data.get("description", ""),
+                urgency=data.get("urgency"),
+                location=location or None,
+                notify_group=data.get("notify_group", True),
+            )
+        except LeadAlreadyDecided:
+            return _conflict()
+        except DjangoValidationError as exc:
+            return _django_errors(exc)
+        lead.refresh_from_db()
+        case = result.case
+        return Response(
+            {
+                "lead": LeadSerializer(lead).data,
+                "case": {
+                    "number": case.number,
+                    "state": case.state,
+                    "department": case.department.code if case.department_id else None,
+                    "due_at": case.due_at,
+                },
+                # Shown once, like any intake: staff pass it on to the petitioner privately.
+                "password": result.password,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class LeadDismissView(APIView):
+    permission_classes = [IsAuthenticated, CanTriageLeads]
+    serializer_class = DismissSerializer
+
+    def post(self, request, pk: int):
+        lead = get_object_or_404(Lead, pk=pk)
+        if lead.status != Lead.Status.NEW:
+            return _conflict()
+        form = DismissSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            lead = lead_dismiss(lead=lead, by=request.user, reason=form.validated_data["reason"])
+        except LeadAlreadyDecided:
+            return _conflict()
+        except DjangoValidationError as exc:
+            return _django_errors(exc)
+        return Response(LeadSerializer(lead).data)

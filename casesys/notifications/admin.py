@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from casesys.notifications import services
+from casesys.notifications.models import Notification
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["id", "channel", "template", "recipient_user", "case", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status", "channel", "template", "office_hours_only"]
+    search_fields = ["case__number", "dedupe_key", "recipient_address"]
+    # The context may hold a case password until delivery: never shown here.
+    exclude = ["context"]
+    readonly_fields = [f.name for f in Notification._meta.fields if f.name != "context"]
+    actions = ["retry"]
+
+    @admin.action(description="重新嘗試傳送 / Retry delivery")
+    def retry(self, request, queryset):
+        for notification in queryset.filter(status=Notification.Status.FAILED):
+            services.notification_retry(notification=notification)
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,377 @@
+"""Writes to the notification outbox: enqueue, claim, deliver, mark read.
+
+Delivery protocol (safe with any number of workers, and after a worker is killed):
+
+1. *Claim* — a conditional ``UPDATE … SET status='sending', claimed_until=now+lease,
+   attempts=attempts+1 WHERE status='pending' AND next_attempt_at<=now OR (status='sending'
+   AND claimed_until<now)`` (single row) or ``SELECT … FOR UPDATE SKIP LOCKED`` (sweep).
+   Exactly one worker wins a row; a row whose worker died is claimable again once its lease
+   runs out.
+2. *Send* through the channel's transport with ``notification.key`` as the idempotency key,
+   so a send repeated after a crash is recognised by the receiving side.
+3. *Record* the outcome, fenced on the attempt number: sent; temporary error → pending again
+   at now + exponential backoff; permanent error or too many attempts → failed. Secrets
+   (the case password) are scrubbed from the row once it reaches sent or failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from casesys.notifications import render as renderer
+from casesys.notifications.models import Notification, NotificationChannel
+from casesys.notifications.officehours import is_office_time, next_office_time
+from casesys.notifications.transports import TransportError, get_transport
+from casesys.workcal.calendar import WorkCalendar
+
+logger = logging.getLogger(__name__)
+Status = Notification.Status
+
+
+def _conf(key: str):
+    return settings.CASESYS_NOTIFICATIONS[key]
+
+
+# --- enqueue -------------------------------------------------------------------------------
+
+
+def notification_enqueue(
+    *,
+    channel: str,
+    template: str,
+    context: dict | None = None,
+    recipient_user=None,
+    recipient_address: str = "",
+    case=None,
+    dedupe_key: str = "",
+    office_hours_only: bool = False,
+    calendar: WorkCalendar | None = None,
+    now: dt.datetime | None = None,
+    subject: str = "",
+    body: str = "",
+) -> Notification | None:
+    """Queue one message in the caller's transaction; None when `dedupe_key` already exists.
+
+    The text comes from ``templates/notifications/<template>.<zh|en>.txt`` rendered with
+    `context`; for a template name without files, pass the finished `subject` and `body`.
+    With `office_hours_only`, the row waits (``next_attempt_at``) for the next office hour.
+    """
+    now = now or timezone.now()
+    next_attempt = now
+    if office_hours_only:
+        next_attempt = next_office_time(now, calendar or WorkCalendar.load())
+    context = context or {}
+    if renderer.template_exists(template):
+        subject, body = rendered_preview(template, context)
+    notification = Notification(
+        channel=channel,
+        template=template,
+        context=context,
+        subject=subject,
+        body=body,
+        recipient_user=recipient_user,
+        recipient_address=recipient_address or "",
+        case=case,
+        dedupe_key=dedupe_key,
+        office_hours_only=office_hours_only,
+        next_attempt_at=next_attempt,
+        created_at=now,
+    )
+    try:
+        # A savepoint, so a duplicate does not break the caller's transaction.
+        with transaction.atomic():
+            notification.save()
+    except IntegrityError:
+        if dedupe_key and Notification.objects.filter(dedupe_key=dedupe_key).exists():
+            return None
+        raise
+    if next_attempt <= now:
+        kick_on_commit([notification.pk])
+    return notification
+
+
+def rendered_preview(template: str, context: dict) -> tuple[str, str]:
+    """Subject and body with secrets masked, stored at enqueue so lists show the text even
+    before delivery; the transport gets a fresh rendering with the secrets."""
+    subject, body = renderer.render(template, context)
+    return renderer.redact(subject, context), renderer.redact(body, context)
+
+
+def notification_record_undeliverable(*, template: str, case=None, reason: str, dedupe_key: str = "") -> Notification | None:
+    """Keep a trace of a message that could not be addressed (e.g. anonymous petitioner)."""
+    notification = Notification(
+        channel=NotificationChannel.EMAIL,
+        template=template,
+        case=case,
+        dedupe_key=dedupe_key,
+        status=Status.FAILED,
+        last_error=reason,
+    )
+    try:
+        with transaction.atomic():
+            notification.save()
+    except IntegrityError:
+        return None
+    return notification
+
+
+def kick_on_commit(ids: list[int]) -> None:
+    """After commit, publish a send task per row so delivery does not wait for the sweep.
+
+    Best effort: if the broker is down the periodic sweep still delivers the rows.
+    """
+    if not ids or not _conf("KICK"):
+        return
+
+    def kick() -> None:
+        from casesys.notifications.tasks import send_notification
+
+        for pk in ids:
+            try:
+                send_notification.apply_async((pk,), retry=False)
+            except Exception as exc:  # noqa: BLE001 - broker trouble must not fail the request
+                logger.warning("notification %s: send task not published (%s); the sweep will send it", pk, exc)
+                return
+
+    transaction.on_commit(kick)
+
+
+# --- staff and citizen addressing ------------------------------------------------------------
+
+
+def notify_staff(
+    *,
+    user,
+    template: str,
+    context: dict,
+    case=None,
+    dedupe_key: str,
+    calendar: WorkCalendar | None = None,
+    now: dt.datetime | None = None,
+) -> list[Notification]:
+    """In-app plus e-mail (when the user has an address), both waiting for office hours."""
+    calendar = calendar or WorkCalendar.load()
+    rows = []
+    targets = [(NotificationChannel.INAPP, "")]
+    if user.email:
+        targets.append((NotificationChannel.EMAIL, user.email))
+    for channel, address in targets:
+        row = notification_enqueue(
+            channel=channel,
+            template=template,
+            context=context,
+            recipient_user=user,
+            recipient_address=address,
+            case=case,
+            dedupe_key=f"{dedupe_key}:{user.pk}:{channel}",
+            office_hours_only=True,
+            calendar=calendar,
+            now=now,
+        )
+        if row is not None:
+            rows.append(row)
+    return rows
+
+
+@dataclass(frozen=True)
+class CitizenRoute:
+    channel: str | None
+    address: str
+    reason: str = ""
+
+
+def citizen_route(case) -> CitizenRoute:
+    """The channel the citizen came from (LINE, Telegram), else e-mail, else nothing."""
+    pet = case.petitioner
+    if pet is None:
+        return CitizenRoute(None, "", "匿名或未留聯絡方式 / Anonymous petitioner, no contact")
+    if case.channel == "line" and pet.line_user_id:
+        return CitizenRoute(NotificationChannel.LINE, pet.line_user_id)
+    if case.channel == "telegram" and pet.telegram_chat_id:
+        return CitizenRoute(NotificationChannel.TELEGRAM, pet.telegram_chat_id)
+    if pet.email:
+        return CitizenRoute(NotificationChannel.EMAIL, pet.email)
+    return CitizenRoute(None, "", "陳情人未留電子郵件或通訊軟體帳號 / No e-mail or chat account on file")
+
+
+def notify_citizen(*, case, template: str, context: dict, dedupe_key: str) -> Notification | None:
+    route = citizen_route(case)
+    context = {"language": case.language, **context}
+    if route.channel is None:
+        return notification_record_undeliverable(
+            template=template, case=case, reason=route.reason, dedupe_key=dedupe_key
+        )
+    return notification_enqueue(
+        channel=route.channel,
+        template=template,
+        context=context,
+        recipient_address=route.address,
+        case=case,
+        dedupe_key=dedupe_key,
+    )
+
+
+# --- delivery --------------------------------------------------------------------------------
+
+
+def backoff_seconds(attempts: int) -> float:
+    base = _conf("BACKOFF_SECONDS") * 2 ** max(attempts - 1, 0)
+    return min(base, _conf("BACKOFF_MAX_SECONDS")) * random.uniform(0.9, 1.1)
+
+
+def _claimable(now: dt.datetime) -> Q:
+    return Q(status=Status.PENDING, next_attempt_at__lte=now) | Q(status=Status.SENDING, claimed_until__lt=now)
+
+
+def notification_deliver(*, notification_id: int, now: dt.datetime | None = None) -> str:
+    """Claim one row and send it. Returns sent | retry | failed | skipped."""
+    now = now or timezone.now()
+    rows = Notification.objects.filter(_claimable(now), pk=notification_id)
+    if not is_office_time(now, WorkCalendar.load()):
+        rows = rows.filter(office_hours_only=False)
+    claimed = rows.update(
+        status=Status.SENDING,
+        claimed_until=now + dt.timedelta(seconds=_conf("CLAIM_SECONDS")),
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return "skipped"
+    notification = Notification.objects.select_related("recipient_user", "case").get(pk=notification_id)
+    return _send_claimed(notification)
+
+
+def notifications_deliver_due(*, now: dt.datetime | None = None, time_budget: float = 50.0) -> dict[str, int]:
+    """The periodic sweep: claim due rows batch by batch (SKIP LOCKED) and send them.
+
+    Also takes over rows whose worker died mid-send (status sending, lease expired).
+    """
+    start = timezone.now()
+    stats = {"sent": 0, "retry": 0, "failed": 0, "skipped": 0}
+    calendar = WorkCalendar.load()
+    while (timezone.now() - start).total_seconds() < time_budget:
+        moment = now or timezone.now()
+        with transaction.atomic():
+            due = Notification.objects.filter(_claimable(moment))
+            if not is_office_time(moment, calendar):
+                due = due.filter(office_hours_only=False)
+            ids = list(
+                due.select_for_update(skip_locked=True).order_by("next_attempt_at").values_list("pk", flat=True)[
+                    : _conf("BATCH")
+                ]
+            )
+            if not ids:
+                break
+            Notification.objects.filter(pk__in=ids).update(
+                status=Status.SENDING,
+                claimed_until=moment + dt.timedelta(seconds=_conf("CLAIM_SECONDS")),
+                attempts=F("attempts") + 1,
+            )
+        for notification in Notification.objects.select_related("recipient_user", "case").filter(pk__in=ids):
+            stats[_send_claimed(notification)] += 1
+        if now is not None:  # a fixed clock (tests): one pass is all there is
+            break
+    return stats
+
+
+def _send_claimed(notification: Notification) -> str:
+    context = notification.context or {}
+    try:
+        if renderer.template_exists(notification.template):
+            notification.subject, notification.body = renderer.render(notification.template, context)
+        elif not notification.body:
+            raise ValueError("no template files and no stored text")
+        # else: a row queued with finished text (subject/body) is sent as stored.
+    except Exception as exc:  # noqa: BLE001 - a broken template is permanent
+        return _record_failure(notification, TransportError(f"template {notification.template}: {exc}", permanent=True))
+    try:
+        transport = get_transport(notification.channel)
+        if not transport.is_configured():
+            raise TransportError(f"{notification.channel} 未設定 / transport not configured", permanent=True)
+        transport.send(notification)
+    except TransportError as exc:
+        return _record_failure(notification, exc)
+    except ImportError as exc:
+        return _record_failure(notification, TransportError(f"transport unavailable: {exc}", permanent=True))
+    except Exception as exc:  # noqa: BLE001 - unknown errors are retried, with the type logged
+        logger.warning("notification %s: %s while sending", notification.pk, type(exc).__name__)
+        return _record_failure(notification, TransportError(f"{type(exc).__name__}: {exc}", permanent=False))
+    Notification.objects.filter(pk=notification.pk, status=Status.SENDING, attempts=notification.attempts).update(
+        status=Status.SENT,
+        sent_at=timezone.now(),
+        claimed_until=None,
+        last_error="",
+        subject=renderer.redact(notification.subject, context),
+        body=renderer.redact(notification.body, context),
+        context=renderer.scrub(context),
+    )
+    logger.info("notification %s sent via %s (attempt %s)", notification.pk, notification.channel, notification.attempts)
+    return "sent"
+
+
+def _record_failure(notification: Notification, exc: TransportError) -> str:
+    context = notification.context or {}
+    message = renderer.redact(str(exc), context)[:1000]
+    fence = Notification.objects.filter(pk=notification.pk, status=Status.SENDING, attempts=notification.attempts)
+    if exc.permanent or notification.attempts >= _conf("MAX_ATTEMPTS"):
+        fence.update(status=Status.FAILED, claimed_until=None, last_error=message, context=renderer.scrub(context))
+        logger.warning("notification %s failed permanently after %s attempts: %s", notification.pk, notification.attempts, message)
+        return "failed"
+    delay = backoff_seconds(notification.attempts)
+    fence.update(
+        status=Status.PENDING,
+        claimed_until=None,
+        last_error=message,
+        next_attempt_at=timezone.now() + dt.timedelta(seconds=delay),
+    )
+    logger.info("notification %s: temporary error, retry in %.0f s: %s", notification.pk, delay, message)
+    return "retry"
+
+
+def notification_wait_seconds(*, notification_id: int, cap: float = 600.0) -> float | None:
+    """How long until this row can be claimed again, when a nudge at that time makes sense.
+
+    Sending with a live lease (its worker may have died): when the lease ends. Pending with a
+    retry time: when that comes. None for rows done, waiting for office hours, or further away
+    than `cap` — the periodic sweep takes those.
+    """
+    row = Notification.objects.filter(pk=notification_id).values("status", "next_attempt_at", "claimed_until", "office_hours_only").first()
+    if row is None:
+        return None
+    now = timezone.now()
+    if row["status"] == Status.SENDING and row["claimed_until"]:
+        wait = (row["claimed_until"] - now).total_seconds() + 0.5
+    elif row["status"] == Status.PENDING and not row["office_hours_only"]:
+        wait = (row["next_attempt_at"] - now).total_seconds() + 0.1
+    else:
+        return None
+    return max(wait, 0.1) if wait <= cap else None
+
+
+def notification_retry(*, notification: Notification) -> None:
+    """Administrator action: give a failed row another round of attempts."""
+    Notification.objects.filter(pk=notification.pk, status=Status.FAILED).update(
+        status=Status.PENDING, attempts=0, next_attempt_at=timezone.now(), last_error=""
+    )
+
+
+# --- in-app ----------------------------------------------------------------------------------
+
+
+def notification_mark_read(*, user, notification_id: int) -> int:
+    return Notification.objects.filter(
+        pk=notification_id, recipient_user=user, channel=NotificationChannel.INAPP, read_at__isnull=True
+    ).update(read_at=timezone.now())
+
+
+def notifications_mark_all_read(*, user) -> int:
+    return Notification.objects.filter(
+        recipient_user=user, channel=NotificationChannel.INAPP, status=Status.SENT, read_at__isnull=True
+    ).update(read_at=timezone.now())

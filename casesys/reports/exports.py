@@ -1,0 +1,90 @@
+"""CSV and XLSX exports of the overdue and performance reports.
+
+Cells that start with = + - @ are prefixed with a quote: case subjects are typed by
+citizens, and a spreadsheet must never run them as formulas (CSV injection).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+
+from django.http import HttpResponse
+from django.utils import timezone
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _safe(value):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    if hasattr(value, "tzinfo") and getattr(value, "tzinfo", None) is not None:
+        return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
+    return "" if value is None else value
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+    buf = io.StringIO()
+    buf.write("\ufeff")  # BOM: Excel opens UTF-8 Chinese text correctly
+    writer = csv.writer(buf)
+    writer.writerow(header)
+    for r in rows:
+        writer.writerow([_safe(v) for v in r])
+    resp = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
+    resp["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return resp
+
+
+def xlsx_response(filename: str, sheets: list[tuple[str, Sequence[str], Iterable[Sequence]]]) -> HttpResponse:
+    wb = Workbook(write_only=False)
+    wb.remove(wb.active)
+    for title, header, rows in sheets:
+        ws = wb.create_sheet(title=title[:31])
+        ws.append(list(header))
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for r in rows:
+            ws.append([_safe(v) for v in r])
+        for col in ws.columns:
+            width = max(len(str(c.value or "")) for c in col)
+            ws.column_dimensions[col[0].column_letter].width = min(max(width + 2, 10), 60)
+    buf = io.BytesIO()
+    wb.save(buf)
+    resp = HttpResponse(buf.getvalue(), content_type=XLSX_TYPE)
+    resp["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return resp
+
+
+OVERDUE_GROUP_HEADER = ["單位 Department", "承辦人 Officer", "逾期件數 Overdue cases", "最多逾期工作天 Max working days overdue"]
+OVERDUE_DETAIL_HEADER = ["案號 Case", "主旨 Subject", "單位 Department", "承辦人 Officer", "狀態 State", "期限 Due", "逾期工作天 Working days overdue"]
+PERFORMANCE_HEADER = [
+    "單位 Department",
+    "收件 Received",
+    "結案 Closed",
+    "依限結案 Closed on time",
+    "逾限結案 Closed late",
+    "依限結案率% On-time rate %",
+    "平均結案工作天 Avg working days to close",
+    "展延 Extensions",
+    "滿意度回覆 Survey answers",
+    "平均滿意度 Avg satisfaction",
+]
+
+
+def overdue_rows(report: dict):
+    groups = [(g.department, g.officer, g.count, g.max_days_overdue) for g in report["groups"]]
+    detail = [(r.number, r.subject, r.department, r.officer, r.state, r.due_at, r.days_overdue) for r in report["detail"]]
+    return groups, detail
+
+
+def performance_rows(report: dict):
+    def one(r):
+        return (
+            r.department, r.received, r.closed, r.closed_on_time, r.closed_late,
+            r.on_time_rate, r.avg_working_days, r.extensions, r.surveys, r.satisfaction,
+        )
+
+    return [one(r) for r in report["rows"]] + [one(report["totals"])]

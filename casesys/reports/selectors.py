@@ -1,0 +1,321 @@
+"""Report and dashboard aggregates.
+
+Each function runs a fixed number of GROUP BY queries, whatever the number of cases; the
+time windows are ranges on `received_at` / `closed_at`, which are indexed. Working-day
+figures are computed in Python over *distinct dates* (not over rows), so their cost is
+bounded by the length of the period, not by the number of cases in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Avg, Count, Min, Q, QuerySet
+from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
+from django.utils import timezone
+
+from casesys.cases.models import OPEN_Q, Case, Channel, ExtensionRequest
+from casesys.cases.selectors import case_scope_q
+from casesys.org.models import Role
+from casesys.org.roles import roles_of
+from casesys.workcal.calendar import WorkCalendar, end_of_day, local_date
+
+TZ = ZoneInfo(settings.TIME_ZONE)
+
+
+def may_see_reports(user) -> bool:
+    return bool(roles_of(user) & {Role.SUPERVISOR, Role.ANALYST, Role.ADMIN})
+
+
+def scoped_cases(user) -> QuerySet[Case]:
+    """Supervisors see their subtree; analysts and administrators everything."""
+    if not may_see_reports(user):
+        return Case.objects.none()
+    roles = roles_of(user)
+    if roles & {Role.ANALYST, Role.ADMIN}:
+        return Case.objects.all()
+    q = case_scope_q(user)
+    return Case.objects.all() if q is None else Case.objects.filter(q)
+
+
+def _pct(num: int, den: int) -> float | None:
+    return round(100.0 * num / den, 1) if den else None
+
+
+# --- dashboard ------------------------------------------------------------------------------
+
+
+def weekly_received_closed(user, *, weeks: int = 12, now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    today = local_date(now)
+    first_monday = today - dt.timedelta(days=today.weekday()) - dt.timedelta(weeks=weeks - 1)
+    start = dt.datetime.combine(first_monday, dt.time.min, tzinfo=TZ)
+    qs = scoped_cases(user).order_by()
+    received = dict(
+        qs.filter(received_at__gte=start)
+        .annotate(w=TruncWeek("received_at", tzinfo=TZ))
+        .values_list("w")
+        .annotate(n=Count("id"))
+    )
+    closed = dict(
+        qs.filter(closed_at__gte=start)
+        .annotate(w=TruncWeek("closed_at", tzinfo=TZ))
+        .values_list("w")
+        .annotate(n=Count("id"))
+    )
+    received = {local_date(k): v for k, v in received.items()}
+    closed = {local_date(k): v for k, v in closed.items()}
+    labels, r, c = [], [], []
+    for i in range(weeks):
+        monday = first_monday + dt.timedelta(weeks=i)
+        labels.append(monday.isoformat())
+        r.append(received.get(monday, 0))
+        c.append(closed.get(monday, 0))
+    return {"labels": labels, "received": r, "closed": c}
+
+
+def monthly_on_time(user, *, months: int = 12, now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    today = local_date(now)
+    y, m = today.year, today.month - (months - 1)
+    while m <= 0:
+        y, m = y - 1, m + 12
+    start = dt.datetime(y, m, 1, tzinfo=TZ)
+    rows = (
+        scoped_cases(user)
+        .order_by()
+        .filter(closed_at__gte=start, on_time__isnull=False)
+        .annotate(mo=TruncMonth("closed_at", tzinfo=TZ))
+        .values("mo")
+        .annotate(total=Count("id"), n_on_time=Count("id", filter=Q(on_time=True)))
+    )
+    by_month = {(r["mo"].astimezone(TZ).year, r["mo"].astimezone(TZ).month): r for r in rows}
+    labels, rates, totals = [], [], []
+    for _ in range(months):
+        r = by_month.get((y, m))
+        labels.append(f"{y}-{m:02d}")
+        totals.append(r["total"] if r else 0)
+        rates.append(_pct(r["n_on_time"], r["total"]) if r else None)
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return {"labels": labels, "rate": rates, "closed": totals}
+
+
+def open_overdue_by(user, dimension: str, *, now: dt.datetime | None = None) -> dict:
+    """Open and overdue counts grouped by department, category, channel or district."""
+    now = now or timezone.now()
+    key = {
+        "department": "department__name",
+        "category": "category__name",
+        "channel": "channel",
+        "district": "district",
+    }[dimension]
+    rows = (
+        scoped_cases(user)
+        .order_by()
+        .filter(OPEN_Q)
+        .values(key)
+        .annotate(n_open=Count("id"), n_overdue=Count("id", filter=Q(due_at__lt=now)))
+        .order_by("-n_open")[:20]
+    )
+    channel_labels = dict(Channel.choices)
+    labels, open_, overdue = [], [], []
+    for r in rows:
+        label = r[key]
+        if dimension == "channel":
+            label = str(channel_labels.get(label, label))
+        labels.append(label or "（未分派 / unassigned）")
+        open_.append(r["n_open"])
+        overdue.append(r["n_overdue"])
+    return {"labels": labels, "open": open_, "overdue": overdue}
+
+
+def dashboard(user, *, now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    return {
+        "weekly": weekly_received_closed(user, now=now),
+        "on_time": monthly_on_time(user, now=now),
+        "by_department": open_overdue_by(user, "department", now=now),
+        "by_category": open_overdue_by(user, "category", now=now),
+        "by_channel": open_overdue_by(user, "channel", now=now),
+        "by_district": open_overdue_by(user, "district", now=now),
+    }
+
+
+# --- overdue report -----------------------------------------------------------------------------
+
+
+@dataclass
+class OverdueGroup:
+    department: str
+    officer: str
+    count: int
+    max_days_overdue: int
+
+
+@dataclass
+class OverdueRow:
+    number: str
+    subject: str
+    department: str
+    officer: str
+    state: str
+    due_at: dt.datetime
+    days_overdue: int
+
+
+DETAIL_LIMIT = 1000
+
+
+def overdue_report(user, *, now: dt.datetime | None = None, detail_limit: int | None = DETAIL_LIMIT) -> dict:
+    """Open overdue cases grouped by department and officer, and the cases themselves."""
+    now = now or timezone.now()
+    calendar = WorkCalendar.load()
+    today = local_date(now)
+    qs = scoped_cases(user).order_by().filter(OPEN_Q, due_at__lt=now)
+    groups_raw = (
+        qs.values("department__name", "assignee__username", "assignee__first_name")
+        .annotate(n=Count("id"), oldest=Min("due_at"))
+        .order_by("department__name", "assignee__username")
+    )
+    groups = [
+        OverdueGroup(
+            department=g["department__name"] or "（受理中 / with intake）",
+            officer=(g["assignee__first_name"] or g["assignee__username"] or "（未分派 / unassigned）"),
+            count=g["n"],
+            max_days_overdue=max(calendar.working_days_between(local_date(g["oldest"]), today), 0),
+        )
+        for g in groups_raw
+    ]
+    detail_qs = qs.values(
+        "number", "subject", "department__name", "assignee__username", "assignee__first_name", "state", "due_at"
+    ).order_by("due_at", "id")
+    if detail_limit is not None:
+        detail_qs = detail_qs[:detail_limit]
+    days_cache: dict[dt.date, int] = {}
+
+    def days_overdue(due: dt.datetime) -> int:
+        d = local_date(due)
+        if d not in days_cache:
+            days_cache[d] = max(calendar.working_days_between(d, today), 0)
+        return days_cache[d]
+
+    state_labels = dict(Case._meta.get_field("state").choices)
+    detail = [
+        OverdueRow(
+            number=r["number"],
+            subject=r["subject"],
+            department=r["department__name"] or "",
+            officer=r["assignee__first_name"] or r["assignee__username"] or "",
+            state=str(state_labels.get(r["state"], r["state"])),
+            due_at=r["due_at"],
+            days_overdue=days_overdue(r["due_at"]),
+        )
+        for r in detail_qs.iterator(chunk_size=2000)
+    ]
+    total = sum(g.count for g in groups)
+    return {"groups": groups, "detail": detail, "total": total, "truncated": detail_limit is not None and total > detail_limit}
+
+
+# --- performance report -------------------------------------------------------------------------
+
+
+@dataclass
+class PerformanceRow:
+    department: str
+    received: int = 0
+    closed: int = 0
+    closed_on_time: int = 0
+    closed_late: int = 0
+    on_time_rate: float | None = None
+    avg_working_days: float | None = None
+    extensions: int = 0
+    surveys: int = 0
+    satisfaction: float | None = None
+
+
+def performance_report(user, *, start: dt.date, end: dt.date) -> dict:
+    """Per department for [start, end] (local dates, inclusive)."""
+    since = dt.datetime.combine(start, dt.time.min, tzinfo=TZ)
+    until = end_of_day(end)
+    qs = scoped_cases(user).order_by()
+    received = dict(
+        qs.filter(received_at__range=(since, until)).values_list("department__name").annotate(n=Count("id"))
+    )
+    closed_rows = (
+        qs.filter(closed_at__range=(since, until))
+        .values("department__name")
+        .annotate(
+            n_closed=Count("id"),
+            n_on_time=Count("id", filter=Q(on_time=True)),
+            n_late=Count("id", filter=Q(on_time=False)),
+            n_surveys=Count("id", filter=Q(satisfaction__isnull=False)),
+            avg_sat=Avg("satisfaction"),
+        )
+    )
+    # Working days to close: group by (department, receipt date, closing date) in SQL,
+    # then count working days once per distinct date pair.
+    pairs = (
+        qs.filter(closed_at__range=(since, until))
+        .annotate(rd=TruncDate("received_at", tzinfo=TZ), cd=TruncDate("closed_at", tzinfo=TZ))
+        .values("department__name", "rd", "cd")
+        .annotate(n=Count("id"))
+    )
+    extensions = dict(
+        ExtensionRequest.objects.filter(
+            case__in=qs.values("pk"), requested_at__range=(since, until)
+        )
+        .order_by()
+        .values_list("case__department__name")
+        .annotate(n=Count("id"))
+    )
+    calendar = WorkCalendar.load()
+    wd_cache: dict[tuple[dt.date, dt.date], int] = {}
+    wd_sum: dict[str | None, int] = defaultdict(int)
+    wd_n: dict[str | None, int] = defaultdict(int)
+    for p in pairs:
+        key = (p["rd"], p["cd"])
+        if key not in wd_cache:
+            wd_cache[key] = max(calendar.working_days_between(p["rd"], p["cd"]), 0)
+        wd_sum[p["department__name"]] += wd_cache[key] * p["n"]
+        wd_n[p["department__name"]] += p["n"]
+
+    rows: dict[str | None, PerformanceRow] = {}
+
+    def row(name: str | None) -> PerformanceRow:
+        if name not in rows:
+            rows[name] = PerformanceRow(department=name or "（受理中 / with intake）")
+        return rows[name]
+
+    for name, n in received.items():
+        row(name).received = n
+    for r in closed_rows:
+        pr = row(r["department__name"])
+        pr.closed, pr.closed_on_time, pr.closed_late = r["n_closed"], r["n_on_time"], r["n_late"]
+        pr.on_time_rate = _pct(r["n_on_time"], r["n_on_time"] + r["n_late"])
+        pr.surveys = r["n_surveys"]
+        pr.satisfaction = round(r["avg_sat"], 2) if r["avg_sat"] is not None else None
+    for name, total in wd_sum.items():
+        row(name).avg_working_days = round(total / wd_n[name], 1) if wd_n[name] else None
+    for name, n in extensions.items():
+        row(name).extensions = n
+    ordered = sorted(rows.values(), key=lambda r: r.department)
+    totals = PerformanceRow(department="合計 / Total")
+    for r in ordered:
+        totals.received += r.received
+        totals.closed += r.closed
+        totals.closed_on_time += r.closed_on_time
+        totals.closed_late += r.closed_late
+        totals.extensions += r.extensions
+        totals.surveys += r.surveys
+    totals.on_time_rate = _pct(totals.closed_on_time, totals.closed_on_time + totals.closed_late)
+    all_n = sum(wd_n.values())
+    totals.avg_working_days = round(sum(wd_sum.values()) / all_n, 1) if all_n else None
+    sat = [(r.satisfaction, r.surveys) for r in ordered if r.satisfaction is not None]
+    n_sat = sum(n for _s, n in sat)
+    totals.satisfaction = round(sum(s * n for s, n in sat) / n_sat, 2) if n_sat else None
+    return {"rows": ordered, "totals": totals, "start": start, "end": end}
+

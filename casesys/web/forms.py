@@ -1,0 +1,307 @@
+"""Forms. Labels are "中文 / English" pairs; templates show the active language's half."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from casesys.cases.demo import DISTRICTS
+from casesys.cases.models import Case, Category, Channel, State, Urgency
+from casesys.cases.services import FiledReason
+from casesys.org.models import Department
+
+DISTRICT_CHOICES = [("", "—")] + [(d, d) for d in DISTRICTS]
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def category_choices(*, public_only: bool = False) -> list[tuple[str, str]]:
+    qs = Category.objects.filter(active=True).select_related("parent")
+    if public_only:
+        qs = qs.filter(public=True)
+    from casesys.web.i18n import is_english
+
+    en = is_english()
+
+    def name(c: Category) -> str:
+        return (c.name_en or c.name) if en else c.name
+
+    return [("", "—")] + [
+        (str(c.pk), f"{name(c.parent)}／{name(c)}" if c.parent_id else name(c)) for c in qs.order_by("code")
+    ]
+
+
+# --- queue ---------------------------------------------------------------------------------
+
+
+class QueueFilterForm(forms.Form):
+    q = forms.CharField(label="搜尋 / Search", required=False, max_length=100)
+    state = forms.ChoiceField(label="狀態 / State", required=False)
+    category = forms.TypedChoiceField(label="類別 / Category", required=False, coerce=int, empty_value=None)
+    channel = forms.ChoiceField(label="管道 / Channel", required=False, choices=[("", "—"), *Channel.choices])
+    district = forms.ChoiceField(label="行政區 / District", required=False, choices=DISTRICT_CHOICES)
+    overdue = forms.BooleanField(label="只看逾期 / Overdue only", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["state"].choices = [("", "—")] + [
+            (s.value, s.label) for s in (State.RECEIVED, State.DISPATCHED, State.IN_PROGRESS, State.PENDING_APPROVAL)
+        ]
+        self.fields["category"].choices = category_choices()
+
+
+# --- workflow actions ----------------------------------------------------------------------
+
+
+class ActionForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class AcceptForm(ActionForm):
+    pass
+
+
+class DispatchForm(ActionForm):
+    department = forms.ModelChoiceField(
+        label="承辦單位 / Department", queryset=Department.objects.filter(active=True).order_by("path")
+    )
+    note = forms.CharField(label="備註 / Note", required=False, max_length=500)
+
+
+class AssignForm(ActionForm):
+    assignee = forms.ModelChoiceField(label="承辦人 / Officer", queryset=None)
+    note = forms.CharField(label="備註 / Note", required=False, max_length=500)
+
+    def __init__(self, *args, case: Case | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        from django.contrib.auth import get_user_model
+
+        qs = get_user_model().objects.filter(is_active=True, staff__isnull=False)
+        if case is not None and case.department_id:
+            qs = qs.filter(staff__department__path__startswith=case.department.agency.path)
+        self.fields["assignee"].queryset = qs.order_by("username")
+        self.fields["assignee"].label_from_instance = lambda u: f"{u.first_name or u.username}（{u.username}）"
+
+
+class ReplyForm(ActionForm):
+    template = forms.ChoiceField(label="答復範本 / Reply template", required=False)
+    reply = forms.CharField(label="答復內容 / Reply", widget=forms.Textarea(attrs={"rows": 8}), max_length=10000)
+
+    def __init__(self, *args, case: Case | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "—")]
+        if case is not None:
+            from casesys.web.models import ReplyTemplate
+
+            cats = [case.category_id] + ([case.category.parent_id] if case.category.parent_id else [])
+            choices += [(str(t.pk), t.title) for t in ReplyTemplate.objects.filter(category_id__in=cats, active=True)]
+        self.fields["template"].choices = choices
+
+
+class ApproveForm(ActionForm):
+    note = forms.CharField(label="核定意見 / Note", required=False, max_length=1000)
+
+
+class ReturnReplyForm(ActionForm):
+    comment = forms.CharField(label="退回意見 / What needs revising", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class RequestExtensionForm(ActionForm):
+    days = forms.IntegerField(label="展延工作天 / Working days", min_value=1, max_value=30)
+    reason = forms.CharField(label="展延理由 / Reason", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class DecideExtensionForm(ActionForm):
+    approve = forms.TypedChoiceField(
+        label="決定 / Decision",
+        choices=[("yes", "核准 / Approve"), ("no", "駁回 / Reject")],
+        coerce=lambda v: v == "yes",
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(label="意見 / Note", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReturnToIntakeForm(ActionForm):
+    reason = forms.CharField(label="退回理由 / Reason", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class TransferForm(ActionForm):
+    agency = forms.CharField(label="受移文機關 / Competent agency", max_length=200)
+    reason = forms.CharField(label="移文理由 / Reason", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class FileForm(ActionForm):
+    reason_code = forms.ChoiceField(label="存查理由 / Reason", choices=FiledReason.CHOICES)
+    repeat_of = forms.CharField(label="原案號（重複陳情）/ Earlier case (repeat)", required=False, max_length=32)
+    note = forms.CharField(label="備註 / Note", required=False, max_length=1000)
+
+
+class MergeForm(ActionForm):
+    into = forms.CharField(label="併入案號 / Merge into case", max_length=32)
+    note = forms.CharField(label="備註 / Note", required=False, max_length=1000)
+
+
+class ReopenForm(ActionForm):
+    reason = forms.CharField(label="重新處理理由 / Reason", widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(label="內部註記 / Internal note", widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+
+
+# --- intake ------------------------------------------------------------------------------------
+
+
+class IntakeForm(forms.Form):
+    """Phone, letter and walk-in registration: ordered for typing without the mouse."""
+
+    channel = forms.ChoiceField(
+        label="管道 / Channel",
+        choices=[(Channel.PHONE, Channel.PHONE.label), (Channel.LETTER, Channel.LETTER.label), (Channel.WALK_IN, Channel.WALK_IN.label)],
+    )
+    category = forms.TypedChoiceField(label="類別 / Category", coerce=int)
+    urgency = forms.ModelChoiceField(label="速別 / Urgency", queryset=Urgency.objects.all(), required=False)
+    subject = forms.CharField(label="主旨 / Subject", max_length=200)
+    description = forms.CharField(label="內容 / Description", widget=forms.Textarea(attrs={"rows": 5}))
+    name = forms.CharField(label="陳情人姓名 / Petitioner's name", required=False, max_length=100)
+    phone = forms.CharField(label="電話 / Phone", required=False, max_length=30)
+    email = forms.EmailField(label="電子郵件 / E-mail", required=False)
+    postal_address = forms.CharField(label="通訊地址 / Postal address", required=False, max_length=200)
+    address = forms.CharField(label="案發地址 / Location address", required=False, max_length=200)
+    district = forms.ChoiceField(label="行政區 / District", required=False, choices=DISTRICT_CHOICES)
+    received_at = forms.DateTimeField(
+        label="收件時間（空白為現在）/ Received at (blank = now)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+    )
+    confidential = forms.BooleanField(label="要求身分保密 / Keep identity confidential", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+        self.fields["subject"].widget.attrs["autofocus"] = True
+
+
+class BulkDispatchForm(forms.Form):
+    cases = forms.ModelMultipleChoiceField(label="案件 / Cases", queryset=Case.objects.none(), to_field_name="number")
+    department = forms.ModelChoiceField(
+        label="承辦單位 / Department",
+        queryset=Department.objects.filter(active=True).order_by("path"),
+        required=False,
+        help_text="空白則依類別預設單位 / Blank: each case's category default",
+    )
+
+    def __init__(self, *args, queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if queryset is not None:
+            self.fields["cases"].queryset = queryset
+
+
+# --- citizen portal ---------------------------------------------------------------------------
+
+
+class MailboxForm(forms.Form):
+    category = forms.TypedChoiceField(label="陳情類別 / Category", coerce=int)
+    subject = forms.CharField(label="主旨 / Subject", max_length=200)
+    description = forms.CharField(label="陳情內容 / Description", widget=forms.Textarea(attrs={"rows": 8}), max_length=10000)
+    attachments = MultipleFileField(label="附件 / Attachments", required=False)
+    address = forms.CharField(label="案件地點 / Location address", required=False, max_length=200)
+    district = forms.ChoiceField(label="行政區 / District", required=False, choices=DISTRICT_CHOICES)
+    name = forms.CharField(label="姓名 / Name", max_length=100)
+    phone = forms.CharField(label="電話 / Phone", required=False, max_length=30)
+    email = forms.EmailField(label="電子郵件 / E-mail", required=False)
+    confidential = forms.BooleanField(label="我要求身分保密 / Keep my identity confidential", required=False)
+    privacy = forms.BooleanField(
+        label="我已閱讀並同意個人資料蒐集告知事項 / I have read and accept the personal-data notice",
+        error_messages={"required": "請閱讀並同意個人資料告知事項 / Please accept the personal-data notice."},
+    )
+    # Honeypot: hidden from people (CSS and aria-hidden), filled in by naive bots.
+    website = forms.CharField(required=False, label="Website")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices(public_only=True)
+        self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("phone") or data.get("email")):
+            self.add_error("email", "請留下電話或電子郵件以便回覆 / Leave a phone number or an e-mail address for the reply.")
+        return data
+
+
+class StatusLookupForm(forms.Form):
+    number = forms.CharField(label="案號 / Case number", max_length=32)
+    password = forms.CharField(label="查詢密碼 / Case password", max_length=40, widget=forms.PasswordInput)
+
+
+class SurveyForm(forms.Form):
+    score = forms.TypedChoiceField(
+        label="您對本案處理的滿意程度 / How satisfied are you with how this case was handled?",
+        choices=[
+            ("5", "5 非常滿意 / Very satisfied"),
+            ("4", "4 滿意 / Satisfied"),
+            ("3", "3 普通 / Neutral"),
+            ("2", "2 不滿意 / Dissatisfied"),
+            ("1", "1 非常不滿意 / Very dissatisfied"),
+        ],
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(label="意見 / Comment", required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(label="起日 / From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="迄日 / To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        s, e = data.get("start"), data.get("end")
+        if s and e:
+            if e < s:
+                self.add_error("end", "迄日不可早於起日 / The end date is before the start date.")
+            elif (e - s).days > 366 * 2:
+                self.add_error("end", "期間最長兩年 / The period may be at most two years.")
+        return data
+
+    @staticmethod
+    def default_initial() -> dict:
+        today = timezone.localdate()
+        return {"start": today.replace(day=1) - dt.timedelta(days=0), "end": today}
+
+
+class LeadConvertForm(forms.Form):
+    category = forms.TypedChoiceField(label="類別 / Category", coerce=int)
+    subject = forms.CharField(label="主旨 / Subject", max_length=200)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = category_choices()
+
+
+class LeadDismissForm(forms.Form):
+    reason = forms.CharField(label="不處理理由 / Reason", max_length=500)

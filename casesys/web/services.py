@@ -1,0 +1,169 @@
+"""Writes owned by the web UI: mailbox submissions with attachments, the satisfaction
+survey, internal notes and marking in-app notifications read.
+
+Workflow transitions are never done here: views call `casesys.cases.services`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import mimetypes
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from casesys.cases.events import record_event
+from casesys.cases.models import Attachment, Case, CaseNote, Category, State
+from casesys.cases.services import IntakeResult, case_intake
+from casesys.notifications.models import Notification
+
+MAX_ATTACHMENTS = 5
+# Scores at or below this are "dissatisfied" and call for a call-back (New Taipei practice).
+DISSATISFIED_AT_OR_BELOW = 2
+
+
+# --- attachments ------------------------------------------------------------------------------
+
+
+def attachment_validate(files: list[UploadedFile]) -> None:
+    limit = settings.CASESYS["ATTACHMENT_MAX_BYTES"]
+    allowed = set(settings.CASESYS["ATTACHMENT_TYPES"])
+    errors: list[str] = []
+    if len(files) > MAX_ATTACHMENTS:
+        errors.append(f"附件最多 {MAX_ATTACHMENTS} 個 / At most {MAX_ATTACHMENTS} attachments.")
+    for f in files:
+        # Trust neither the browser's type nor the name alone: both must agree with the list.
+        guessed = mimetypes.guess_type(f.name or "")[0] or ""
+        declared = (f.content_type or "").split(";")[0].strip()
+        if declared not in allowed or (guessed and guessed not in allowed):
+            errors.append(f"不接受的檔案類型：{f.name} / File type not accepted: {f.name}")
+        if f.size > limit:
+            errors.append(
+                f"檔案過大：{f.name}（上限 {limit // (1024 * 1024)} MB）/ File too large: {f.name} (limit {limit // (1024 * 1024)} MB)"
+            )
+    if errors:
+        raise ValidationError({"attachments": errors})
+
+
+def attachments_save(*, case: Case, files: list[UploadedFile], by=None) -> list[Attachment]:
+    attachment_validate(files)
+    saved = []
+    for f in files:
+        att = Attachment(
+            case=case,
+            original_name=(f.name or "file")[:200],
+            content_type=(f.content_type or "application/octet-stream")[:100],
+            size=f.size,
+            uploaded_by=by if getattr(by, "pk", None) else None,
+        )
+        att.file.save(f.name or "file", f, save=False)
+        att.save()
+        saved.append(att)
+    return saved
+
+
+# --- mailbox ----------------------------------------------------------------------------------
+
+
+def mailbox_submit(
+    *,
+    category: Category,
+    subject: str,
+    description: str,
+    petitioner: dict[str, Any],
+    location: dict[str, Any],
+    confidential: bool,
+    files: list[UploadedFile],
+    language: str = "zh",
+) -> IntakeResult:
+    """A 首長信箱 letter: the case and its attachments commit together or not at all."""
+    attachment_validate(files)
+    with transaction.atomic():
+        result = case_intake(
+            channel="web",
+            category=category,
+            subject=subject,
+            description=description,
+            petitioner=petitioner,
+            location=location,
+            confidential=confidential,
+            language=language,
+        )
+        attachments_save(case=result.case, files=files)
+    return result
+
+
+# --- satisfaction survey ----------------------------------------------------------------------
+
+
+def survey_open(case: Case, *, now: dt.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    if case.state != State.CLOSED or case.closed_at is None or case.surveyed_at is not None:
+        return False
+    if case.category.survey_exempt:
+        return False
+    return now <= case.closed_at + dt.timedelta(days=settings.CASESYS["SURVEY_WINDOW_DAYS"])
+
+
+def case_survey_submit(*, case: Case, score: int, comment: str = "") -> Case:
+    """Record the citizen's 1–5 answer; a dissatisfied answer flags the case for a call-back."""
+    try:
+        score = int(score)
+    except (TypeError, ValueError):
+        raise ValidationError({"score": ["請選擇 1 到 5 分 / Choose a score from 1 to 5."]}) from None
+    if not 1 <= score <= 5:
+        raise ValidationError({"score": ["請選擇 1 到 5 分 / Choose a score from 1 to 5."]})
+    comment = (comment or "").strip()
+    if len(comment) > 2000:
+        raise ValidationError({"comment": ["意見請在 2000 字以內 / Keep the comment under 2000 characters."]})
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().select_related("category").get(pk=case.pk)
+        if locked.category.survey_exempt:
+            raise ValidationError({"score": ["此類案件不需填寫滿意度調查 / This kind of case has no survey."]})
+        if locked.state != State.CLOSED or locked.closed_at is None:
+            raise ValidationError({"score": ["案件尚未結案 / The case is not closed yet."]})
+        if locked.surveyed_at is not None:
+            raise ValidationError({"score": ["已填寫過滿意度調查 / The survey was already answered."]})
+        window = dt.timedelta(days=settings.CASESYS["SURVEY_WINDOW_DAYS"])
+        if timezone.now() > locked.closed_at + window:
+            raise ValidationError(
+                {"score": ["滿意度調查已逾填寫期限 / The survey is closed (it stays open for "
+                           f"{settings.CASESYS['SURVEY_WINDOW_DAYS']} days after closure)."]}
+            )
+        locked.satisfaction = score
+        locked.survey_comment = comment
+        locked.surveyed_at = timezone.now()
+        locked.callback_required = score <= DISSATISFIED_AT_OR_BELOW
+        locked.version += 1
+        locked.save(update_fields=["satisfaction", "survey_comment", "surveyed_at", "callback_required", "version", "updated_at"])
+        record_event(
+            case=locked,
+            kind="surveyed",
+            note=f"{score}/5",
+            changes={"satisfaction": [None, score], "callback_required": [False, locked.callback_required]},
+        )
+    return locked
+
+
+# --- notes and notifications ----------------------------------------------------------------------
+
+
+def case_note_add(*, case: Case, text: str, by) -> CaseNote:
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": ["請輸入註記內容 / Write the note."]})
+    with transaction.atomic():
+        return CaseNote.objects.create(case=case, author=by, text=text[:5000])
+
+
+def notification_mark_read(*, user, notification_id: int | None = None) -> int:
+    """Mark one (or every) unread in-app notification of this user read; returns how many."""
+    qs = Notification.objects.filter(channel="inapp", recipient_user=user, read_at__isnull=True)
+    if notification_id is not None:
+        qs = qs.filter(pk=notification_id)
+    with transaction.atomic():
+        return qs.update(read_at=timezone.now())

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from django import template
+from django.utils import timezone
+
+from casesys.web.i18n import pick, tr
+
+register = template.Library()
+
+
+@register.simple_tag
+def t(zh: str, en: str) -> str:
+    """{% t "中文" "English" %} – the text in the active language (auto-escaped)."""
+    return tr(zh, en)
+
+
+@register.filter
+def bi(value) -> str:
+    """'中文 / English' labels from the domain layer → the active language's half."""
+    return pick(value)
+
+
+@register.filter
+def local(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if not value:
+        return ""
+    return timezone.localtime(value).strftime(fmt)
+
+
+@register.filter
+def get_item(mapping, key):
+    try:
+        return mapping.get(key)
+    except AttributeError:
+        return None
+
+
+EVENT_LABELS = {
+    "created": ("收件", "Received"),
+    "dispatched": ("分文", "Dispatched"),
+    "accepted": ("簽收", "Accepted"),
+    "assigned": ("指派", "Assigned"),
+    "returned_to_intake": ("退回分文", "Returned to intake"),
+    "reply_submitted": ("答復陳核", "Reply submitted"),
+    "reply_returned": ("答復退回修正", "Reply returned"),
+    "closed": ("核定結案", "Approved and closed"),
+    "transferred": ("移文", "Transferred"),
+    "filed": ("存查", "Filed"),
+    "merged": ("併案", "Merged"),
+    "merged_in": ("他案併入", "Case merged in"),
+    "reopened": ("重新處理", "Reopened"),
+    "extension_requested": ("申請展延", "Extension requested"),
+    "extension_approved": ("展延核准", "Extension approved"),
+    "extension_rejected": ("展延駁回", "Extension rejected"),
+    "due_recomputed": ("期限重算", "Deadline recomputed"),
+    "identity_revealed": ("查閱陳情人身分", "Identity revealed"),
+    "surveyed": ("滿意度調查", "Survey answered"),
+}
+
+
+@register.filter
+def event_label(kind: str) -> str:
+    zh, en = EVENT_LABELS.get(kind, (kind, kind))
+    return tr(zh, en)
+
+
+@register.filter
+def state_label(value: str) -> str:
+    from casesys.cases.models import State
+
+    if not value:
+        return ""
+    try:
+        return pick(State(value).label)
+    except ValueError:
+        return value
+
+
+@register.filter
+def name_of(obj) -> str:
+    """A category's or department's name in the active language (English when it has one)."""
+    if obj is None:
+        return ""
+    from casesys.web.i18n import is_english
+
+    if is_english() and getattr(obj, "name_en", ""):
+        return obj.name_en
+    return getattr(obj, "name", str(obj))

@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
+from django.urls import path
+from django.views.generic import RedirectView
+
+from casesys.web.views import desk, intake, portal, reports
+
+app_name = "web"
+
+urlpatterns = [
+    path("", desk.home, name="home"),
+    path("favicon.ico", RedirectView.as_view(url=static("web/favicon.svg"), permanent=True)),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="web/registration/login.html"), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
+    # officer desk
+    path("desk/queue/", desk.queue_mine, name="queue_mine"),
+    path("desk/queue/department/", desk.queue_department, name="queue_department"),
+    path("desk/cases/<str:number>/", desk.case_detail, name="case"),
+    path("desk/cases/<str:number>/actions/<str:name>/", desk.case_action, name="case_action"),
+    path("desk/cases/<str:number>/reveal/", desk.case_reveal, name="case_reveal"),
+    path("desk/cases/<str:number>/notes/", desk.case_note, name="case_note"),
+    path("desk/cases/<str:number>/attachments/<int:pk>/", desk.case_attachment, name="case_attachment"),
+    path("desk/cases/<str:number>/reply-template/", desk.reply_template, name="reply_template"),
+    path("desk/approvals/", desk.approvals, name="approvals"),
+    path("desk/notifications/", desk.notifications, name="notifications"),
+    path("desk/notifications/count/", desk.notifications_count, name="notifications_count"),
+    path("desk/notifications/read/", desk.notifications_read, name="notifications_read"),
+    # intake
+    path("desk/intake/", intake.intake_queue, name="intake_queue"),
+    path("desk/intake/new/", intake.intake_new, name="intake_new"),
+    path("desk/intake/dispatch/", intake.bulk_dispatch, name="bulk_dispatch"),
+    path("desk/leads/", intake.leads, name="leads"),
+    path("desk/leads/<int:pk>/<str:decision>/", intake.lead_decide, name="lead_decide"),
+    # supervisor
+    path("reports/", reports.dashboard, name="dashboard"),
+    path("reports/overdue/", reports.overdue, name="report_overdue"),
+    path("reports/performance/", reports.performance, name="report_performance"),
+    # citizen portal
+    path("portal/", portal.portal_home, name="portal"),
+    path("mailbox/", portal.mailbox, name="mailbox"),
+    path("mailbox/done/", portal.mailbox_done, name="mailbox_done"),
+    path("status/", portal.status_lookup, name="status_lookup"),
+    path("status/<str:number>/", portal.case_status, name="status"),
+    path("status/<str:number>/survey/", portal.survey, name="survey"),
+]

@@ -1,0 +1,259 @@
+"""The officer's desk: queues, the case page and its actions, notes, identity reveal."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from casesys.cases.exceptions import CaseError
+from casesys.cases.identity import RevealNotAllowed, identity_reveal, petitioner_for
+from casesys.cases.models import Attachment, Case, CaseEvent, ExtensionRequest
+from casesys.cases.selectors import case_get_visible
+from casesys.org.models import Role
+from casesys.org.roles import roles_of
+from casesys.web import selectors
+from casesys.web.actions import ACTIONS, available_actions, build_form
+from casesys.web.forms import NoteForm, QueueFilterForm
+from casesys.web.i18n import pick, tr
+from casesys.web.models import ReplyTemplate
+from casesys.web.services import case_note_add
+from casesys.web.views.common import apply_errors, forbidden, not_found, staff_required
+
+
+def home(request):
+    roles = roles_of(request.user)
+    if not roles:
+        return render(request, "web/portal/home.html")
+    if roles & {Role.OFFICER, Role.SUPERVISOR}:
+        return redirect("web:queue_mine")
+    if Role.INTAKE in roles:
+        return redirect("web:intake_queue")
+    if Role.ANALYST in roles:
+        return redirect("web:dashboard")
+    return redirect("web:queue_department")
+
+
+QUEUE_TITLES = {
+    "mine": ("我的案件", "My queue"),
+    "department": ("單位案件", "Department queue"),
+}
+
+
+def _queue(request, scope: str):
+    form = QueueFilterForm(request.GET or None)
+    filters: dict = {}
+    search = ""
+    if form.is_bound and form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if k != "q" and v}
+        search = form.cleaned_data.get("q") or ""
+    page = selectors.queue_page(
+        user=request.user,
+        scope=scope,
+        filters=filters,
+        search=search,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+    )
+    params = request.GET.copy()
+    params.pop("after", None)
+    params.pop("before", None)
+    ctx = {
+        "scope": scope,
+        "title": tr(*QUEUE_TITLES[scope]),
+        "form": form,
+        "page": page,
+        "base_query": params.urlencode(),
+    }
+    if request.htmx and request.htmx.target == "queue-results":
+        return render(request, "web/desk/_queue_table.html", ctx)
+    return render(request, "web/desk/queue.html", ctx)
+
+
+@staff_required()
+def queue_mine(request):
+    return _queue(request, "mine")
+
+
+@staff_required()
+def queue_department(request):
+    return _queue(request, "department")
+
+
+# --- the case page ------------------------------------------------------------------------------
+
+
+def _case_or_404(request, number: str) -> Case | None:
+    return case_get_visible(user=request.user, number=number)
+
+
+def _case_context(request, case: Case, *, bound: dict | None = None, petitioner=None, note_form=None) -> dict:
+    from django.utils import timezone
+
+    from casesys.workcal.calendar import WorkCalendar
+
+    bound = bound or {}
+    actions = []
+    for action in available_actions(case, request.user):
+        actions.append({"action": action, "form": bound.get(action.name) or build_form(action, case)})
+    events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"))
+    return {
+        "case": case,
+        "urgency": selectors.urgency_of(case, calendar=WorkCalendar.load(), now=timezone.now()),
+        "events": events,
+        "petitioner": petitioner or petitioner_for(request.user, case),
+        "attachments": list(case.attachments.all()),
+        "related": selectors.related_cases(user=request.user, case=case),
+        "notes": list(case.notes.select_related("author")),
+        "note_form": note_form or NoteForm(),
+        "actions": actions,
+        "open_action": next(iter(bound), None),
+        "pending_extension": case.extensions.filter(status=ExtensionRequest.Status.PENDING).first(),
+    }
+
+
+@staff_required()
+def case_detail(request, number: str):
+    case = _case_or_404(request, number)
+    if case is None:
+        return not_found(request)
+    return render(request, "web/desk/case.html", _case_context(request, case))
+
+
+@staff_required()
+@require_POST
+def case_action(request, number: str, name: str):
+    case = _case_or_404(request, number)
+    if case is None:
+        return not_found(request)
+    action = ACTIONS.get(name)
+    if action is None:
+        return not_found(request, tr("沒有這個動作。", "No such action."))
+    form = build_form(action, case, request.POST)
+    status = 400
+    if form.is_valid():
+        if form.cleaned_data["version"] != case.version:
+            messages.error(request, pick("案件已被他人更新，請重新整理後再試 / The case was changed by someone else; reload and retry."))
+            return redirect("web:case", number=case.number)
+        try:
+            action.run(case, form.cleaned_data, request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        except CaseError as exc:
+            # Permission, state or race: not a field problem – say so at the top.
+            messages.error(request, pick(exc.message))
+            return redirect("web:case", number=case.number)
+        else:
+            messages.success(request, tr(f"已完成：{action.zh}", f"Done: {action.en}"))
+            url = reverse("web:case", kwargs={"number": case.number})
+            return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    case.refresh_from_db()
+    return render(request, "web/desk/case.html", _case_context(request, case, bound={name: form}), status=status)
+
+
+@staff_required()
+@require_POST
+def case_reveal(request, number: str):
+    case = _case_or_404(request, number)
+    if case is None:
+        return not_found(request)
+    try:
+        view = identity_reveal(case=case, by=request.user)
+    except RevealNotAllowed as exc:
+        return forbidden(request, pick(str(exc)))
+    if request.htmx:
+        return render(request, "web/desk/_petitioner.html", {"case": case, "petitioner": view})
+    return render(request, "web/desk/case.html", _case_context(request, case, petitioner=view))
+
+
+@staff_required()
+@require_POST
+def case_note(request, number: str):
+    case = _case_or_404(request, number)
+    if case is None:
+        return not_found(request)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            case_note_add(case=case, text=form.cleaned_data["text"], by=request.user)
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            form = NoteForm()
+    ctx = {"case": case, "notes": list(case.notes.select_related("author")), "note_form": form}
+    if request.htmx:
+        return render(request, "web/desk/_notes.html", ctx, status=200)
+    if form.errors:
+        return render(request, "web/desk/case.html", _case_context(request, case, note_form=form), status=400)
+    return redirect("web:case", number=case.number)
+
+
+@staff_required()
+def case_attachment(request, number: str, pk: int):
+    case = _case_or_404(request, number)
+    if case is None:
+        return not_found(request)
+    att = Attachment.objects.filter(case=case, pk=pk).first()
+    if att is None:
+        return not_found(request, tr("找不到附件。", "Attachment not found."))
+    # Always a download, never rendered inline: a citizen's upload must not run in our origin.
+    resp = FileResponse(att.file.open("rb"), as_attachment=True, filename=att.original_name)
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+@staff_required()
+def reply_template(request, number: str):
+    """htmx: the reply textarea filled from the chosen template."""
+    case = _case_or_404(request, number)
+    if case is None:
+        return not_found(request)
+    action = ACTIONS["submit_reply"]
+    form = build_form(action, case)
+    tpl_id = request.GET.get("submit_reply-template") or ""
+    text = ""
+    if tpl_id.isdigit():
+        tpl = ReplyTemplate.objects.filter(pk=int(tpl_id), active=True).first()
+        if tpl is not None:
+            text = tpl.render(case)
+    form.initial["reply"] = text
+    return render(request, "web/desk/_reply_field.html", {"field": form["reply"]})
+
+
+@staff_required()
+def approvals(request):
+    if not roles_of(request.user) & {Role.SUPERVISOR, Role.ADMIN}:
+        return forbidden(request)
+    return render(request, "web/desk/approvals.html", selectors.approvals_inbox(user=request.user))
+
+
+# --- notifications --------------------------------------------------------------------------------
+
+
+@staff_required()
+def notifications(request):
+    items = list(selectors.notifications_for(user=request.user)[:100])
+    return render(request, "web/desk/notifications.html", {"items": items})
+
+
+@staff_required()
+def notifications_count(request):
+    return render(request, "web/partials/_unread.html", {"unread_count": selectors.notifications_unread_count(user=request.user)})
+
+
+@staff_required()
+@require_POST
+def notifications_read(request):
+    from casesys.web.services import notification_mark_read
+
+    raw = request.POST.get("id")
+    notification_mark_read(user=request.user, notification_id=int(raw) if raw and raw.isdigit() else None)
+    if request.htmx:
+        resp = HttpResponse(status=204)
+        resp["HX-Refresh"] = "true"
+        return resp
+    return redirect("web:notifications")

@@ -1,0 +1,192 @@
+"""Intake desk: register phone/letter/walk-in cases, bulk dispatch, leads triage."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from casesys.cases import services
+from casesys.cases.exceptions import CaseError
+from casesys.cases.models import Category, State
+from casesys.cases.selectors import cases_visible_to
+from casesys.inbound.models import Lead
+from casesys.inbound.services import LeadAlreadyDecided, lead_convert, lead_dismiss
+from casesys.org.models import Role
+from casesys.web import selectors
+from casesys.web.forms import (
+    BulkDispatchForm,
+    IntakeForm,
+    LeadConvertForm,
+    LeadDismissForm,
+    QueueFilterForm,
+)
+from casesys.web.i18n import pick, tr
+from casesys.web.views.common import apply_errors, not_found, staff_required
+
+INTAKE_ROLES = (Role.INTAKE, Role.ADMIN)
+
+
+def _intake_qs(user):
+    return cases_visible_to(user).filter(state=State.RECEIVED)
+
+
+@staff_required(*INTAKE_ROLES)
+def intake_queue(request):
+    form = QueueFilterForm(request.GET or None)
+    filters, search = {}, ""
+    if form.is_bound and form.is_valid():
+        filters = {k: v for k, v in form.cleaned_data.items() if k not in ("q", "state") and v}
+        search = form.cleaned_data.get("q") or ""
+    page = selectors.queue_page(
+        user=request.user, scope="intake", filters=filters, search=search,
+        after=request.GET.get("after"), before=request.GET.get("before"),
+    )
+    params = request.GET.copy()
+    params.pop("after", None)
+    params.pop("before", None)
+    bulk = BulkDispatchForm(queryset=_intake_qs(request.user))
+    return render(
+        request,
+        "web/desk/intake_queue.html",
+        {"form": form, "page": page, "bulk": bulk, "base_query": params.urlencode(), "scope": "intake"},
+    )
+
+
+@staff_required(*INTAKE_ROLES)
+@require_POST
+def bulk_dispatch(request):
+    form = BulkDispatchForm(request.POST, queryset=_intake_qs(request.user).select_related("category__department"))
+    if not form.is_valid():
+        for errs in form.errors.values():
+            for e in errs:
+                messages.error(request, pick(e))
+        return redirect("web:intake_queue")
+    done, failed = [], []
+    for case in form.cleaned_data["cases"]:
+        dept = form.cleaned_data["department"] or case.category.department
+        if dept is None:
+            failed.append(f"{case.number}: {tr('類別沒有預設單位，請選擇承辦單位', 'no default department; choose one')}")
+            continue
+        try:
+            services.case_dispatch(case=case, department=dept, by=request.user)
+            done.append(case.number)
+        except ValidationError as exc:
+            failed.append(f"{case.number}: {pick(' '.join(exc.messages))}")
+        except CaseError as exc:
+            failed.append(f"{case.number}: {pick(exc.message)}")
+    if done:
+        messages.success(request, tr(f"已分文 {len(done)} 件", f"Dispatched {len(done)} case(s)") + f"：{', '.join(done)}")
+    for f in failed:
+        messages.error(request, f)
+    return redirect("web:intake_queue")
+
+
+@staff_required(*INTAKE_ROLES)
+def intake_new(request):
+    form = IntakeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            d = form.cleaned_data
+            category = Category.objects.filter(pk=d["category"], active=True).first()
+            if category is None:
+                form.add_error("category", "請選擇類別 / Choose a category.")
+            else:
+                received_at = d.get("received_at")
+                if received_at is not None and timezone.is_naive(received_at):
+                    received_at = timezone.make_aware(received_at)
+                try:
+                    result = services.case_intake(
+                        channel=d["channel"],
+                        category=category,
+                        urgency=d.get("urgency"),
+                        subject=d["subject"],
+                        description=d["description"],
+                        received_at=received_at,
+                        petitioner={
+                            "name": d.get("name"), "phone": d.get("phone"),
+                            "email": d.get("email"), "address": d.get("postal_address"),
+                        },
+                        location={"address": d.get("address"), "district": d.get("district")},
+                        confidential=d.get("confidential", False),
+                        by=request.user,
+                    )
+                except ValidationError as exc:
+                    apply_errors(form, exc)
+                else:
+                    messages.success(
+                        request,
+                        tr(
+                            f"已登錄 {result.case.number}，查詢密碼 {result.password}（請告知陳情人）",
+                            f"Registered {result.case.number}; case password {result.password} (tell the petitioner)",
+                        ),
+                    )
+                    # Keep the channel for the next call: intake staff register many in a row.
+                    return redirect(f"{request.path}?channel={d['channel']}&last={result.case.number}")
+    elif request.GET.get("channel"):
+        form = IntakeForm(initial={"channel": request.GET["channel"]})
+    return render(request, "web/desk/intake_new.html", {"form": form, "last": request.GET.get("last", "")}, status=status)
+
+
+# --- leads triage -------------------------------------------------------------------------------
+
+
+@staff_required(Role.INTAKE, Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
+def leads(request):
+    status = request.GET.get("status", Lead.Status.NEW)
+    if status not in Lead.Status.values:
+        status = Lead.Status.NEW
+    items = list(
+        Lead.objects.filter(status=status)
+        .select_related("suggested_category", "group", "case")
+        .order_by("-occurred_at")[:100]
+    )
+    return render(
+        request,
+        "web/desk/leads.html",
+        {
+            "items": items,
+            "status": status,
+            "statuses": Lead.Status.choices,
+            "convert_form": LeadConvertForm(),
+            "dismiss_form": LeadDismissForm(),
+            "available": True,
+        },
+    )
+
+
+@staff_required(Role.INTAKE, Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
+@require_POST
+def lead_decide(request, pk: int, decision: str):
+    lead = Lead.objects.filter(pk=pk).first()
+    if lead is None:
+        return not_found(request, tr("找不到線索。", "Lead not found."))
+    try:
+        if decision == "convert":
+            form = LeadConvertForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError({k: v for k, v in form.errors.items()})
+            category = Category.objects.get(pk=form.cleaned_data["category"])
+            result = lead_convert(lead=lead, by=request.user, category=category, subject=form.cleaned_data["subject"])
+            messages.success(request, tr(f"已立案 {result.case.number}", f"Opened case {result.case.number}"))
+        elif decision == "dismiss":
+            form = LeadDismissForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError({k: v for k, v in form.errors.items()})
+            lead_dismiss(lead=lead, by=request.user, reason=form.cleaned_data["reason"])
+            messages.success(request, tr("已標記為不處理", "Dismissed"))
+        else:
+            return not_found(request)
+    except ValidationError as exc:
+        for m in exc.messages:
+            messages.error(request, pick(m))
+    except LeadAlreadyDecided:
+        messages.error(request, tr("此線索已由他人處理。", "Someone already decided this lead."))
+    except CaseError as exc:
+        messages.error(request, pick(exc.message))
+    return redirect("web:leads")
+

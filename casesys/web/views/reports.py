@@ -1,0 +1,95 @@
+"""Supervisor pages: dashboard, overdue report, performance report (HTML, CSV, XLSX)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.shortcuts import render
+from django.utils import timezone
+
+from casesys.org.models import Role
+from casesys.reports import exports, selectors
+from casesys.web.forms import PeriodForm
+from casesys.web.i18n import pick, tr
+from casesys.web.views.common import staff_required
+
+REPORT_ROLES = (Role.SUPERVISOR, Role.ANALYST, Role.ADMIN)
+
+
+def _localise_labels(data: dict) -> dict:
+    """Chart labels like '首長信箱 / Web mailbox' → the active language's half."""
+    out = {}
+    for k, v in data.items():
+        if isinstance(v, dict) and "labels" in v:
+            v = {**v, "labels": [pick(x) for x in v["labels"]]}
+        out[k] = v
+    return out
+
+
+@staff_required(*REPORT_ROLES)
+def dashboard(request):
+    data = _localise_labels(selectors.dashboard(request.user))
+    return render(request, "web/reports/dashboard.html", {"data": data, "tables": _tables(data)})
+
+
+def _tables(data: dict) -> list[dict]:
+    """The charts' figures as tables: screen readers and keyboard users get the same facts."""
+    rec, clo, opn, ovd = tr("收件", "Received"), tr("結案", "Closed"), tr("未結案", "Open"), tr("逾期", "Overdue")
+    w, m = data["weekly"], data["on_time"]
+    tables = [
+        {"title": tr("每週收件與結案", "Received vs closed per week"), "head": [tr("週（週一）", "Week (Monday)"), rec, clo],
+         "rows": list(zip(w["labels"], w["received"], w["closed"], strict=True))},
+        {"title": tr("每月依限結案率", "On-time rate by month"), "head": [tr("月", "Month"), tr("依限結案率 %", "On-time %"), clo],
+         "rows": list(zip(m["labels"], m["rate"], m["closed"], strict=True))},
+    ]
+    for key, zh, en in [
+        ("by_department", "單位", "Department"), ("by_category", "類別", "Category"),
+        ("by_channel", "管道", "Channel"), ("by_district", "行政區", "District"),
+    ]:
+        d = data[key]
+        tables.append({"title": tr(f"各{zh}未結與逾期", f"Open and overdue by {en.lower()}"), "head": [tr(zh, en), opn, ovd],
+                       "rows": list(zip(d["labels"], d["open"], d["overdue"], strict=True))})
+    return tables
+
+
+@staff_required(*REPORT_ROLES)
+def overdue(request):
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        report = selectors.overdue_report(request.user, detail_limit=None)
+        groups, detail = exports.overdue_rows(report)
+        stamp = f"overdue-{timezone.localdate():%Y%m%d}"
+        if fmt == "csv":
+            return exports.csv_response(stamp, exports.OVERDUE_DETAIL_HEADER, detail)
+        return exports.xlsx_response(
+            stamp,
+            [
+                ("依單位承辦人 By officer", exports.OVERDUE_GROUP_HEADER, groups),
+                ("逾期案件 Cases", exports.OVERDUE_DETAIL_HEADER, detail),
+            ],
+        )
+    report = selectors.overdue_report(request.user)
+    return render(request, "web/reports/overdue.html", {"report": report})
+
+
+@staff_required(*REPORT_ROLES)
+def performance(request):
+    today = timezone.localdate()
+    initial = {"start": today.replace(day=1) if today.day > 1 else today - dt.timedelta(days=30), "end": today}
+    form = PeriodForm(request.GET if "start" in request.GET else None, initial=initial)
+    if form.is_bound:
+        if not form.is_valid():
+            return render(request, "web/reports/performance.html", {"form": form, "report": None}, status=400)
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    else:
+        start, end = initial["start"], initial["end"]
+    report = selectors.performance_report(request.user, start=start, end=end)
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        name = f"performance-{start:%Y%m%d}-{end:%Y%m%d}"
+        rows = exports.performance_rows(report)
+        if fmt == "csv":
+            return exports.csv_response(name, exports.PERFORMANCE_HEADER, rows)
+        return exports.xlsx_response(name, [("績效 Performance", exports.PERFORMANCE_HEADER, rows)])
+    query = f"start={start:%Y-%m-%d}&end={end:%Y-%m-%d}"
+    return render(request, "web/reports/performance.html", {"form": form, "report": report, "query": query})

@@ -1,0 +1,1 @@
+"""Shared webhook plumbing: signature checks, store-then-enqueue, processing and the sweep."""

@@ -1,0 +1,127 @@
+"""Processing one stored inbound event exactly once.
+
+`process_inbound_event` claims the pending row (`SELECT … FOR UPDATE SKIP LOCKED`), lets
+the provider's handler do its writes, and marks the row processed/ignored/failed, all in
+one transaction. Side effects that must not repeat (a chat reply) are registered by the
+handler as after-commit callbacks, so they run only in the run that actually moved the
+event out of `pending`: a task delivered twice, or a task racing the sweep, replies once.
+
+A handler exception rolls everything back and leaves the event pending for the sweep,
+with the error recorded; after `MAX_ATTEMPTS` it is marked failed for an administrator.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from casesys.inbound.models import InboundEvent
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+
+# provider → handler(event: InboundEvent) -> Outcome
+PROCESSORS: dict[str, str] = {
+    "line": "integrations.line.handlers.handle_event",
+    "telegram": "integrations.telegram.handlers.handle_update",
+}
+
+Status = InboundEvent.Status
+
+
+@dataclass
+class Outcome:
+    status: str = Status.PROCESSED
+    reason: str = ""
+    # Run after the commit, each on its own (an exception is logged, never raised).
+    after_commit: list[Callable[[], Any]] = field(default_factory=list)
+    # Replace the stored payload (e.g. chatter text redacted once known to be irrelevant).
+    payload: Any = None
+
+    @classmethod
+    def ignored(cls, reason: str, **kwargs: Any) -> Outcome:
+        return cls(status=Status.IGNORED, reason=reason, **kwargs)
+
+    @classmethod
+    def failed(cls, reason: str, **kwargs: Any) -> Outcome:
+        return cls(status=Status.FAILED, reason=reason, **kwargs)
+
+
+def _safe(callback: Callable[[], Any]) -> None:
+    try:
+        callback()
+    except Exception:  # noqa: BLE001 - a failed reply must not undo the committed processing
+        logger.exception("after-commit action failed")
+
+
+def process_inbound_event(event_id: int, *, provider: str | None = None) -> str:
+    """Process one event if it is still pending; returns what happened."""
+    try:
+        with transaction.atomic():
+            qs = InboundEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id, status=Status.PENDING)
+            if provider:
+                qs = qs.filter(provider=provider)
+            event = qs.first()
+            if event is None:
+                return "skipped"
+            path = PROCESSORS.get(event.provider)
+            if path is None:
+                return "skipped"
+            handler = import_string(path)
+            outcome: Outcome = handler(event)
+            event.status = outcome.status
+            event.error = (outcome.reason or "")[:4000]
+            event.attempts += 1
+            event.processed_at = timezone.now()
+            fields = ["status", "error", "attempts", "processed_at"]
+            if outcome.payload is not None:
+                event.payload = outcome.payload
+                fields.append("payload")
+            event.save(update_fields=fields)
+            for callback in outcome.after_commit:
+                transaction.on_commit(lambda cb=callback: _safe(cb))
+            return event.status
+    except ValidationError as exc:
+        # The content itself is unacceptable (e.g. a field the case model refuses): retrying
+        # cannot help, so it goes straight to the administrators' list with the reason.
+        logger.warning("inbound event %s refused: %s", event_id, exc)
+        _record_error(event_id, exc, permanent=True)
+        return Status.FAILED
+    except Exception as exc:  # noqa: BLE001 - recorded on the row, retried by the sweep
+        logger.exception("inbound event %s could not be processed", event_id)
+        _record_error(event_id, exc)
+        return "error"
+
+
+def _record_error(event_id: int, exc: Exception, *, permanent: bool = False) -> None:
+    message = f"{type(exc).__name__}: {exc}"[:4000]
+    with transaction.atomic():
+        InboundEvent.objects.filter(pk=event_id, status=Status.PENDING).update(attempts=F("attempts") + 1, error=message)
+        limit = 0 if permanent else MAX_ATTEMPTS
+        InboundEvent.objects.filter(pk=event_id, status=Status.PENDING, attempts__gte=limit).update(
+            status=Status.FAILED, processed_at=timezone.now()
+        )
+
+
+def pending_event_ids(*, older_than_seconds: int = 60, limit: int = 500, providers: list[str] | None = None) -> list[int]:
+    """Pending events old enough that their own task should have run (oldest first)."""
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    return list(
+        InboundEvent.objects.filter(
+            status=Status.PENDING,
+            provider__in=providers or list(PROCESSORS),
+            received_at__lte=cutoff,
+            attempts__lt=MAX_ATTEMPTS,
+        )
+        .order_by("received_at", "id")
+        .values_list("id", flat=True)[:limit]
+    )

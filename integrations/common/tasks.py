@@ -1,0 +1,21 @@
+"""Periodic sweep: process inbound events whose own task never ran (broker down, worker lost)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from integrations.common.processing import pending_event_ids, process_inbound_event
+
+
+@shared_task(name="integrations.common.tasks.sweep_inbound_events")
+def sweep_inbound_events(older_than_seconds: int = 60, limit: int = 500) -> dict[str, int]:
+    """Process pending LINE/Telegram events older than `older_than_seconds`, oldest first.
+
+    Events are processed in place (not re-published): the sweep exists for when publishing
+    failed, and each event is claimed with SKIP LOCKED, so it never doubles a running task.
+    """
+    counts: dict[str, int] = {}
+    for event_id in pending_event_ids(older_than_seconds=older_than_seconds, limit=limit):
+        result = process_inbound_event(event_id)
+        counts[result] = counts.get(result, 0) + 1
+    return counts

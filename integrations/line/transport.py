@@ -1,0 +1,52 @@
+"""Outbox transport for LINE: a push message to a user, group or room id.
+
+`X-Line-Retry-Key` is the notification's stable `key`, so when a push is retried after a
+timeout LINE accepts it once and answers the repeat with 409, which counts as delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from linebot.v3.messaging import ApiException
+
+from casesys.notifications.transports import Transport, TransportError
+from integrations.line import client
+
+logger = logging.getLogger(__name__)
+
+
+class LineTransport(Transport):
+    channel = "line"
+
+    def is_configured(self) -> bool:
+        return client.line_enabled()
+
+    def send(self, notification) -> None:
+        if not self.is_configured():
+            raise TransportError("LINE 連接器未設定 / LINE connector not configured", permanent=True)
+        to = (notification.recipient_address or "").strip()
+        if not to:
+            raise TransportError("缺少 LINE 收件者 ID / No LINE recipient id", permanent=True)
+        text = notification.body or notification.subject
+        if not (text or "").strip():
+            raise TransportError("通知內容為空 / Empty notification", permanent=True)
+        try:
+            client.push(to, [text], retry_key=str(notification.key))
+        except ApiException as exc:
+            status = exc.status or 0
+            if status == 409:
+                # Same retry key already accepted: the earlier attempt was delivered.
+                logger.info("LINE push %s already accepted (409)", notification.key)
+                return
+            permanent = 400 <= status < 500 and status != 429
+            raise TransportError(f"LINE API {status}: {_body(exc)}", permanent=permanent) from exc
+        except Exception as exc:  # noqa: BLE001 - connection refused, timeout, DNS …
+            raise TransportError(f"LINE 連線失敗 / LINE unreachable: {exc}", permanent=False) from exc
+
+
+def _body(exc: ApiException) -> str:
+    body = exc.body
+    if isinstance(body, bytes | bytearray):
+        body = body.decode("utf-8", "replace")
+    return (str(body or exc.reason or ""))[:500]

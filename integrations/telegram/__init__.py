@@ -1,0 +1,1 @@
+"""Telegram Bot API connector (python-telegram-bot v22)."""

@@ -1,0 +1,48 @@
+"""Outbox transport for Telegram: `sendMessage` to a chat id (user or group).
+
+Telegram has no idempotency key: a send that timed out after Telegram accepted it may be
+shown twice when retried. Errors map to the outbox's retry policy: flood control (429),
+timeouts and network errors are temporary; a blocked bot, an unknown chat or a bad token
+are permanent.
+"""
+
+from __future__ import annotations
+
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+
+from casesys.notifications.transports import Transport, TransportError
+from integrations.telegram import client
+
+
+class TelegramTransport(Transport):
+    channel = "telegram"
+
+    def is_configured(self) -> bool:
+        return bool(client.settings.TELEGRAM_BOT_TOKEN)
+
+    def send(self, notification) -> None:
+        if not self.is_configured():
+            raise TransportError("Telegram 連接器未設定 / Telegram connector not configured", permanent=True)
+        chat_id = (notification.recipient_address or "").strip()
+        if not chat_id:
+            raise TransportError("缺少 Telegram chat id / No Telegram chat id", permanent=True)
+        text = notification.body or notification.subject
+        if not (text or "").strip():
+            raise TransportError("通知內容為空 / Empty notification", permanent=True)
+        try:
+            client.send_text(chat_id, text)
+        except RetryAfter as exc:
+            raise TransportError(f"Telegram 流量限制 / flood control: retry after {exc.retry_after}", permanent=False) from exc
+        except (Forbidden, InvalidToken, BadRequest) as exc:  # BadRequest subclasses NetworkError: test first
+            raise TransportError(f"Telegram 拒絕 / rejected: {exc}", permanent=True) from exc
+        except (NetworkError, TelegramError) as exc:
+            raise TransportError(f"Telegram 連線失敗 / Telegram unreachable: {exc}", permanent=False) from exc
+        except OSError as exc:
+            raise TransportError(f"Telegram 連線失敗 / Telegram unreachable: {exc}", permanent=False) from exc

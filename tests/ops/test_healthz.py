@@ -1,0 +1,127 @@
+"""/healthz: database, broker, worker and beat heartbeats; 200 only when all are healthy."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import time
+
+import pytest
+from django.db import OperationalError
+from django.test import Client
+from django.utils import timezone
+
+from casesys.ops.models import Heartbeat
+
+
+def _beat(kind: str, node: str, age_seconds: float = 0) -> None:
+    Heartbeat.objects.update_or_create(
+        kind=kind, node=node, defaults={"at": timezone.now() - dt.timedelta(seconds=age_seconds)}
+    )
+
+
+def _all_fresh() -> None:
+    _beat(Heartbeat.Kind.WORKER, "celery@web1")
+    _beat(Heartbeat.Kind.WORKER_TASK, "celery@web1")
+    _beat(Heartbeat.Kind.BEAT, "beat-host")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.django_db
+def test_healthy_stack_answers_200_with_every_component(client):
+    _all_fresh()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["components"]) == {"database", "broker", "worker", "beat"}
+    assert all(c["ok"] for c in body["components"].values())
+    assert body["components"]["worker"]["nodes"][0]["node"] == "celery@web1"
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+@pytest.mark.django_db
+def test_without_heartbeats_worker_and_beat_fail_and_status_is_503(client):
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    components = response.json()["components"]
+    assert components["database"]["ok"] and components["broker"]["ok"]
+    assert not components["worker"]["ok"] and "No worker heartbeat" in components["worker"]["error"]
+    assert not components["beat"]["ok"] and "Beat heartbeat" in components["beat"]["error"]
+
+
+@pytest.mark.django_db
+def test_stale_beat_is_reported_with_its_age(client, settings):
+    settings.CASESYS_HEARTBEAT_MAX_AGE = 60
+    _beat(Heartbeat.Kind.WORKER, "celery@w1")
+    _beat(Heartbeat.Kind.WORKER_TASK, "celery@w1", age_seconds=300)
+    _beat(Heartbeat.Kind.BEAT, "beat-host", age_seconds=300)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    components = response.json()["components"]
+    assert components["beat"]["ok"] is False and components["beat"]["age_seconds"] >= 300
+    # Beat is down, so the stale task heartbeat is not held against the (alive) worker.
+    assert components["worker"]["ok"] is True
+
+
+@pytest.mark.django_db
+def test_live_worker_that_consumes_nothing_while_beat_publishes_is_unhealthy(client, settings):
+    settings.CASESYS_HEARTBEAT_MAX_AGE = 60
+    _beat(Heartbeat.Kind.WORKER, "celery@w1")
+    _beat(Heartbeat.Kind.BEAT, "beat-host")
+    _beat(Heartbeat.Kind.WORKER_TASK, "celery@w1", age_seconds=600)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    worker = response.json()["components"]["worker"]
+    assert worker["ok"] is False and worker["last_task_age_seconds"] >= 600
+
+
+@pytest.mark.django_db
+def test_broker_down_is_reported_quickly(client, settings):
+    _all_fresh()
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_free_port()}/0"
+    started = time.monotonic()
+    response = client.get("/healthz")
+    assert time.monotonic() - started < 8
+    assert response.status_code == 503
+    broker = response.json()["components"]["broker"]
+    assert broker["ok"] is False and broker["error"]
+
+
+@pytest.mark.django_db
+def test_database_down_reports_database_and_unknown_heartbeats(client, monkeypatch):
+    from casesys.ops import health
+
+    def boom() -> dict:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(health, "check_database", boom)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    components = response.json()["components"]
+    assert components["database"] == {"ok": False, "error": "OperationalError: connection refused", "latency_ms": components["database"]["latency_ms"]}
+    assert "heartbeat unknown" in components["worker"]["error"]
+
+
+@pytest.mark.django_db
+def test_probes_answer_load_balancers_calling_by_ip_over_plain_http(settings):
+    # Production-like: a strict host list and the HTTPS redirect must not hide the probes.
+    settings.ALLOWED_HOSTS = ["casesys.example.gov.tw"]
+    settings.SECURE_SSL_REDIRECT = True
+    _all_fresh()
+    client = Client(HTTP_HOST="10.0.0.7")
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/healthz/live").json() == {"status": "ok"}
+    assert client.get("/metrics").status_code == 200
+    # Everything else is still host-checked.
+    assert Client(HTTP_HOST="10.0.0.7", raise_request_exception=False).get("/admin/login/").status_code == 400
+
+
+def test_liveness_needs_no_database(client):
+    # No django_db mark: any query would fail the test.
+    assert client.get("/healthz/live").status_code == 200

@@ -1,0 +1,61 @@
+"""Daily digest of new leads per source to subscribed staff (through the notification outbox)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import time_machine
+
+from casesys.inbound.services import lead_record
+from casesys.notifications.models import Notification
+from casesys.social.models import LeadDigestSubscription
+from casesys.social.services import lead_digest_send
+from casesys.social.tasks import send_lead_digest
+
+TPE = ZoneInfo("Asia/Taipei")
+DAY = dt.date(2025, 11, 3)
+
+
+def _leads():
+    with time_machine.travel(dt.datetime(2025, 11, 3, 9, 0, tzinfo=TPE), tick=False):
+        lead_record(source="facebook", external_id="c1", text="巷口路燈壞了", url="https://www.facebook.com/c1")
+        lead_record(source="feed", external_id="f1", text="…", title="中山路路燈連三晚不亮")
+        lead_record(source="feed", external_id="f2", text="…", title="市場垃圾堆積")
+    with time_machine.travel(dt.datetime(2025, 11, 4, 0, 30, tzinfo=TPE), tick=False):
+        lead_record(source="line", external_id="l1", text="隔天才來的線索")
+
+
+def test_digest_counts_new_leads_per_source_for_each_subscriber(org):
+    org.supervisor.email = "supervisor@example.invalid"
+    org.supervisor.save()
+    org.analyst.email = ""
+    org.analyst.save()
+    LeadDigestSubscription.objects.create(user=org.supervisor)
+    LeadDigestSubscription.objects.create(user=org.analyst, sources=["feed"])
+    LeadDigestSubscription.objects.create(user=org.officer, active=False)
+    _leads()
+
+    sent = lead_digest_send(day=DAY)
+
+    by_user = {n.recipient_user: n for n in sent}
+    assert set(by_user) == {org.supervisor, org.analyst}
+    mail = by_user[org.supervisor]
+    assert mail.channel == "email" and mail.recipient_address == "supervisor@example.invalid"
+    assert mail.context["counts"] == {"facebook": 1, "feed": 2}
+    assert "2025-11-03 新增線索 3 則" in mail.body and "中山路路燈連三晚不亮" in mail.body
+    assert "隔天才來的線索" not in mail.body
+    analyst = by_user[org.analyst]
+    assert analyst.context["counts"] == {"feed": 2}
+    # No e-mail address: the digest lands in the in-app inbox instead.
+    assert analyst.channel == "inapp" and analyst.recipient_address == ""
+
+
+def test_digest_is_queued_once_per_day_and_skipped_when_empty(org):
+    LeadDigestSubscription.objects.create(user=org.supervisor)
+    assert lead_digest_send(day=DAY) == []
+    _leads()
+
+    assert send_lead_digest(DAY.isoformat()) == 1
+    assert send_lead_digest(DAY.isoformat()) == 0
+    assert Notification.objects.filter(template="lead_digest").count() == 1

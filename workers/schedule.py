@@ -1,0 +1,136 @@
+"""THE one place that lists the default periodic tasks.
+
+Each entry is a plain dict:
+
+    {"name": "unique name shown in the admin",
+     "task": "dotted.path.of.the.shared_task",
+     "every": 300,                     # seconds  — or —
+     "crontab": "40 8 * * *",          # minute hour day-of-month month day-of-week (Asia/Taipei)
+     "kwargs": {...},                  # optional
+     "queue": "notifications",         # optional, else the task's route
+     "description": "…"}               # optional
+
+`sync_schedule()` (run by `manage.py sync_schedule` and automatically when beat starts)
+creates the django-celery-beat rows that are missing. It never changes an existing row,
+so an interval an administrator changed in the admin (Periodic tasks) stays changed;
+`manage.py sync_schedule --reset` puts every listed entry back to its default here.
+
+Contributors: add your sweep or feed poller as one more dict below; keep names unique.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULT_SCHEDULE: list[dict[str, Any]] = [
+    {
+        "name": "reminders: deadline scan",
+        "task": "casesys.reminders.tasks.scan_deadlines",
+        "every": 300,
+        "description": "找出即將到期、逾期、未分文、未簽收、待核定案件並提醒 / Deadline reminders and escalations",
+    },
+    {
+        "name": "notifications: deliver due outbox rows",
+        "task": "casesys.notifications.tasks.deliver_due_notifications",
+        "every": 15,
+        "description": "寄送到期的通知並回收中斷的傳送 / Send due notifications, recover interrupted sends",
+    },
+    {
+        "name": "digests: daily overdue digest per supervisor",
+        "task": "casesys.reminders.tasks.send_overdue_digests",
+        "crontab": "40 8 * * *",
+        "description": "每個工作日上午寄給主管逾期案件彙整 / Daily overdue digest (working days only)",
+    },
+    {
+        "name": "digests: weekly department performance",
+        "task": "casesys.reminders.tasks.send_weekly_summaries",
+        "crontab": "50 8 * * 1",
+        "description": "每週一各單位績效摘要 / Weekly performance summary per department",
+    },
+    {
+        "name": "ops: beat heartbeat",
+        "task": "casesys.ops.tasks.beat_heartbeat",
+        "every": 30,
+        "description": "排程器與工作程序心跳（/healthz）/ Beat and worker heartbeat for /healthz",
+    },
+    {
+        "name": "feeds: poll due RSS/Atom feeds",
+        "task": "integrations.feeds.tasks.poll_due_feeds",
+        "every": 60,
+        "description": "輪詢到期的新聞與 PTT 來源（各來源自有間隔）/ Poll due news and PTT feeds (each has its own interval)",
+    },
+    {
+        "name": "facebook: sweep unprocessed page events",
+        "task": "integrations.facebook.tasks.sweep_facebook_events",
+        "every": 300,
+        "description": "處理未排入佇列的粉絲專頁事件 / Process page events whose task was lost",
+    },
+    {
+        "name": "digests: daily lead digest",
+        "task": "casesys.social.tasks.send_lead_digest",
+        "crontab": "30 8 * * *",
+        "description": "每日寄送前一日新增線索摘要（依來源）/ Daily digest of yesterday's new leads per source",
+    },
+    {
+        "name": "connectors: sweep unprocessed LINE/Telegram events",
+        "task": "integrations.common.tasks.sweep_inbound_events",
+        "every": 60,
+        "description": "處理未排入佇列或處理失敗待重試的 LINE/Telegram 事件 / Process LINE/Telegram events whose task was lost or failed",
+    },
+]
+
+
+def _parse_crontab(spec: str) -> dict[str, str]:
+    parts = spec.split()
+    if len(parts) != 5:
+        raise ValueError(f"crontab {spec!r} must have 5 fields: minute hour day month weekday")
+    minute, hour, day_of_month, month_of_year, day_of_week = parts
+    return {
+        "minute": minute,
+        "hour": hour,
+        "day_of_month": day_of_month,
+        "month_of_year": month_of_year,
+        "day_of_week": day_of_week,
+    }
+
+
+def sync_schedule(*, reset: bool = False, entries: list[dict[str, Any]] | None = None) -> dict[str, int]:
+    """Create missing periodic tasks (or, with ``reset``, restore their defaults)."""
+    import json
+
+    from django.conf import settings
+    from django.db import transaction
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+    created = updated = 0
+    with transaction.atomic():
+        for entry in entries if entries is not None else DEFAULT_SCHEDULE:
+            fields: dict[str, Any] = {
+                "task": entry["task"],
+                "kwargs": json.dumps(entry.get("kwargs", {})),
+                "queue": entry.get("queue") or None,
+                "description": entry.get("description", ""),
+                "interval": None,
+                "crontab": None,
+            }
+            if "every" in entry:
+                fields["interval"], _ = IntervalSchedule.objects.get_or_create(
+                    every=int(entry["every"]), period=IntervalSchedule.SECONDS
+                )
+            elif "crontab" in entry:
+                fields["crontab"], _ = CrontabSchedule.objects.get_or_create(
+                    timezone=settings.TIME_ZONE, **_parse_crontab(entry["crontab"])
+                )
+            else:
+                raise ValueError(f"schedule entry {entry['name']!r} needs 'every' or 'crontab'")
+            existing = PeriodicTask.objects.filter(name=entry["name"]).first()
+            if existing is None:
+                PeriodicTask.objects.create(name=entry["name"], **fields)
+                created += 1
+            elif reset:
+                for key, value in fields.items():
+                    setattr(existing, key, value)
+                existing.enabled = True
+                existing.save()
+                updated += 1
+    return {"created": created, "updated": updated}
