@@ -45,6 +45,19 @@ export CASESYS_PUBLIC_BASE_URL=http://127.0.0.1:$PORT
 export PYTHONUNBUFFERED=1
 unset DJANGO_DEBUG
 
+get() {  # GET a path on the stack and print the body; non-zero without a 2xx answer
+  "$PY" - "http://127.0.0.1:$PORT$1" <<'PYEOF'
+import sys, urllib.error, urllib.request
+try:
+    with urllib.request.urlopen(sys.argv[1], timeout=5) as r:
+        print(r.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.read().decode()); sys.exit(1)
+except OSError:
+    sys.exit(2)
+PYEOF
+}
+
 pid_of() { cat "$DIR/$1.pid" 2>/dev/null || true; }
 alive() { local pid; pid=$(pid_of "$1"); [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; }
 
@@ -93,7 +106,7 @@ StaffProfile.objects.update_or_create(user=user, defaults={"department": Departm
   launch worker "$BIN/celery" --quiet -A workers worker -Q default,notifications -n "prodstack@%h" --concurrency 2 --loglevel INFO
   launch beat "$BIN/celery" --quiet -A workers beat --loglevel INFO --pidfile= -s "$DIR/celerybeat-schedule"
   for _ in $(seq 1 60); do
-    if curl -fsS "http://127.0.0.1:$PORT/healthz/live" >/dev/null 2>&1; then
+    if get /healthz/live >/dev/null 2>&1; then
       echo "casesys (production mode) on http://127.0.0.1:$PORT — send X-Forwarded-Proto: https"
       return 0
     fi
@@ -125,8 +138,7 @@ status() {
   for name in "${PROCS[@]}"; do
     if alive "$name"; then echo "$name: running (pid $(pid_of "$name"))"; else echo "$name: stopped"; rc=1; fi
   done
-  curl -sS "http://127.0.0.1:$PORT/healthz" || true
-  echo
+  get /healthz || true
   return $rc
 }
 

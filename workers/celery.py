@@ -13,7 +13,7 @@ import pkgutil
 
 from celery import Celery
 from celery.signals import beat_init
-from kombu import Queue
+from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "casesys.settings")
 
@@ -21,7 +21,12 @@ app = Celery("casesys")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 # Declared here so `celery -A workers worker` consumes every queue without -Q; routes are in
 # settings (CELERY_TASK_ROUTES). A connector that needs its own queue adds it to this list.
-app.conf.task_queues = (Queue("default"), Queue("notifications"))
+# Each queue gets its own exchange and routing key: without them Celery binds every queue
+# to the default key, so one published task would land in both queues and run twice.
+app.conf.task_queues = (
+    Queue("default", Exchange("default"), routing_key="default"),
+    Queue("notifications", Exchange("notifications"), routing_key="notifications"),
+)
 
 
 def _task_packages() -> list[str]:

@@ -46,6 +46,9 @@ class CaseFilter(django_filters.FilterSet):
     )
     category = django_filters.CharFilter(field_name="category__code", max_length=32, help_text="類別代碼 / category code")
     channel = django_filters.ChoiceFilter(choices=Channel.choices, help_text="管道 / channel")
+    open = django_filters.BooleanFilter(
+        method="filter_open", help_text="`true`: 未結案件（工作佇列）/ open cases only (a work queue)"
+    )
     overdue = django_filters.BooleanFilter(
         method="filter_overdue", help_text="`true`: 未結且已逾期 / open and past the deadline"
     )
@@ -72,6 +75,11 @@ class CaseFilter(django_filters.FilterSet):
         if value == "me":
             return qs.filter(assignee=self.request.user)
         return qs.filter(assignee__username=value)
+
+    def filter_open(self, qs, name, value):
+        if value is None:
+            return qs
+        return qs.filter(OPEN_Q) if value else qs.exclude(OPEN_Q)
 
     def filter_overdue(self, qs, name, value):
         if value is None:

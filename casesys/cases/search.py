@@ -18,6 +18,7 @@ SQLite of `make run`) search is a plain `icontains`.
 from __future__ import annotations
 
 import re
+import time
 
 from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
@@ -106,10 +107,54 @@ def case_search(qs: QuerySet, q: str | None) -> QuerySet:
     exact = _OnCaseTable(
         "({t}.subject ILIKE %s OR {t}.description ILIKE %s OR {t}.number ILIKE %s)", (pattern, pattern, pattern)
     )
-    if len(text_bigrams(q)) == 0:
+    bigrams = text_bigrams(q)
+    if not bigrams:
         # One character (or characters separated by spaces): no bigram to look up. Bound the
         # cost: the newest SINGLE_CHAR_LIMIT matches within the caller's scope.
         newest = qs.filter(exact).order_by("-received_at", "-pk").values("pk")[:SINGLE_CHAR_LIMIT]
         return qs.filter(pk__in=newest)
-    candidates = _OnCaseTable("{t}.search_bigrams @> casesys_bigrams(%s)", (q,))
-    return qs.filter(candidates, exact)
+    if len(q) == 2:
+        # Two characters, no space: the bigram is the whole term and bigrams never span
+        # fields, so containment is already the exact answer (and its estimate is right).
+        return qs.filter(_OnCaseTable("{t}.search_bigrams @> casesys_bigrams(%s)", (q,)))
+    # The index gets the rarest bigram only; the PL/pgSQL recheck does all bigrams and the
+    # ILIKE. The CASE is constant-folded at planning time; it falls back to every bigram if
+    # Python's normalisation ever disagreed with the database's.
+    rarest = rarest_bigram(bigrams)
+    candidates = _OnCaseTable(
+        "{t}.search_bigrams @> (CASE WHEN casesys_bigrams(%s) @> ARRAY[%s]::text[] "
+        "THEN ARRAY[%s]::text[] ELSE casesys_bigrams(%s) END)",
+        (q, rarest, rarest, q),
+    )
+    recheck = _OnCaseTable(
+        "casesys_case_matches({t}.search_bigrams, {t}.number, {t}.subject, {t}.description, casesys_bigrams(%s), %s)",
+        (q, pattern),
+    )
+    return qs.filter(candidates, recheck)
+
+
+_STATS: dict = {"at": 0.0, "freq": {}}
+STATS_TTL_SECONDS = 600
+
+
+def bigram_frequencies() -> dict[str, float]:
+    """Most common bigrams and their frequencies from ANALYZE, cached per process."""
+    now = time.monotonic()
+    if now - _STATS["at"] > STATS_TTL_SECONDS:
+        freq: dict[str, float] = {}
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats "
+                "WHERE schemaname = current_schema() AND tablename = 'cases_case' AND attname = 'search_bigrams'"
+            )
+            row = cur.fetchone()
+        if row and row[0]:
+            freq = dict(zip(row[0], row[1], strict=False))
+        _STATS.update(at=now, freq=freq)
+    return _STATS["freq"]
+
+
+def rarest_bigram(bigrams: set[str]) -> str:
+    """The bigram with the fewest cases (absent from the common list = rarer than all)."""
+    freq = bigram_frequencies()
+    return min(sorted(bigrams), key=lambda b: freq.get(b, 0.0))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
@@ -36,6 +37,13 @@ class CanTriageLeads(BasePermission):
         return has_role(request.user, *TRIAGE_ROLES)
 
 
+class LeadGroupSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    group_id = serializers.CharField()
+    kind = serializers.CharField()
+    name = serializers.CharField()
+
+
 class LeadSerializer(serializers.ModelSerializer):
     group = serializers.SerializerMethodField()
     matched_rule = serializers.CharField(source="matched_rule.phrase", default=None, read_only=True)
@@ -52,7 +60,8 @@ class LeadSerializer(serializers.ModelSerializer):
             "decided_by", "decided_at", "dismiss_reason",
         ]
 
-    def get_group(self, lead: Lead):
+    @extend_schema_field(LeadGroupSerializer(allow_null=True))
+    def get_group(self, lead: Lead) -> dict | None:
         if lead.group is None:
             return None
         return {"id": lead.group.pk, "group_id": lead.group.group_id, "kind": lead.group.kind, "name": lead.group.name}

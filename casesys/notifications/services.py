@@ -26,6 +26,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from casesys.common.publish import publish_best_effort
 from casesys.notifications import render as renderer
 from casesys.notifications.models import Notification, NotificationChannel
 from casesys.notifications.officehours import is_office_time, next_office_time
@@ -134,12 +135,7 @@ def kick_on_commit(ids: list[int]) -> None:
     def kick() -> None:
         from casesys.notifications.tasks import send_notification
 
-        for pk in ids:
-            try:
-                send_notification.apply_async((pk,), retry=False)
-            except Exception as exc:  # noqa: BLE001 - broker trouble must not fail the request
-                logger.warning("notification %s: send task not published (%s); the sweep will send it", pk, exc)
-                return
+        publish_best_effort(send_notification, ([pk] for pk in ids))
 
     transaction.on_commit(kick)
 

@@ -32,9 +32,22 @@ def package_holiday_name(day: dt.date) -> str:
     return _package_calendar(day.year).get(day) or ""
 
 
+@lru_cache(maxsize=256)
+def _package_year_flags(year: int) -> tuple[bool, ...]:
+    """Working-day flag for every day of `year` per the package (static, cached per process)."""
+    cal = _package_calendar(year)
+    start = dt.date(year, 1, 1)
+    days = (dt.date(year + 1, 1, 1) - start).days
+    return tuple(cal.is_working_day(start + dt.timedelta(days=i)) for i in range(days))
+
+
 @dataclass
 class WorkCalendar:
     overrides: dict[dt.date, tuple[bool, str]] = field(default_factory=dict)
+    # Per-year flags with overrides applied, and running counts of working days, so that
+    # counting the working days between two dates ten years apart is two look-ups.
+    _flags: dict[int, list[bool]] = field(default_factory=dict, repr=False)
+    _cumulative: dict[int, list[int]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls) -> WorkCalendar:
@@ -43,10 +56,28 @@ class WorkCalendar:
         rows = CalendarOverride.objects.values_list("date", "is_working_day", "reason")
         return cls({d: (w, r) for d, w, r in rows})
 
+    def _year(self, year: int) -> tuple[list[bool], list[int]]:
+        flags = self._flags.get(year)
+        if flags is None:
+            flags = list(_package_year_flags(year))
+            for day, (working, _reason) in self.overrides.items():
+                if day.year == year:
+                    flags[day.timetuple().tm_yday - 1] = working
+            running, total = [], 0
+            for flag in flags:
+                total += flag
+                running.append(total)
+            self._flags[year] = flags
+            self._cumulative[year] = running
+        return flags, self._cumulative[year]
+
     def is_working_day(self, day: dt.date) -> bool:
-        if day in self.overrides:
-            return self.overrides[day][0]
-        return package_is_working_day(day)
+        return self._year(day.year)[0][day.timetuple().tm_yday - 1]
+
+    def _count_through(self, day: dt.date, epoch_year: int) -> int:
+        """Working days from 1 January of `epoch_year` through `day`, inclusive."""
+        total = sum(self._year(y)[1][-1] for y in range(epoch_year, day.year))
+        return total + self._year(day.year)[1][day.timetuple().tm_yday - 1]
 
     def reason(self, day: dt.date) -> str:
         if day in self.overrides:
@@ -80,13 +111,8 @@ class WorkCalendar:
         sign = 1
         if end < start:
             start, end, sign = end, start, -1
-        count = 0
-        day = start
-        while day < end:
-            day += dt.timedelta(days=1)
-            if self.is_working_day(day):
-                count += 1
-        return sign * count
+        epoch = start.year
+        return sign * (self._count_through(end, epoch) - self._count_through(start, epoch))
 
     def days(self, year: int) -> list[dict]:
         day = dt.date(year, 1, 1)

@@ -15,8 +15,9 @@ import hmac
 import logging
 from collections.abc import Iterable
 
-from django.db import transaction
 from django.http import JsonResponse
+
+from casesys.common.publish import publish_after_commit, publish_best_effort
 
 logger = logging.getLogger(__name__)
 
@@ -45,43 +46,9 @@ def plain_error(status: int, message: str) -> JsonResponse:
 
 def enqueue_after_commit(task, event_ids: Iterable[int]) -> None:
     """Publish one processing task per stored event once the rows are committed."""
-    ids = list(event_ids)
-    if ids:
-        transaction.on_commit(lambda: enqueue_now(task, ids))
+    publish_after_commit(task, ([event_id] for event_id in event_ids))
 
 
 def enqueue_now(task, event_ids: Iterable[int]) -> int:
-    """Publish tasks; a broker failure is logged, not raised (the sweep catches up).
-
-    Publishing uses its own connection that gives up at once: with the default retry policy
-    a refused broker connection holds the webhook response for about six seconds, and an
-    unreachable host for much longer, while the event is already safe in the database.
-    """
-    ids = list(event_ids)
-    app = task._get_app()
-    if app.conf.task_always_eager:
-        for event_id in ids:
-            task.apply_async(args=[event_id])
-        return len(ids)
-    options = {
-        **(app.conf.broker_transport_options or {}),
-        "max_retries": 1,
-        "interval_start": 0,
-        "interval_step": 0.1,
-        "interval_max": 0.1,
-        "socket_connect_timeout": 2,
-        "socket_timeout": 5,
-    }
-    sent = 0
-    try:
-        with app.connection_for_write(transport_options=options) as conn:
-            for event_id in ids:
-                task.apply_async(args=[event_id], connection=conn, retry=False)
-                sent += 1
-    except Exception:  # noqa: BLE001 - any broker/transport error
-        logger.warning(
-            "inbound events %s stored but not enqueued (broker unavailable?); the sweep will process them",
-            ids[sent:],
-            exc_info=True,
-        )
-    return sent
+    """Publish tasks; a broker failure is logged, not raised (the sweep catches up)."""
+    return publish_best_effort(task, ([event_id] for event_id in event_ids))

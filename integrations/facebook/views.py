@@ -17,6 +17,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from casesys.common.publish import publish_best_effort
 from integrations.facebook.services import facebook_payload_store
 from integrations.facebook.signature import verify
 
@@ -28,11 +29,8 @@ MAX_BODY = 1024 * 1024
 def _enqueue(event_ids: list[int]) -> None:
     from integrations.facebook.tasks import process_facebook_event
 
-    for event_id in event_ids:
-        try:
-            process_facebook_event.delay(event_id)
-        except Exception:  # noqa: BLE001 - broker down: the sweep task picks the event up later
-            log.warning("facebook: could not enqueue event %s; the sweep will process it", event_id, exc_info=True)
+    # Broker down: the sweep task picks the stored events up later.
+    publish_best_effort(process_facebook_event, ([event_id] for event_id in event_ids))
 
 
 @csrf_exempt

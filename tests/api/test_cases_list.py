@@ -95,6 +95,14 @@ def test_overdue_and_date_filters(org, client_for):
     assert numbers(c.get(cases_url(), {"received_before": (now - dt.timedelta(days=10)).date().isoformat()})) == [old.number]
 
 
+def test_open_filter_gives_an_officers_work_queue_without_closed_cases(org, client_for):
+    working = case_at(org, "in_progress")
+    done = case_at(org, "closed")
+    c = client_for("officer")
+    assert numbers(c.get(cases_url(), {"assignee": "me", "open": "true", "ordering": "due_at"})) == [working.number]
+    assert numbers(c.get(cases_url(), {"assignee": "me", "open": "false"})) == [done.number]
+
+
 def test_q_matches_chinese_substrings_of_subject_description_and_number(org, client_for):
     a, _ = new_case(org, subject="民權東路人行道破損", description="地磚翹起")
     b, _ = new_case(org, subject="噪音", description="夜間施工的噪音很大，請稽查")

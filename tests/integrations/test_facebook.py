@@ -117,7 +117,9 @@ def test_signed_but_malformed_json_is_a_400(client, db):
 
 def test_stored_events_are_handed_to_a_worker_after_commit(client, db, monkeypatch, django_capture_on_commit_callbacks):
     queued: list[int] = []
-    monkeypatch.setattr(tasks.process_facebook_event, "delay", queued.append)
+    monkeypatch.setattr(
+        tasks.process_facebook_event, "apply_async", lambda args=(), **options: queued.append(args[0])
+    )
     with django_capture_on_commit_callbacks(execute=True):
         post(client, payload(change()))
     assert queued == [InboundEvent.objects.get().pk]
