@@ -277,6 +277,7 @@ class SurveyForm(forms.Form):
 class PeriodForm(forms.Form):
     start = forms.DateField(label="起日 / From", widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="迄日 / To", widget=forms.DateInput(attrs={"type": "date"}))
+    by_category = forms.BooleanField(label="依單位×類別 / By department × category", required=False)
 
     def clean(self):
         data = super().clean()

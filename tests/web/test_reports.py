@@ -40,8 +40,11 @@ def queries_for(fn) -> int:
         lambda u: selectors.dashboard(u),
         lambda u: selectors.overdue_report(u),
         lambda u: selectors.performance_report(u, start=timezone.localdate() - dt.timedelta(days=30), end=timezone.localdate()),
+        lambda u: selectors.performance_report(
+            u, start=timezone.localdate() - dt.timedelta(days=30), end=timezone.localdate(), by_category=True
+        ),
     ],
-    ids=["dashboard", "overdue", "performance"],
+    ids=["dashboard", "overdue", "performance", "performance-by-category"],
 )
 def test_report_query_count_does_not_grow_with_rows(org, report):
     make_cases(org, 3)
@@ -82,6 +85,22 @@ def test_performance_report_figures(org):
     assert (row.received, row.closed, row.closed_on_time, row.closed_late, row.on_time_rate) == (2, 2, 1, 1, 50.0)
     assert row.avg_working_days == 0
     assert report["totals"].closed == 2
+
+
+def test_performance_report_by_department_and_category(org, client_for):
+    closed_case(org)
+    new_case(org, category=org.lights)
+    report = selectors.performance_report(
+        org.analyst, start=timezone.localdate(), end=timezone.localdate(), by_category=True
+    )
+    labels = {r.department: r for r in report["rows"]}
+    assert labels[f"{org.light.name} · {org.lights.name}"].received == 1
+    assert labels[f"{org.road.name} · {org.pothole.name}"].closed == 1
+    html = client_for(org.analyst).get(
+        "/reports/performance/",
+        {"start": timezone.localdate().isoformat(), "end": timezone.localdate().isoformat(), "by_category": "on"},
+    ).content.decode()
+    assert f"{org.road.name} · {org.pothole.name}" in html and "by_category=on&amp;format=csv" in html
 
 
 def test_report_pages_render_and_export(org, client_for):

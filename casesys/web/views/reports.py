@@ -81,9 +81,10 @@ def performance(request):
         if not form.is_valid():
             return render(request, "web/reports/performance.html", {"form": form, "report": None}, status=400)
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        by_category = form.cleaned_data["by_category"]
     else:
-        start, end = initial["start"], initial["end"]
-    report = selectors.performance_report(request.user, start=start, end=end)
+        start, end, by_category = initial["start"], initial["end"], False
+    report = selectors.performance_report(request.user, start=start, end=end, by_category=by_category)
     fmt = request.GET.get("format", "")
     if fmt in ("csv", "xlsx"):
         name = f"performance-{start:%Y%m%d}-{end:%Y%m%d}"
@@ -91,5 +92,5 @@ def performance(request):
         if fmt == "csv":
             return exports.csv_response(name, exports.PERFORMANCE_HEADER, rows)
         return exports.xlsx_response(name, [("績效 Performance", exports.PERFORMANCE_HEADER, rows)])
-    query = f"start={start:%Y-%m-%d}&end={end:%Y-%m-%d}"
+    query = f"start={start:%Y-%m-%d}&end={end:%Y-%m-%d}" + ("&by_category=on" if by_category else "")
     return render(request, "web/reports/performance.html", {"form": form, "report": report, "query": query})
