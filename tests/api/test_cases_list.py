@@ -190,3 +190,21 @@ def test_list_never_carries_petitioner_identity(org, client_for):
         text = client_for(role).get(cases_url()).content.decode()
         for secret in ("林美玲", "0987654321", "mei@example.invalid"):
             assert secret not in text, role
+
+
+def test_fast_list_rows_equal_the_documented_serializer(org):
+    from django.utils import timezone as tz
+
+    from casesys.api import serializers as s
+    from casesys.cases.selectors import case_list_for
+    from casesys.workcal.calendar import WorkCalendar
+
+    for state in ("received", "dispatched", "in_progress", "closed"):
+        case_at(org, state)
+    late = case_at(org, "in_progress")
+    Case.objects.filter(pk=late.pk).update(due_at=tz.now() - dt.timedelta(days=3))
+    calendar, now = WorkCalendar.load(), tz.now()
+    qs = case_list_for(org.admin).order_by("number")
+    documented = s.CaseRowSerializer(qs, many=True, context={"calendar": calendar, "now": now}).data
+    fast = s.case_rows(list(qs.values(*s.CASE_ROW_VALUES)), calendar=calendar, now=now)
+    assert [dict(row) for row in documented] == fast

@@ -151,7 +151,7 @@ def test_webhooks_during_a_redis_outage_are_stored_then_all_processed(org, tmp_p
             redis.start()
             sent += during
             # Beat's next sweep (published here at once instead of waiting for its interval).
-            wait_until(reconnected, timeout=60, what="the worker to reconnect to Redis")
+            wait_until(reconnected, timeout=180, what="the worker to reconnect to Redis")
             publish(redis.url, SWEEP, older_than_seconds=0)
             wait_until(
                 lambda d=during: not InboundEvent.objects.filter(external_id__in=d, status="pending").exists(),
