@@ -901,18 +901,17 @@ HEADER = ["measure", "figure", "floor", "ratio", "target", "verdict"]
 # What limits each row when it misses, as diagnosed by profiling (docs/benchmark.md has the
 # evidence). Printed under the table for the rows that missed in this run.
 LIMITS = {
-    "queue": "Python per row, not SQL (the list query is 0.8 ms): model instances for 50 rows and "
-    "their joined rows, DRF field serialisation, a WorkCalendar.load() query per request; the floor "
-    "runs the same 4 statements. Fix in casesys/api: cache the calendar snapshot, values()-based rows.",
+    "queue": "the list query is under 1 ms and rows are built from values(); the rest is Django's "
+    "request cycle (session, auth, staff profile, middlewares, DRF view machinery, the calendar query), "
+    "which the bare-WSGI floor does not have.",
     "overdue": "SQL is about half (grouping 16,500 open overdue cases, index-only since cases.0006; "
     "the 1,000-row detail list); the rest is Python building the rows. Before the working-day "
     "calendar got cumulative counts it was 3-4 s (working_days_between walked day by day).",
     "performance": "Python over distinct date pairs (working days) on top of ~5 GROUP BY queries.",
     "search": "see the plan column: bitmap over many hits, or a long newest-first walk.",
-    "scan": "casesys/reminders (profile, 3,000 due cases): Notification.bulk_create ~35 % (Django 5.2 "
-    "sends UNNEST arrays whose elements psycopg's client-side binding quotes in Python), template "
-    "rendering per reminder ~20 %, batch reads and reminder inserts most of the rest. Fix: render once "
-    "per (rule, case), insert notifications with one INSERT ... SELECT from the inserted reminders.",
+    "scan": "Python per reminder in casesys/reminders: Case and Notification objects and a rendered "
+    "preview for every outbox row (2 recipients x 2 channels per case); ids are read once and rows go "
+    "in with COPY. Next step: fan out recipients at send time (one outbox row per reminder).",
     "ingest": "the floor itself (a bare Django view storing the same row) reaches only {floor}/s in "
     "the same run on this shared 2-core machine; the webhook is at {ratio}x of it (transaction with "
     "a savepoint, Celery publish per event).",
