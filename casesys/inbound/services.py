@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from casesys.cases.models import CaseMessage, Category, Channel, Urgency
@@ -24,20 +24,35 @@ def inbound_event_store(
     occurred_at: dt.datetime | None = None,
     meta: dict[str, Any] | None = None,
 ) -> tuple[InboundEvent, bool]:
-    """Store a verified event once; returns (event, created). A duplicate returns created=False."""
-    try:
-        with transaction.atomic():
-            event = InboundEvent.objects.create(
-                provider=provider,
-                external_id=str(external_id),
-                payload=payload,
-                event_type=event_type,
-                occurred_at=occurred_at,
-                meta=meta or {},
-            )
-            return event, True
-    except IntegrityError:
+    """Store a verified event once; returns (event, created). A duplicate returns created=False.
+
+    One `INSERT … ON CONFLICT DO NOTHING RETURNING id`: no savepoint and no exception for
+    the (common) redelivered event, which matters on the webhook's hot path.
+    """
+    event = InboundEvent(
+        provider=provider,
+        external_id=str(external_id),
+        payload=payload,
+        event_type=event_type,
+        occurred_at=occurred_at,
+        meta=meta or {},
+    )
+    fields = [f for f in InboundEvent._meta.concrete_fields if not f.primary_key]
+    quote = connection.ops.quote_name
+    sql = (
+        f"INSERT INTO {quote(InboundEvent._meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
+        f"VALUES ({', '.join(['%s'] * len(fields))}) "
+        f"ON CONFLICT ({quote('provider')}, {quote('external_id')}) DO NOTHING RETURNING {quote('id')}"
+    )
+    params = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
         return InboundEvent.objects.get(provider=provider, external_id=str(external_id)), False
+    event.pk = row[0]
+    event._state.adding = False
+    return event, True
 
 
 def lead_record(
