@@ -11,7 +11,6 @@ supervisor or admin role may triage; analysts and citizens may not.
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema_field
@@ -23,7 +22,7 @@ from rest_framework.views import APIView
 
 from casesys.cases.models import Category, Urgency
 from casesys.inbound.models import Lead
-from casesys.inbound.services import LeadAlreadyDecided, lead_convert, lead_dismiss
+from casesys.inbound.services import lead_convert, lead_dismiss
 from casesys.org.models import Role
 from casesys.org.roles import has_role
 
@@ -96,15 +95,6 @@ class DismissSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
-def _conflict() -> Response:
-    return Response({"detail": "此線索已處理 / This lead was already handled."}, status=status.HTTP_409_CONFLICT)
-
-
-def _django_errors(exc: DjangoValidationError) -> Response:
-    detail = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
-    return Response(detail, status=status.HTTP_400_BAD_REQUEST)
-
-
 class LeadListView(APIView):
     permission_classes = [IsAuthenticated, CanTriageLeads]
     serializer_class = LeadSerializer
@@ -138,28 +128,23 @@ class LeadConvertView(APIView):
     serializer_class = ConvertSerializer
 
     def post(self, request, pk: int):
+        # Decided leads (409) and invalid fields (400) are raised by the service and answered
+        # by the project-wide API error handler, in the API's one error shape.
         lead = get_object_or_404(Lead, pk=pk)
-        if lead.status != Lead.Status.NEW:
-            return _conflict()
         form = ConvertSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         data = form.validated_data
         location = {k: data[k] for k in ("address", "lat", "lng") if data.get(k) not in (None, "")}
-        try:
-            result = lead_convert(
-                lead=lead,
-                by=request.user,
-                category=data["category"],
-                subject=data.get("subject", ""),
-                description=data.get("description", ""),
-                urgency=data.get("urgency"),
-                location=location or None,
-                notify_group=data.get("notify_group", True),
-            )
-        except LeadAlreadyDecided:
-            return _conflict()
-        except DjangoValidationError as exc:
-            return _django_errors(exc)
+        result = lead_convert(
+            lead=lead,
+            by=request.user,
+            category=data["category"],
+            subject=data.get("subject", ""),
+            description=data.get("description", ""),
+            urgency=data.get("urgency"),
+            location=location or None,
+            notify_group=data.get("notify_group", True),
+        )
         lead.refresh_from_db()
         case = result.case
         return Response(
@@ -184,14 +169,7 @@ class LeadDismissView(APIView):
 
     def post(self, request, pk: int):
         lead = get_object_or_404(Lead, pk=pk)
-        if lead.status != Lead.Status.NEW:
-            return _conflict()
         form = DismissSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        try:
-            lead = lead_dismiss(lead=lead, by=request.user, reason=form.validated_data["reason"])
-        except LeadAlreadyDecided:
-            return _conflict()
-        except DjangoValidationError as exc:
-            return _django_errors(exc)
+        lead = lead_dismiss(lead=lead, by=request.user, reason=form.validated_data["reason"])
         return Response(LeadSerializer(lead).data)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from casesys.cases.exceptions import CaseError
 from casesys.cases.models import CaseMessage, Category, Channel, Urgency
 from casesys.cases.services import IntakeResult, case_intake
 from casesys.inbound.models import ChatGroup, InboundEvent, KeywordRule, Lead
@@ -138,8 +139,11 @@ def _lead_locked(lead: Lead) -> Lead:
     return locked
 
 
-class LeadAlreadyDecided(Exception):
-    """The lead was converted or dismissed already (HTTP 409)."""
+class LeadAlreadyDecided(CaseError):
+    """The lead was converted or dismissed already; the API's error handler answers 409."""
+
+    status_code = 409
+    default_message = "此線索已處理 / This lead was already handled."
 
 
 def _lead_subject(lead: Lead, text: str) -> str:

@@ -143,6 +143,14 @@ def kick_on_commit(ids: list[int]) -> None:
 # --- staff and citizen addressing ------------------------------------------------------------
 
 
+def staff_targets(user) -> list[tuple[str, str]]:
+    """Where staff are told things: always in-app, and by e-mail when they have an address."""
+    targets = [(NotificationChannel.INAPP, "")]
+    if user.email:
+        targets.append((NotificationChannel.EMAIL, user.email))
+    return targets
+
+
 def notify_staff(
     *,
     user,
@@ -156,10 +164,7 @@ def notify_staff(
     """In-app plus e-mail (when the user has an address), both waiting for office hours."""
     calendar = calendar or WorkCalendar.load()
     rows = []
-    targets = [(NotificationChannel.INAPP, "")]
-    if user.email:
-        targets.append((NotificationChannel.EMAIL, user.email))
-    for channel, address in targets:
+    for channel, address in staff_targets(user):
         row = notification_enqueue(
             channel=channel,
             template=template,

@@ -23,9 +23,9 @@ from django.utils import timezone
 from psycopg.types.json import Jsonb
 
 from casesys.cases.models import OPEN_Q, Case, State
-from casesys.notifications.models import Notification, NotificationChannel
+from casesys.notifications.models import Notification
 from casesys.notifications.officehours import next_office_time
-from casesys.notifications.services import rendered_preview
+from casesys.notifications.services import rendered_preview, staff_targets
 from casesys.reminders.directory import StaffDirectory
 from casesys.reminders.models import EscalationRule, Reminder, Trigger
 from casesys.workcal.calendar import WorkCalendar, end_of_day, local_date
@@ -256,10 +256,7 @@ def _notifications_for(
         }
         subject, body = rendered_preview(hit.rule.template, context)
         for user in hit.users:
-            targets = [(NotificationChannel.INAPP, "")]
-            if user.email:
-                targets.append((NotificationChannel.EMAIL, user.email))
-            for channel, address in targets:
+            for channel, address in staff_targets(user):
                 rows.append(
                     Notification(
                         channel=channel,

@@ -15,13 +15,13 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from casesys.cases.models import OPEN_Q, Case, ExtensionRequest, State
-from casesys.cases.selectors import cases_visible_to
+from casesys.cases.selectors import case_search, cases_visible_to
 from casesys.notifications.models import Notification
+from casesys.notifications.selectors import inapp_for
 from casesys.workcal.calendar import WorkCalendar, local_date
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
-NUMBER_RE = re.compile(r"^[A-Za-z0-9]+-\d{7}-\d{5}$")
 
 
 # --- urgency marks ----------------------------------------------------------------------
@@ -87,16 +87,9 @@ def _parse_cursor(raw: str | None) -> tuple[dt.datetime, int] | None:
 
 
 def text_search(qs: QuerySet[Case], text: str) -> QuerySet[Case]:
+    # The shared bigram-indexed search also answers a whole case number by its unique index.
     text = (text or "").strip()
-    if not text:
-        return qs
-    if NUMBER_RE.match(text):
-        return qs.filter(number=text.upper() if text[:1].isalpha() else text)
-    try:  # the bigram-indexed search (fast for two-character Chinese terms)
-        from casesys.cases.selectors import case_search  # type: ignore[attr-defined]
-    except ImportError:  # pragma: no cover - only before the search module exists
-        return qs.filter(Q(subject__icontains=text) | Q(description__icontains=text))
-    return case_search(qs, text)
+    return case_search(qs, text) if text else qs
 
 
 def queue_base(*, user, scope: str) -> QuerySet[Case]:
@@ -223,11 +216,7 @@ def approvals_inbox(*, user) -> dict[str, list]:
 
 
 def notifications_for(*, user) -> QuerySet[Notification]:
-    """Delivered in-app notifications, newest first (the outbox's own selector when present)."""
-    try:
-        from casesys.notifications.selectors import inapp_for
-    except ImportError:  # pragma: no cover
-        return Notification.objects.filter(channel="inapp", recipient_user=user, status="sent").select_related("case")
+    """Delivered in-app notifications, newest first."""
     return inapp_for(user)
 
 
