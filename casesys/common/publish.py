@@ -82,3 +82,69 @@ def publish_after_commit(task, calls: Iterable[Sequence]) -> None:
     calls = [tuple(args) for args in calls]
     if calls:
         transaction.on_commit(lambda: publish_best_effort(task, calls))
+
+
+# --- coalesced wake-ups ------------------------------------------------------------------
+#
+# A busy webhook stores hundreds of events a second; one task message per event made the
+# publish (a kombu message, two Redis client objects) most of the request. Instead each
+# request asks for "a drain of pending rows", and only the first request since the last
+# drain started publishes one: SET NX on a key the drain task deletes *before*
+# it reads the pending rows. A request that finds the key set committed its row before the
+# queued drain's read, so that drain sees it; one that comes after the delete publishes a new
+# drain. The key expires after `ttl` seconds so a lost message cannot block wake-ups, and the
+# periodic sweep remains the backstop for everything.
+
+
+_gate_client = None
+
+
+def _gate():
+    """A Redis client shared by every thread of the process (redis-py clients are thread-safe;
+    Django's cache builds a new client per call, which cost as much as the rest of the gate),
+    or None without Redis (`make run`), where every wake-up publishes."""
+    global _gate_client
+    if _gate_client is None:
+        from django.conf import settings
+
+        url = getattr(settings, "REDIS_URL", "")
+        if not url:
+            return None
+        import redis
+
+        _gate_client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    return _gate_client
+
+
+def publish_coalesced(task, *, key: str, args: Sequence = (), ttl: int = 10) -> bool:
+    """Publish `task(*args)` unless a run published under `key` has not started yet.
+
+    Returns True when this call published. Never raises: the sweep is the backstop.
+    """
+    gate = _gate()
+    if task._get_app().conf.task_always_eager or gate is None:
+        return publish_best_effort(task, [args]) == 1
+    try:
+        if not gate.set(key, b"1", nx=True, ex=ttl):
+            return False
+    except Exception:  # noqa: BLE001 - cache down: publish without the gate
+        logger.warning("wake-up gate %s unavailable; publishing anyway", key, exc_info=True)
+        return publish_best_effort(task, [args]) == 1
+    if publish_best_effort(task, [args]) == 1:
+        return True
+    try:
+        gate.delete(key)  # not published: let the next request try again
+    except Exception:  # noqa: BLE001
+        pass
+    return False
+
+
+def coalesced_started(key: str) -> None:
+    """Called first by a coalesced task, before it reads any rows (see above)."""
+    gate = _gate()
+    if gate is None:
+        return
+    try:
+        gate.delete(key)
+    except Exception:  # noqa: BLE001 - it expires on its own
+        logger.warning("could not clear wake-up gate %s", key, exc_info=True)

@@ -36,8 +36,15 @@ class StaffDirectory:
         ]
         return cls(members, departments, {d.code: d for d in departments.values()})
 
+    # Memoised per scan: the same few roles and departments are asked about for every case.
+    _by_role: dict[str, list[Member]] = field(default_factory=dict, repr=False)
+    _supervisors: dict[int, list[Member]] = field(default_factory=dict, repr=False)
+
     def _with(self, role: str) -> list[Member]:
-        return [m for m in self.members if role in m.roles]
+        found = self._by_role.get(role)
+        if found is None:
+            found = self._by_role[role] = [m for m in self.members if role in m.roles]
+        return found
 
     def agency_of(self, department: Department | None) -> Department | None:
         if department is None:
@@ -53,11 +60,12 @@ class StaffDirectory:
         """The nearest supervisors above (or in) the department."""
         if department is None:
             return []
-        covering = [m for m in self._with(Role.SUPERVISOR) if department.path.startswith(m.path)]
-        if not covering:
-            return []
-        nearest = max(len(m.path) for m in covering)
-        return [m for m in covering if len(m.path) == nearest]
+        found = self._supervisors.get(department.pk)
+        if found is None:
+            covering = [m for m in self._with(Role.SUPERVISOR) if department.path.startswith(m.path)]
+            nearest = max((len(m.path) for m in covering), default=0)
+            found = self._supervisors[department.pk] = [m for m in covering if len(m.path) == nearest]
+        return found
 
     def resolve(self, recipient: str, case) -> list[object]:
         department = self.departments.get(case.department_id) if case.department_id else None

@@ -125,3 +125,35 @@ def pending_event_ids(*, older_than_seconds: int = 60, limit: int = 500, provide
         .order_by("received_at", "id")
         .values_list("id", flat=True)[:limit]
     )
+
+
+def drain_pending_events(provider: str, *, limit: int = 200, time_budget: float = 50.0) -> dict[str, int]:
+    """Process the provider's pending events, oldest first, until none is left.
+
+    Run after a coalesced wake-up (`integrations.common.webhook.wake_processing`). Each event
+    is claimed on its own (SKIP LOCKED), so two drains, or a drain and the sweep, walking
+    the same rows never process one twice.
+    """
+    import time
+
+    counts: dict[str, int] = {}
+    started = time.monotonic()
+    seen: set[int] = set()
+    while time.monotonic() - started < time_budget:
+        ids = [
+            pk
+            for pk in InboundEvent.objects.filter(
+                status=Status.PENDING, provider=provider, attempts__lt=MAX_ATTEMPTS
+            )
+            .order_by("received_at", "id")
+            .values_list("id", flat=True)[:limit]
+            # An event that failed in this drain stays pending for the sweep's back-off.
+            if pk not in seen
+        ]
+        if not ids:
+            break
+        for event_id in ids:
+            seen.add(event_id)
+            result = process_inbound_event(event_id, provider=provider)
+            counts[result] = counts.get(result, 0) + 1
+    return counts

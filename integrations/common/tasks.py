@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from integrations.common.processing import pending_event_ids, process_inbound_event
+from casesys.common.publish import coalesced_started
+from integrations.common.processing import (
+    drain_pending_events,
+    pending_event_ids,
+    process_inbound_event,
+)
 
 
 @shared_task(name="integrations.common.tasks.sweep_inbound_events")
@@ -19,3 +24,13 @@ def sweep_inbound_events(older_than_seconds: int = 60, limit: int = 500) -> dict
         result = process_inbound_event(event_id)
         counts[result] = counts.get(result, 0) + 1
     return counts
+
+
+@shared_task(name="integrations.common.tasks.drain_inbound_events")
+def drain_inbound_events(provider: str) -> dict[str, int]:
+    """Process a provider's pending events after a webhook's coalesced wake-up."""
+    from integrations.common.webhook import wake_key
+
+    # Before reading: a request that stores an event after this line publishes a new drain.
+    coalesced_started(wake_key(provider))
+    return drain_pending_events(provider)

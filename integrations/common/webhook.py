@@ -1,10 +1,11 @@
 """Webhook plumbing shared by the connectors.
 
 The order is always: verify the signature on the raw body → parse → store every event
-(unique per provider and external id) → answer 200 → process in a task. Enqueuing happens
-after the commit and never fails the request: if the broker is down the event stays
-`pending` and the periodic sweep (`integrations.common.tasks.sweep_inbound_events`)
-processes it later, so no verified event is ever lost.
+(unique per provider and external id) → answer 200 → process in a task. The wake-up of
+that task (one drain per burst of events, `wake_processing`) happens after the commit and
+never fails the request: if the broker is down the event stays `pending` and the periodic
+sweep (`integrations.common.tasks.sweep_inbound_events`) processes it later, so no verified
+event is ever lost.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import base64
 import hashlib
 import hmac
 import logging
-from collections.abc import Iterable
 
+from django.db import transaction
 from django.http import JsonResponse
 
-from casesys.common.publish import publish_after_commit, publish_best_effort
+from casesys.common.publish import publish_coalesced
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +45,13 @@ def plain_error(status: int, message: str) -> JsonResponse:
     return JsonResponse({"detail": message}, status=status, json_dumps_params={"ensure_ascii": False})
 
 
-def enqueue_after_commit(task, event_ids: Iterable[int]) -> None:
-    """Publish one processing task per stored event once the rows are committed."""
-    publish_after_commit(task, ([event_id] for event_id in event_ids))
+def wake_key(provider: str) -> str:
+    return f"casesys:inbound:wake:{provider}"
 
 
-def enqueue_now(task, event_ids: Iterable[int]) -> int:
-    """Publish tasks; a broker failure is logged, not raised (the sweep catches up)."""
-    return publish_best_effort(task, ([event_id] for event_id in event_ids))
+def wake_processing(provider: str) -> None:
+    """After the commit, make sure a drain of the provider's pending events is on its way
+    (one task message for a burst of events, not one per event; see publish_coalesced)."""
+    from integrations.common.tasks import drain_inbound_events
+
+    transaction.on_commit(lambda: publish_coalesced(drain_inbound_events, key=wake_key(provider), args=(provider,)))

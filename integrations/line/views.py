@@ -8,7 +8,6 @@ import json
 import logging
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -16,9 +15,9 @@ from django.views.decorators.http import require_POST
 from casesys.inbound.services import inbound_event_store
 from integrations.common.webhook import (
     MAX_BODY_BYTES,
-    enqueue_after_commit,
     hmac_sha256_b64_matches,
     plain_error,
+    wake_processing,
 )
 from integrations.line.client import line_enabled
 
@@ -68,28 +67,25 @@ def webhook(request: HttpRequest) -> HttpResponse:
         return plain_error(400, "缺少 events 陣列 / Body must have an events array")
 
     destination = data.get("destination") if isinstance(data.get("destination"), str) else ""
-    from integrations.line.tasks import process_line_event
-
     stored = duplicates = 0
-    with transaction.atomic():
-        new_ids = []
-        for raw in data["events"]:
-            event, created = inbound_event_store(
-                provider=PROVIDER,
-                external_id=_external_id(raw),
-                payload=raw,
-                event_type=str(raw.get("type") or "")[:60],
-                occurred_at=_occurred_at(raw),
-                meta={
-                    "destination": destination,
-                    "redelivery": bool((raw.get("deliveryContext") or {}).get("isRedelivery")),
-                },
-            )
-            if created:
-                new_ids.append(event.pk)
-                stored += 1
-            else:
-                duplicates += 1
-        enqueue_after_commit(process_line_event, new_ids)
+    # No surrounding transaction: each event is its own single-statement insert, idempotent
+    # by its webhook id, so a request cut short stores a prefix and LINE's redelivery stores
+    # the rest (the stored ones come back as duplicates).
+    for raw in data["events"]:
+        _event, created = inbound_event_store(
+            provider=PROVIDER,
+            external_id=_external_id(raw),
+            payload=raw,
+            event_type=str(raw.get("type") or "")[:60],
+            occurred_at=_occurred_at(raw),
+            meta={
+                "destination": destination,
+                "redelivery": bool((raw.get("deliveryContext") or {}).get("isRedelivery")),
+            },
+        )
+        stored += created
+        duplicates += not created
+    if stored:
+        wake_processing(PROVIDER)
     # An empty events list is LINE's "Verify" button: nothing to store, still 200.
     return JsonResponse({"stored": stored, "duplicates": duplicates})

@@ -6,7 +6,6 @@ import datetime as dt
 import json
 
 from django.conf import settings
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -14,9 +13,9 @@ from django.views.decorators.http import require_POST
 from casesys.inbound.services import inbound_event_store
 from integrations.common.webhook import (
     MAX_BODY_BYTES,
-    enqueue_after_commit,
     plain_error,
     secret_token_matches,
+    wake_processing,
 )
 from integrations.telegram.client import telegram_enabled
 
@@ -58,17 +57,14 @@ def webhook(request: HttpRequest) -> HttpResponse:
     if not isinstance(update_id, int) or isinstance(update_id, bool):
         return plain_error(400, "缺少 update_id / update_id is required")
 
-    from integrations.telegram.tasks import process_telegram_update
-
     kind = next((k for k in UPDATE_KINDS if k in update), next((k for k in update if k != "update_id"), ""))
-    with transaction.atomic():
-        event, created = inbound_event_store(
-            provider=PROVIDER,
-            external_id=str(update_id),
-            payload=update,
-            event_type=kind[:60],
-            occurred_at=_occurred_at(update),
-        )
-        if created:
-            enqueue_after_commit(process_telegram_update, [event.pk])
+    _event, created = inbound_event_store(
+        provider=PROVIDER,
+        external_id=str(update_id),
+        payload=update,
+        event_type=kind[:60],
+        occurred_at=_occurred_at(update),
+    )
+    if created:
+        wake_processing(PROVIDER)
     return JsonResponse({"stored": int(created), "duplicates": int(not created)})
