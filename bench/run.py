@@ -173,23 +173,27 @@ def gunicorn(name: str, app: str, env: dict, *, workers: int = 2, threads: int =
 
 # ------------------------------------------------------------------- HTTP clients ----
 
-def sequential_latency(port: int, path: str, headers: dict, n: int, warmup: int = 30) -> tuple[list[float], int]:
-    """n GETs one after another on one keep-alive connection; latencies in ms."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    out, status = [], 0
+def interleaved_latency(a: tuple, b: tuple, n: int, warmup: int = 30) -> tuple[list[float], list[float]]:
+    """GETs alternating between two servers, each on its own keep-alive connection; the
+    order flips every round. Latencies in ms for a and for b."""
+    conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for port, _, _ in (a, b)]
+    out: tuple[list[float], list[float]] = ([], [])
     for i in range(warmup + n):
-        t0 = time.perf_counter()
-        conn.request("GET", path, headers=headers)
-        resp = conn.getresponse()
-        body = resp.read()
-        dt_ms = (time.perf_counter() - t0) * 1000
-        status = resp.status
-        if resp.status != 200:
-            raise RuntimeError(f"GET {path} answered {resp.status}: {body[:300]!r}")
-        if i >= warmup:
-            out.append(dt_ms)
-    conn.close()
-    return out, status
+        for which in ((0, 1) if i % 2 == 0 else (1, 0)):
+            _port, path, headers = (a, b)[which]
+            conn = conns[which]
+            t0 = time.perf_counter()
+            conn.request("GET", path, headers=headers)
+            resp = conn.getresponse()
+            body = resp.read()
+            elapsed = (time.perf_counter() - t0) * 1000
+            if resp.status != 200:
+                raise RuntimeError(f"GET {path} answered {resp.status}: {body[:300]!r}")
+            if i >= warmup:
+                out[which].append(elapsed)
+    for conn in conns:
+        conn.close()
+    return out
 
 
 async def _http_worker(port, make_request, stop_at, latencies, statuses, rate_gate):
@@ -520,17 +524,17 @@ def measure_queue(env: dict, results: dict, quick: bool) -> None:
     sql_path.write_text(json.dumps(sqls, ensure_ascii=False), encoding="utf-8")
     main_sql = max((s for s in sqls if "cases_case" in s), key=len, default="")
     n = 150 if quick else 400
+    # Both servers run at once and the requests alternate (API, floor, floor, API, …), so the
+    # ratio compares the two under the same conditions on this shared machine, whose speed
+    # drifts by a third from one minute to the next.
+    floor_env = dict(env, BENCH_QUEUE_SQL=str(sql_path), BENCH_DSN=env["BENCH_DSN"])
     api = gunicorn("gunicorn-api", "casesys.wsgi:application", env)
+    floor = gunicorn("gunicorn-queue-floor", "bench.floor_wsgi:application", floor_env)
     try:
-        lat, _ = sequential_latency(api.port, path, headers, n)
+        lat, flat = interleaved_latency((api.port, path, headers), (floor.port, "/", {}), n)
         mem = api.memory()
     finally:
         api.stop()
-    floor_env = dict(env, BENCH_QUEUE_SQL=str(sql_path), BENCH_DSN=env["BENCH_DSN"])
-    floor = gunicorn("gunicorn-queue-floor", "bench.floor_wsgi:application", floor_env)
-    try:
-        flat, _ = sequential_latency(floor.port, "/", {}, n)
-    finally:
         floor.stop()
     results["queue"] = {
         "available": True,

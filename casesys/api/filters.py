@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 import django_filters
@@ -36,6 +37,15 @@ class MomentFilter(django_filters.IsoDateTimeFilter):
     field_class = MomentField
 
 
+def _bound_copy(base: django_filters.Filter, parent: django_filters.FilterSet) -> django_filters.Filter:
+    clone = copy.copy(base)
+    clone.model = parent.queryset.model
+    clone.parent = parent
+    if getattr(base, "_method", None) is not None:
+        clone.method = base._method  # a FilterMethod that calls this filterset's method
+    return clone
+
+
 class CaseFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(choices=State.choices, help_text="案件狀態 / case state")
     department = django_filters.CharFilter(
@@ -68,6 +78,28 @@ class CaseFilter(django_filters.FilterSet):
     class Meta:
         model = Case
         fields: list[str] = []
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        # django-filter deep-copies every filter, with its choices and widgets, for each
+        # request (a tenth of the queue's time); a shallow copy bound to this instance is all
+        # a request needs. super() still does the rest of the set-up, over no filters.
+        base_filters = type(self).base_filters
+        self.base_filters = {}
+        try:
+            super().__init__(data, queryset, request=request, prefix=prefix)
+        finally:
+            del self.base_filters
+        self.filters = {name: _bound_copy(f, self) for name, f in base_filters.items()}
+
+    def get_form_class(self):
+        # django-filter builds a new form class, with new field objects, for every request;
+        # none of these fields depends on the request, so one class serves them all.
+        cls = type(self)
+        form_class = cls.__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            cls._form_class = form_class
+        return form_class
 
     def filter_assignee(self, qs, name, value):
         if not value:

@@ -29,6 +29,7 @@ from casesys.cases.models import (
 from casesys.cases.selectors import case_get_visible, case_timeline
 from casesys.cases.services import FiledReason
 from casesys.org.models import Department
+from casesys.workcal.calendar import local_date
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -219,15 +220,33 @@ CASE_ROW_VALUES = (
     "number", "subject", "state", "category__code", "department__code", "assignee__username",
     "channel", "received_at", "due_at",
 )
-_datetime_field = serializers.DateTimeField()
+
+
+def _iso(value: dt.datetime | None, tz) -> str | None:
+    """What DRF's DateTimeField renders (ISO 8601 in the current time zone, UTC as Z),
+    without a field object per value."""
+    if value is None:
+        return None
+    text = value.astimezone(tz).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def case_rows(values: list[dict], *, calendar, now: dt.datetime) -> list[dict]:
     """Rows identical to `CaseRowSerializer` output, built from `.values(*CASE_ROW_VALUES)`."""
     out = []
-    as_text = _datetime_field.to_representation
+    tz = timezone.get_current_timezone()
+    # A page of a queue shares a handful of due dates: count each one's working days once.
+    days_left: dict[dt.date, int] = {}
+    today = local_date(now)
     for v in values:
         is_open = v["state"] in OPEN_STATES
+        due_at = v["due_at"]
+        left = None
+        if is_open:
+            due_day = local_date(due_at)
+            left = days_left.get(due_day)
+            if left is None:
+                left = days_left[due_day] = calendar.working_days_between(today, due_day)
         out.append(
             {
                 "number": v["number"],
@@ -237,10 +256,10 @@ def case_rows(values: list[dict], *, calendar, now: dt.datetime) -> list[dict]:
                 "department": v["department__code"],
                 "assignee": v["assignee__username"],
                 "channel": v["channel"],
-                "received_at": as_text(v["received_at"]),
-                "due_at": as_text(v["due_at"]),
-                "overdue": is_open and now > v["due_at"],
-                "working_days_left": deadlines.working_days_left(v["due_at"], calendar, now=now) if is_open else None,
+                "received_at": _iso(v["received_at"], tz),
+                "due_at": _iso(due_at, tz),
+                "overdue": is_open and now > due_at,
+                "working_days_left": left,
             }
         )
     return out

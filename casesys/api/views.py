@@ -65,7 +65,7 @@ def _plausible_number(number: str) -> bool:
 
 
 def _detail_context(request: Request) -> dict:
-    return {"request": request, "calendar": WorkCalendar.load(), "now": timezone.now()}
+    return {"request": request, "calendar": WorkCalendar.recent(), "now": timezone.now()}
 
 
 NUMBER_PARAM = OpenApiParameter("number", OpenApiTypes.STR, OpenApiParameter.PATH, description="案號 / case number")
@@ -89,7 +89,7 @@ class CaseListCreateView(generics.ListCreateAPIView):
 
     def get_serializer_context(self):
         ctx = super().get_serializer_context()
-        ctx["calendar"] = WorkCalendar.load()
+        ctx["calendar"] = WorkCalendar.recent()
         ctx["now"] = timezone.now()
         return ctx
 

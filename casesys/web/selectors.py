@@ -135,7 +135,7 @@ def queue_page(
         has_more_after = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         has_more_before = after_key is not None
-    calendar = WorkCalendar.load()
+    calendar = WorkCalendar.recent()
     return QueuePage(
         rows=[QueueRow(c, urgency_of(c, calendar=calendar, now=now)) for c in rows],
         next_cursor=_cursor(rows[-1]) if rows and has_more_after else None,

@@ -1,12 +1,15 @@
 """The Taiwan working-day calendar: `holidays` (TW, public category) plus overrides.
 
 `WorkCalendar` is a snapshot: build one per request or per batch (one query for the
-overrides) and ask it as many questions as needed.
+overrides) and ask it as many questions as needed. It is never changed after it is built,
+so `load()` hands back the previous snapshot, with its per-year tables already computed,
+while the overrides read are the same.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from zoneinfo import ZoneInfo
@@ -41,6 +44,18 @@ def _package_year_flags(year: int) -> tuple[bool, ...]:
     return tuple(cal.is_working_day(start + dt.timedelta(days=i)) for i in range(days))
 
 
+# The overrides last read and the snapshot built from them (see the module docstring).
+_last_loaded: tuple[tuple, WorkCalendar] | None = None
+# WorkCalendar.recent(): (monotonic time loaded, snapshot).
+_recent: tuple[float, WorkCalendar] | None = None
+RECENT_SECONDS = 30.0
+
+
+def forget_recent(**_signal_kwargs) -> None:
+    """Drop this process's recent snapshot (connected to CalendarOverride saves/deletes)."""
+    globals()["_recent"] = None
+
+
 @dataclass
 class WorkCalendar:
     overrides: dict[dt.date, tuple[bool, str]] = field(default_factory=dict)
@@ -53,8 +68,27 @@ class WorkCalendar:
     def load(cls) -> WorkCalendar:
         from casesys.workcal.models import CalendarOverride
 
-        rows = CalendarOverride.objects.values_list("date", "is_working_day", "reason")
-        return cls({d: (w, r) for d, w, r in rows})
+        rows = tuple(CalendarOverride.objects.order_by("date").values_list("date", "is_working_day", "reason"))
+        last = _last_loaded
+        if last is not None and last[0] == rows:
+            return last[1]
+        calendar = cls({d: (w, r) for d, w, r in rows})
+        globals()["_last_loaded"] = (rows, calendar)
+        return calendar
+
+    @classmethod
+    def recent(cls, max_age: float = RECENT_SECONDS) -> WorkCalendar:
+        """For read-only displays (a list's "working days left"): the snapshot this process
+        loaded within `max_age` seconds, without a query. A change to the overrides clears
+        it in the process that made it; other processes show it within `max_age`. Deadlines
+        themselves are always computed from `load()`."""
+        last = _recent
+        now = time.monotonic()
+        if last is not None and now - last[0] < max_age:
+            return last[1]
+        calendar = cls.load()
+        globals()["_recent"] = (now, calendar)
+        return calendar
 
     def _year(self, year: int) -> tuple[list[bool], list[int]]:
         flags = self._flags.get(year)
