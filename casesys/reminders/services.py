@@ -1,10 +1,11 @@
 """The deadline scan: reminders and escalations, exactly once per (case, rule, level, due date).
 
-Per batch of candidate cases (keyset pagination on id, a fixed number of queries whatever the
-batch size): read the cases, evaluate the active rules in memory, insert the reminder keys
-with ``INSERT … ON CONFLICT DO NOTHING RETURNING`` and queue notifications only for the keys
-this scan actually inserted — all in one transaction. A concurrent scan inserting the same
-key waits on the unique index and gets nothing back, so it sends nothing.
+The candidates are read once, as plain values (a few hundred bytes each). Then per batch, in
+one transaction and with a fixed number of statements whatever the batch size: evaluate the
+active rules in memory, insert the reminder keys with ``INSERT … ON CONFLICT DO NOTHING
+RETURNING`` (only for cases still at the version read) and queue outbox rows only for the
+keys this scan actually inserted. A concurrent scan inserting the same key waits on the
+unique index and gets nothing back, so it sends nothing.
 
 Candidates come from partial indexes on open cases only (``case_open_due``,
 ``case_open_state_recv``), so the cost does not grow with the closed archive.
