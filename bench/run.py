@@ -1061,8 +1061,9 @@ LIMITS = {
     "search": "see the plan column: bitmap over many hits, or a long newest-first walk; the floor "
     "column shows how fast the machine ran in this run.",
     "scan": "writing the 10,000 reminders and 20,000 outbox rows with their indexes (the server-side "
-    "INSERT of the outbox rows alone takes about 0.2-0.4 s here) plus Python per reminder (rules, "
-    "recipients, context); compare the floor column, which moves with the machine's speed.",
+    "INSERT of the outbox rows alone takes about 0.4 s here) plus Python per reminder (rules, "
+    "recipients, context); compare the floor column, which moves with the machine's speed. Next "
+    "step: one outbox row per reminder and recipient, channels expanded by the sender.",
     "ingest": "the floor (a bare Django view storing the same row) reaches {floor}/s closed loop, and "
     "{floor_rate}/s with p99 {floor_p99} ms at the 600/s pacing, in the same run on this shared 2-core "
     "machine; the webhook is at {ratio}x of the floor (closed loop).",
