@@ -13,13 +13,14 @@ with the error recorded; after `MAX_ATTEMPTS` it is marked failed for an adminis
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -127,33 +128,37 @@ def pending_event_ids(*, older_than_seconds: int = 60, limit: int = 500, provide
     )
 
 
-def drain_pending_events(provider: str, *, limit: int = 200, time_budget: float = 50.0) -> dict[str, int]:
-    """Process the provider's pending events, oldest first, until none is left.
+@dataclass
+class DrainResult:
+    counts: dict[str, int] = field(default_factory=dict)
+    # Stopped for time with events possibly left: the caller wakes another drain.
+    more: bool = False
+
+
+def drain_pending_events(provider: str, *, limit: int = 200, time_budget: float = 50.0) -> DrainResult:
+    """Process the provider's pending events, oldest first, until none is left or the time
+    budget is spent.
 
     Run after a coalesced wake-up (`integrations.common.webhook.wake_processing`). Each event
     is claimed on its own (SKIP LOCKED), so two drains, or a drain and the sweep, walking
-    the same rows never process one twice.
+    the same rows never process one twice. The walk is keyset-paginated on (received_at,
+    id): an event that fails stays pending behind the cursor for the sweep's back-off and
+    never hides the events after it.
     """
-    import time
-
-    counts: dict[str, int] = {}
+    result = DrainResult()
     started = time.monotonic()
-    seen: set[int] = set()
-    while time.monotonic() - started < time_budget:
-        ids = [
-            pk
-            for pk in InboundEvent.objects.filter(
-                status=Status.PENDING, provider=provider, attempts__lt=MAX_ATTEMPTS
-            )
-            .order_by("received_at", "id")
-            .values_list("id", flat=True)[:limit]
-            # An event that failed in this drain stays pending for the sweep's back-off.
-            if pk not in seen
-        ]
-        if not ids:
-            break
-        for event_id in ids:
-            seen.add(event_id)
-            result = process_inbound_event(event_id, provider=provider)
-            counts[result] = counts.get(result, 0) + 1
-    return counts
+    after: tuple | None = None
+    while True:
+        pending = InboundEvent.objects.filter(status=Status.PENDING, provider=provider, attempts__lt=MAX_ATTEMPTS)
+        if after is not None:
+            pending = pending.filter(Q(received_at__gt=after[0]) | Q(received_at=after[0], id__gt=after[1]))
+        batch = list(pending.order_by("received_at", "id").values_list("id", "received_at")[:limit])
+        if not batch:
+            return result
+        for event_id, received_at in batch:
+            outcome = process_inbound_event(event_id, provider=provider)
+            result.counts[outcome] = result.counts.get(outcome, 0) + 1
+            after = (received_at, event_id)
+            if time.monotonic() - started >= time_budget:
+                result.more = True
+                return result

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from casesys.common.publish import coalesced_started
+from casesys.common.publish import coalesced_started, publish_coalesced
 from integrations.common.processing import (
     drain_pending_events,
     pending_event_ids,
@@ -33,4 +33,8 @@ def drain_inbound_events(provider: str) -> dict[str, int]:
 
     # Before reading: a request that stores an event after this line publishes a new drain.
     coalesced_started(wake_key(provider))
-    return drain_pending_events(provider)
+    result = drain_pending_events(provider)
+    if result.more:
+        # A backlog (after an outage, say) keeps draining without waiting for new events.
+        publish_coalesced(drain_inbound_events, key=wake_key(provider), args=(provider,))
+    return {**result.counts, "more": int(result.more)}

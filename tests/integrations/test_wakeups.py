@@ -10,6 +10,7 @@ from django.conf import settings
 from casesys.cases.models import Case
 from casesys.common.publish import coalesced_started, publish_coalesced
 from casesys.inbound.models import InboundEvent
+from integrations.common.processing import drain_pending_events
 from integrations.common.tasks import drain_inbound_events
 from integrations.common.webhook import wake_key
 from tests.integrations.conftest import line_body, line_event
@@ -57,3 +58,45 @@ def test_a_burst_of_webhooks_queues_one_drain_that_processes_them_all(org, line_
     assert not InboundEvent.objects.filter(status="pending").exists()
     case = Case.objects.get()  # one citizen: the first message opens the case, the rest follow it
     assert case.messages.filter(direction="in").count() == 4
+
+
+def test_an_event_that_fails_does_not_hold_up_the_events_after_it(org, line_api, broker_queue, post_line):
+    line_api.respond("GET", r"/v2/bot/message/\d+/content", 500, {"message": "busy"})
+    image = line_event("user-image", webhookEventId="01BURSTIMAGE0000000000000001")
+    texts = [
+        line_event("user-text", webhookEventId=f"01BURSTTEXT{n:017d}", message_id=f"t{n}", text=f"路燈不亮 {n}")
+        for n in range(3)
+    ]
+    for event in (image, *texts):
+        assert post_line(line_body(event)).status_code == 200
+
+    result = drain_pending_events("line", limit=2)  # the failing image heads the first page
+
+    image_row = InboundEvent.objects.get(external_id=image["webhookEventId"])
+    assert image_row.status == "pending" and "500" in image_row.error  # left for the sweep's back-off
+    assert InboundEvent.objects.filter(status="processed").count() == 3
+    assert not result.more
+
+
+def test_a_drain_out_of_time_leaves_the_rest_for_the_next_drain_it_wakes(org, line_api, broker_queue, post_line):
+    for n in range(3):
+        event = line_event("user-text", webhookEventId=f"01BUDGET{n:019d}", message_id=f"b{n}", text=f"噪音 {n}")
+        assert post_line(line_body(event)).status_code == 200
+    coalesced_started(wake_key("line"))
+    before = broker_queue()
+
+    result = drain_pending_events("line", time_budget=0)
+
+    assert result.more and sum(result.counts.values()) == 1
+    assert InboundEvent.objects.filter(status="pending").count() == 2
+    assert broker_queue() == before  # the task, not this function, wakes the next drain
+
+
+def test_a_drain_stopped_for_time_wakes_the_next_one(broker_queue, monkeypatch):
+    from integrations.common import tasks
+    from integrations.common.processing import DrainResult
+
+    monkeypatch.setattr(tasks, "drain_pending_events", lambda provider: DrainResult({"processed": 200}, more=True))
+    before = broker_queue()
+    assert drain_inbound_events("line") == {"processed": 200, "more": 1}
+    assert broker_queue() == before + 1
