@@ -367,8 +367,10 @@ def notification_retry(*, notification: Notification) -> None:
 
 
 def notification_mark_read(*, user, notification_id: int) -> int:
+    # Only what the user can have seen: a reminder still waiting for office hours stays unread.
     return Notification.objects.filter(
-        pk=notification_id, recipient_user=user, channel=NotificationChannel.INAPP, read_at__isnull=True
+        pk=notification_id, recipient_user=user, channel=NotificationChannel.INAPP, status=Status.SENT,
+        read_at__isnull=True,
     ).update(read_at=timezone.now())
 
 

@@ -19,7 +19,6 @@ from django.utils import timezone
 from casesys.cases.events import record_event
 from casesys.cases.models import Attachment, Case, CaseNote, Category, State
 from casesys.cases.services import IntakeResult, case_intake
-from casesys.notifications.models import Notification
 
 MAX_ATTACHMENTS = 5
 # Scores at or below this are "dissatisfied" and call for a call-back (New Taipei practice).
@@ -158,12 +157,3 @@ def case_note_add(*, case: Case, text: str, by) -> CaseNote:
         raise ValidationError({"text": ["請輸入註記內容 / Write the note."]})
     with transaction.atomic():
         return CaseNote.objects.create(case=case, author=by, text=text[:5000])
-
-
-def notification_mark_read(*, user, notification_id: int | None = None) -> int:
-    """Mark one (or every) unread in-app notification of this user read; returns how many."""
-    qs = Notification.objects.filter(channel="inapp", recipient_user=user, read_at__isnull=True)
-    if notification_id is not None:
-        qs = qs.filter(pk=notification_id)
-    with transaction.atomic():
-        return qs.update(read_at=timezone.now())

@@ -206,6 +206,17 @@ def test_unread_count_and_mark_read(org, client_for):
     assert Notification.objects.filter(recipient_user=org.officer, read_at__isnull=True).count() == 0
 
 
+def test_marking_all_read_leaves_a_reminder_not_yet_delivered_unread(org, client_for):
+    Notification.objects.create(channel="inapp", recipient_user=org.officer, template="t", subject="已送達", status="sent")
+    waiting = Notification.objects.create(channel="inapp", recipient_user=org.officer, template="reminder_due_soon")
+    c = client_for(org.officer)
+    c.post("/desk/notifications/read/")
+    c.post("/desk/notifications/read/", {"id": waiting.pk})
+
+    waiting.refresh_from_db()
+    assert waiting.status == "pending" and waiting.read_at is None  # shown as unread once delivered
+
+
 def test_leads_page_renders(org, client_for):
     from casesys.inbound.services import lead_record
 

@@ -248,10 +248,13 @@ def notifications_count(request):
 @staff_required()
 @require_POST
 def notifications_read(request):
-    from casesys.web.services import notification_mark_read
+    from casesys.notifications.services import notification_mark_read, notifications_mark_all_read
 
     raw = request.POST.get("id")
-    notification_mark_read(user=request.user, notification_id=int(raw) if raw and raw.isdigit() else None)
+    if raw and raw.isdigit():
+        notification_mark_read(user=request.user, notification_id=int(raw))
+    else:
+        notifications_mark_all_read(user=request.user)
     if request.htmx:
         resp = HttpResponse(status=204)
         resp["HX-Refresh"] = "true"
