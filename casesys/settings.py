@@ -12,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 
 from casesys.env import env_bool, env_int, env_list, env_str
+from casesys.logconf import json_formatter
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CASESYS_VAR_DIR", str(BASE_DIR / "var")))
@@ -373,16 +374,7 @@ if PRODUCTION:
     LOGGING = {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {
-            "json": {
-                "()": "pythonjsonlogger.json.JsonFormatter",
-                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(process)d",
-                "datefmt": "%Y-%m-%dT%H:%M:%S%z",
-                "json_ensure_ascii": False,
-                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"},
-                "static_fields": {"service": env_str("CASESYS_SERVICE_NAME", "casesys")},
-            }
-        },
+        "formatters": {"json": json_formatter(env_str("CASESYS_SERVICE_NAME", "casesys"))},
         "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
         "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
         "loggers": {

@@ -11,6 +11,8 @@ import os
 import shutil
 from pathlib import Path
 
+from casesys.logconf import json_formatter
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # gthread: a few threads per process overlap database and Redis waits at little memory cost.
 worker_class = "gthread"
@@ -31,15 +33,7 @@ loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(process)d",
-            "datefmt": "%Y-%m-%dT%H:%M:%S%z",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger", "process": "pid"},
-            "static_fields": {"service": os.environ.get("CASESYS_SERVICE_NAME", "casesys")},
-        }
-    },
+    "formatters": {"json": json_formatter(os.environ.get("CASESYS_SERVICE_NAME", "casesys"))},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
     "loggers": {
         "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
