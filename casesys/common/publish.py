@@ -13,8 +13,6 @@ import logging
 import threading
 from collections.abc import Iterable, Sequence
 
-from django.db import transaction
-
 logger = logging.getLogger(__name__)
 
 # Only the Redis transport understands these; the embedded SQLAlchemy broker passes its
@@ -76,12 +74,6 @@ def _discard(conn) -> None:
         conn.release()
     except Exception:  # noqa: BLE001 - already broken
         pass
-
-
-def publish_after_commit(task, calls: Iterable[Sequence]) -> None:
-    calls = [tuple(args) for args in calls]
-    if calls:
-        transaction.on_commit(lambda: publish_best_effort(task, calls))
 
 
 # --- coalesced wake-ups ------------------------------------------------------------------
