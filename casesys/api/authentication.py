@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from casesys.org.roles import remember_staff_profile
+
 
 class StaffTokenAuthentication(TokenAuthentication):
     def authenticate_credentials(self, key):
@@ -27,6 +29,5 @@ class StaffTokenAuthentication(TokenAuthentication):
             profile = user.staff
         except ObjectDoesNotExist:
             profile = None
-        # What casesys.org.roles.staff_profile caches (False: known to have none).
-        user._casesys_staff = profile or False
+        remember_staff_profile(user, profile)
         return user, token

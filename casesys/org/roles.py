@@ -27,8 +27,13 @@ def staff_profile(user: AbstractBaseUser | None) -> StaffProfile | None:
         profile = StaffProfile.objects.select_related("department").get(user=user)
     except StaffProfile.DoesNotExist:
         profile = None
-    user._casesys_staff = profile or False  # type: ignore[attr-defined]
+    remember_staff_profile(user, profile)
     return profile
+
+
+def remember_staff_profile(user: AbstractBaseUser, profile: StaffProfile | None) -> None:
+    """Cache a profile read elsewhere (e.g. joined with the API token) for staff_profile()."""
+    user._casesys_staff = profile or False  # type: ignore[attr-defined]  # False: known to have none
 
 
 def roles_of(user) -> set[str]:
