@@ -11,6 +11,7 @@ event is ever lost.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import logging
@@ -39,6 +40,16 @@ def secret_token_matches(*, header: str | None, secret: str) -> bool:
     if not header or not secret:
         return False
     return hmac.compare_digest(header.encode("utf-8", "replace"), secret.encode("utf-8"))
+
+
+def utc_from_epoch(seconds: object) -> dt.datetime | None:
+    """A provider's Unix timestamp as an aware datetime; None when absent or out of range."""
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds <= 0:
+        return None
+    try:
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def plain_error(status: int, message: str) -> JsonResponse:

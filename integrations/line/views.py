@@ -17,6 +17,7 @@ from integrations.common.webhook import (
     MAX_BODY_BYTES,
     hmac_sha256_b64_matches,
     plain_error,
+    utc_from_epoch,
     wake_processing,
 )
 from integrations.line.client import line_enabled
@@ -36,13 +37,8 @@ def _external_id(event: dict) -> str:
 
 
 def _occurred_at(event: dict) -> dt.datetime | None:
-    ts = event.get("timestamp")
-    if isinstance(ts, int | float) and ts > 0:
-        try:
-            return dt.datetime.fromtimestamp(ts / 1000, tz=dt.UTC)
-        except (OverflowError, OSError, ValueError):
-            return None
-    return None
+    ts = event.get("timestamp")  # milliseconds
+    return utc_from_epoch(ts / 1000) if isinstance(ts, int | float) and not isinstance(ts, bool) else None
 
 
 @csrf_exempt

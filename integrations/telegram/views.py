@@ -15,6 +15,7 @@ from integrations.common.webhook import (
     MAX_BODY_BYTES,
     plain_error,
     secret_token_matches,
+    utc_from_epoch,
     wake_processing,
 )
 from integrations.telegram.client import telegram_enabled
@@ -31,10 +32,7 @@ def _occurred_at(update: dict) -> dt.datetime | None:
     for kind in UPDATE_KINDS:
         body = update.get(kind)
         if isinstance(body, dict) and isinstance(body.get("date"), int):
-            try:
-                return dt.datetime.fromtimestamp(body["date"], tz=dt.UTC)
-            except (OverflowError, OSError, ValueError):
-                return None
+            return utc_from_epoch(body["date"])
     return None
 
 
