@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import dj_database_url
-
+from casesys.dbconf import REPLICA, database_from_url, replica_from_url
 from casesys.env import env_bool, env_int, env_list, env_str
 from casesys.logconf import json_formatter
 
@@ -108,31 +107,18 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------
+# Connection options (persistent connections, prepared statements): casesys/dbconf.py.
 _default_db = f"sqlite:///{VAR_DIR / 'casesys.sqlite3'}"
 DATABASE_URL = env_str("DATABASE_URL", _default_db)
-DATABASES = {
-    "default": dj_database_url.parse(
-        DATABASE_URL,
-        # Persistent connections: with CONN_MAX_AGE=0 every request pays a new connection.
-        conn_max_age=env_int("DB_CONN_MAX_AGE", 60),
-        conn_health_checks=True,
-    )
-}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["OPTIONS"] = {
-        "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-        "transaction_mode": "IMMEDIATE",
-    }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
-elif env_bool("DB_PREPARED_STATEMENTS", True):
-    # Server-side parameters, and each connection prepares a statement it has run 5 times:
-    # the planner then no longer runs on every request (on the officer queue, planning took
-    # twice as long as executing). Set DB_PREPARED_STATEMENTS=false behind a pooler that
-    # cannot keep prepared statements (PgBouncer in transaction mode before 1.21).
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=True, prepare_threshold=env_int("DB_PREPARE_THRESHOLD", 5)
-    )
+DATABASES = {"default": database_from_url("DATABASE_URL", DATABASE_URL)}
+# Optional PostgreSQL streaming replica (deploy/README.md, "Scaling out"). Only the reports and
+# their exports read from it; every write, the queues, case pages and the citizen lookup stay
+# on the primary, where what a user just wrote is always visible.
+_replica_url = env_str("DATABASE_REPLICA_URL", "")
+if _replica_url:
+    DATABASES[REPLICA] = replica_from_url("DATABASE_REPLICA_URL", _replica_url, primary=DATABASES["default"])
+# The alias report queries run on (casesys/reports/selectors.py), checked by /healthz.
+CASESYS_REPORTS_DB = REPLICA if REPLICA in DATABASES else "default"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (throttling, login lock-out) ---------------------------------------------

@@ -21,6 +21,32 @@ def pytest_configure(config):
     if problems:
         # Never skip: a missing service is a failed run, in CI and locally alike.
         pytest.exit("\n".join(problems), returncode=3)
+    _mirror_replica()
+
+
+def _mirror_replica() -> None:
+    """A `replica` alias on the test database itself, whatever DATABASE_REPLICA_URL says.
+
+    Built by the same code as a configured replica (casesys/dbconf.py), as a TEST MIRROR: its
+    own connection to the test database, so it sees committed rows only, like a real standby
+    (tests/reports/test_replica.py commits its data). Reports read the primary unless a test
+    sets CASESYS_REPORTS_DB = "replica".
+    """
+    from django.conf import settings
+    from django.db import connections
+
+    from casesys.dbconf import REPLICA, replica_from_url
+
+    settings.DATABASES[REPLICA] = replica_from_url(
+        "DATABASE_URL", settings.DATABASE_URL, primary=settings.DATABASES["default"]
+    )
+    # django.setup() already read the aliases (model classes ask the default connection for
+    # its name limits), so the new one gets Django's defaults (TEST, TIME_ZONE, …) here; the
+    # handler holds settings.DATABASES itself, so it sees the new alias. Nothing is connected
+    # yet: pytest-django creates the test database (and points the mirror at it) later.
+    assert connections.settings is settings.DATABASES
+    connections.configure_settings(settings.DATABASES)
+    settings.CASESYS_REPORTS_DB = "default"
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,5 @@
-"""Health checks behind `/healthz`: database, broker, worker and beat heartbeats.
+"""Health checks behind `/healthz`: database, broker, worker and beat heartbeats, and the
+read replica for reports when one is configured (``DATABASE_REPLICA_URL``).
 
 Every check answers within a couple of seconds and never raises: a failure is a
 component with ``ok: false`` and the reason.
@@ -11,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
 from casesys.ops.heartbeats import heartbeat_status, max_age_seconds
@@ -35,6 +36,30 @@ def check_database() -> dict[str, Any]:
         cursor.execute("SELECT 1")
         cursor.fetchone()
     return {"ok": True, "vendor": connection.vendor}
+
+
+def check_replica(alias: str) -> dict[str, Any]:
+    """The replica answers; while it is in recovery (a streaming standby), how far its last
+    replayed transaction is behind now.
+
+    Lag is reported, never failed on: reports tolerate a few seconds, and on a quiet primary
+    the figure grows although nothing is missing (the last transaction to replay is simply
+    old). Alert on it from monitoring, together with ``pg_stat_replication`` on the primary.
+    """
+    replica = connections[alias]
+    with replica.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_is_in_recovery(), CASE WHEN pg_is_in_recovery() "
+            "THEN EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END"
+        )
+        in_recovery, lag = cursor.fetchone()
+    return {
+        "ok": True,
+        "alias": alias,
+        "in_recovery": in_recovery,
+        # None: not in recovery (the URL names a primary), or nothing replayed yet.
+        "lag_seconds": None if lag is None else round(float(lag), 1),
+    }
 
 
 def check_broker() -> dict[str, Any]:
@@ -88,6 +113,10 @@ def health_report() -> tuple[bool, dict[str, Any]]:
         unknown = {"ok": False, "error": "資料庫無法連線，無法讀取心跳 / Database unreachable, heartbeat unknown"}
         components["worker"] = dict(unknown)
         components["beat"] = dict(unknown)
+    reports_db = settings.CASESYS_REPORTS_DB
+    if reports_db != DEFAULT_DB_ALIAS:
+        # Unreachable, the replica fails like any component: the reports are down with it.
+        components["replica"] = _timed(lambda: check_replica(reports_db))
     healthy = all(c["ok"] for c in components.values())
     return healthy, {
         "status": "ok" if healthy else "fail",

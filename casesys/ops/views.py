@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
-    """200 when database, broker, worker and beat are all healthy, else 503; JSON per component."""
+    """200 when database, broker, worker and beat (and the report replica, when configured)
+    are all healthy, else 503; JSON per component."""
     healthy, report = health_report()
     return JsonResponse(report, status=200 if healthy else 503, json_dumps_params={"ensure_ascii": False})
 

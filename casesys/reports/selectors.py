@@ -4,6 +4,13 @@ Each function runs a fixed number of GROUP BY queries, whatever the number of ca
 time windows are ranges on `received_at` / `closed_at`, which are indexed. Working-day
 figures are computed in Python over *distinct dates* (not over rows), so their cost is
 bounded by the length of the period, not by the number of cases in it.
+
+Every query here runs on `settings.CASESYS_REPORTS_DB`: the read replica when
+`DATABASE_REPLICA_URL` is set, else the primary. Reports are read-only aggregates where a few
+seconds of replication lag do not matter; anything a user expects to see right after writing
+it (case pages, queues, the citizen lookup) reads the primary through casesys/cases/selectors.py.
+Who may see what (roles, department) is still read from the primary: a role just withdrawn
+must take effect at once.
 """
 
 from __future__ import annotations
@@ -31,15 +38,21 @@ def may_see_reports(user) -> bool:
     return bool(roles_of(user) & {Role.SUPERVISOR, Role.ANALYST, Role.ADMIN})
 
 
+def reports_db() -> str:
+    """The database alias report queries run on (read per call: tests switch it)."""
+    return settings.CASESYS_REPORTS_DB
+
+
 def scoped_cases(user) -> QuerySet[Case]:
     """Supervisors see their subtree; analysts and administrators everything."""
+    cases = Case.objects.using(reports_db())
     if not may_see_reports(user):
-        return Case.objects.none()
+        return cases.none()
     roles = roles_of(user)
     if roles & {Role.ANALYST, Role.ADMIN}:
-        return Case.objects.all()
+        return cases.all()
     q = case_scope_q(user)
-    return Case.objects.all() if q is None else Case.objects.filter(q)
+    return cases.all() if q is None else cases.filter(q)
 
 
 def _pct(num: int, den: int) -> float | None:
@@ -173,7 +186,7 @@ DETAIL_LIMIT = 1000
 def overdue_report(user, *, now: dt.datetime | None = None, detail_limit: int | None = DETAIL_LIMIT) -> dict:
     """Open overdue cases grouped by department and officer, and the cases themselves."""
     now = now or timezone.now()
-    calendar = WorkCalendar.load()
+    calendar = WorkCalendar.load(using=reports_db())
     today = local_date(now)
     qs = scoped_cases(user).order_by().filter(OPEN_Q, due_at__lt=now)
     groups_raw = (
@@ -276,12 +289,13 @@ def performance_report(user, *, start: dt.date, end: dt.date, by_category: bool 
     )
     extensions = {
         tuple(r[f"case__{k}"] for k in keys): r["n"]
-        for r in ExtensionRequest.objects.filter(case__in=qs.values("pk"), requested_at__range=(since, until))
+        for r in ExtensionRequest.objects.using(reports_db())
+        .filter(case__in=qs.values("pk"), requested_at__range=(since, until))
         .order_by()
         .values(*[f"case__{k}" for k in keys])
         .annotate(n=Count("id"))
     }
-    calendar = WorkCalendar.load()
+    calendar = WorkCalendar.load(using=reports_db())
     wd_cache: dict[tuple[dt.date, dt.date], int] = {}
     wd_sum: dict[tuple, int] = defaultdict(int)
     wd_n: dict[tuple, int] = defaultdict(int)

@@ -65,10 +65,15 @@ class WorkCalendar:
     _cumulative: dict[int, list[int]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls) -> WorkCalendar:
+    def load(cls, *, using: str = "default") -> WorkCalendar:
+        """`using`: the database alias to read the overrides from. Reports pass the one their
+        cases come from (the read replica when configured), so days overdue are counted with
+        the calendar their deadlines were computed with."""
         from casesys.workcal.models import CalendarOverride
 
-        rows = tuple(CalendarOverride.objects.order_by("date").values_list("date", "is_working_day", "reason"))
+        rows = tuple(
+            CalendarOverride.objects.using(using).order_by("date").values_list("date", "is_working_day", "reason")
+        )
         last = _last_loaded
         if last is not None and last[0] == rows:
             return last[1]

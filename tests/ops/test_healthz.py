@@ -125,3 +125,67 @@ def test_probes_answer_load_balancers_calling_by_ip_over_plain_http(settings):
 def test_liveness_needs_no_database(client):
     # No django_db mark: any query would fail the test.
     assert client.get("/healthz/live").status_code == 200
+
+
+# --- read replica for reports (DATABASE_REPLICA_URL) -------------------------------------
+# In tests the `replica` alias is a mirror of the test database (tests/conftest.py): a primary,
+# so "in recovery" and a lag are simulated by rewriting the check's query on its connection.
+
+replica_db = pytest.mark.django_db(databases=["default", "replica"])
+
+
+@pytest.fixture
+def replica(settings):
+    from django.db import connections
+
+    settings.CASESYS_REPORTS_DB = "replica"
+    yield connections["replica"]
+    connections["replica"].close()
+
+
+@replica_db
+def test_configured_replica_is_a_component(client, replica):
+    _all_fresh()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    component = response.json()["components"]["replica"]
+    # The test database is no standby: reachable, not in recovery, so no replay lag.
+    assert component["ok"] is True and component["alias"] == "replica"
+    assert component["in_recovery"] is False and component["lag_seconds"] is None
+
+
+@replica_db
+def test_replica_lag_is_reported_but_never_fails_health(client, replica):
+    _all_fresh()
+
+    def standby_an_hour_behind(execute, sql, params, many, context):
+        if "pg_last_xact_replay_timestamp" in sql:
+            sql = "SELECT true, EXTRACT(EPOCH FROM interval '1 hour 0.04 seconds')"
+        return execute(sql, params, many, context)
+
+    with replica.execute_wrapper(standby_an_hour_behind):
+        response = client.get("/healthz")
+    assert response.status_code == 200 and response.json()["status"] == "ok"
+    component = response.json()["components"]["replica"]
+    assert component["ok"] is True and component["in_recovery"] is True
+    assert component["lag_seconds"] == 3600.0
+
+
+@replica_db
+def test_unreachable_replica_fails_its_component(client, replica, monkeypatch):
+    _all_fresh()
+    replica.close()
+    monkeypatch.setitem(replica.settings_dict, "PORT", _free_port())
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    components = response.json()["components"]
+    assert components["replica"]["ok"] is False
+    assert components["replica"]["error"].startswith("OperationalError")
+    # Only the replica is down: the primary and the rest stay healthy.
+    assert all(c["ok"] for name, c in components.items() if name != "replica")
+
+
+@pytest.mark.django_db
+def test_without_a_replica_there_is_no_replica_component(client):
+    _all_fresh()
+    assert "replica" not in client.get("/healthz").json()["components"]
