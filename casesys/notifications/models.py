@@ -57,6 +57,10 @@ class Notification(models.Model):
     # Staff reminders, escalations and digests wait for office hours (working day, 08:30–17:30);
     # citizen acknowledgements do not.
     office_hours_only = models.BooleanField(default=False)
+    # Staff messages: the in-app row is the message, and delivering it queues a copy by e-mail
+    # to the user's address at that moment. One row per recipient at enqueue time halves what
+    # the deadline scan writes, and a changed or removed address is respected.
+    email_copy = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]

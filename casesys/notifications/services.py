@@ -58,12 +58,14 @@ def notification_enqueue(
     now: dt.datetime | None = None,
     subject: str = "",
     body: str = "",
+    email_copy: bool = False,
 ) -> Notification | None:
     """Queue one message in the caller's transaction; None when `dedupe_key` already exists.
 
     The text comes from ``templates/notifications/<template>.<zh|en>.txt`` rendered with
     `context`; for a template name without files, pass the finished `subject` and `body`.
     With `office_hours_only`, the row waits (``next_attempt_at``) for the next office hour.
+    With `email_copy` (in-app rows), delivering the row queues an e-mail copy.
     """
     now = now or timezone.now()
     next_attempt = now
@@ -83,6 +85,7 @@ def notification_enqueue(
         case=case,
         dedupe_key=dedupe_key,
         office_hours_only=office_hours_only,
+        email_copy=email_copy,
         next_attempt_at=next_attempt,
         created_at=now,
     )
@@ -143,12 +146,16 @@ def kick_on_commit(ids: list[int]) -> None:
 # --- staff and citizen addressing ------------------------------------------------------------
 
 
-def staff_targets(user) -> list[tuple[str, str]]:
-    """Where staff are told things: always in-app, and by e-mail when they have an address."""
-    targets = [(NotificationChannel.INAPP, "")]
-    if user.email:
-        targets.append((NotificationChannel.EMAIL, user.email))
-    return targets
+def staff_dedupe_key(base: str, user_pk: int) -> str:
+    # The in-app row keeps the ":inapp" suffix keys had when both rows were queued at once,
+    # so a digest queued before an upgrade is not queued again after it.
+    return f"{base}:{user_pk}:{NotificationChannel.INAPP}"
+
+
+def email_copy_dedupe_key(notification: Notification) -> str:
+    if not notification.dedupe_key:
+        return f"copy:{notification.key}:{NotificationChannel.EMAIL}"
+    return f"{notification.dedupe_key.removesuffix(':' + NotificationChannel.INAPP)}:{NotificationChannel.EMAIL}"
 
 
 def notify_staff(
@@ -160,26 +167,43 @@ def notify_staff(
     dedupe_key: str,
     calendar: WorkCalendar | None = None,
     now: dt.datetime | None = None,
-) -> list[Notification]:
-    """In-app plus e-mail (when the user has an address), both waiting for office hours."""
-    calendar = calendar or WorkCalendar.load()
-    rows = []
-    for channel, address in staff_targets(user):
-        row = notification_enqueue(
-            channel=channel,
-            template=template,
-            context=context,
-            recipient_user=user,
-            recipient_address=address,
-            case=case,
-            dedupe_key=f"{dedupe_key}:{user.pk}:{channel}",
-            office_hours_only=True,
-            calendar=calendar,
-            now=now,
-        )
-        if row is not None:
-            rows.append(row)
-    return rows
+) -> Notification | None:
+    """One in-app message waiting for office hours; delivering it e-mails a copy when the
+    user has an address then. None when `dedupe_key` was already used for this user."""
+    return notification_enqueue(
+        channel=NotificationChannel.INAPP,
+        template=template,
+        context=context,
+        recipient_user=user,
+        case=case,
+        dedupe_key=staff_dedupe_key(dedupe_key, user.pk),
+        office_hours_only=True,
+        email_copy=True,
+        calendar=calendar or WorkCalendar.load(),
+        now=now,
+    )
+
+
+def _queue_email_copy(notification: Notification, context: dict) -> None:
+    """In the transaction that marks the in-app row sent: both or neither, so a worker killed
+    in between sends the in-app row again (a no-op) and then queues the copy, once (its
+    dedupe key). No copy for a user who has left or has no address now."""
+    user = notification.recipient_user
+    if user is None or not user.is_active or not user.email:
+        return
+    notification_enqueue(
+        channel=NotificationChannel.EMAIL,
+        template=notification.template,
+        context=context,
+        recipient_user=user,
+        recipient_address=user.email,
+        case=notification.case,
+        dedupe_key=email_copy_dedupe_key(notification),
+        # The in-app row already waited for office hours; the copy follows it at once.
+        office_hours_only=False,
+        subject=notification.subject,
+        body=notification.body,
+    )
 
 
 @dataclass(frozen=True)
@@ -304,15 +328,20 @@ def _send_claimed(notification: Notification) -> str:
     except Exception as exc:  # noqa: BLE001 - unknown errors are retried, with the type logged
         logger.warning("notification %s: %s while sending", notification.pk, type(exc).__name__)
         return _record_failure(notification, TransportError(f"{type(exc).__name__}: {exc}", permanent=False))
-    Notification.objects.filter(pk=notification.pk, status=Status.SENDING, attempts=notification.attempts).update(
-        status=Status.SENT,
-        sent_at=timezone.now(),
-        claimed_until=None,
-        last_error="",
-        subject=renderer.redact(notification.subject, context),
-        body=renderer.redact(notification.body, context),
-        context=renderer.scrub(context),
-    )
+    with transaction.atomic():
+        marked = Notification.objects.filter(
+            pk=notification.pk, status=Status.SENDING, attempts=notification.attempts
+        ).update(
+            status=Status.SENT,
+            sent_at=timezone.now(),
+            claimed_until=None,
+            last_error="",
+            subject=renderer.redact(notification.subject, context),
+            body=renderer.redact(notification.body, context),
+            context=renderer.scrub(context),
+        )
+        if marked and notification.email_copy:
+            _queue_email_copy(notification, context)
     logger.info("notification %s sent via %s (attempt %s)", notification.pk, notification.channel, notification.attempts)
     return "sent"
 

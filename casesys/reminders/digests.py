@@ -68,7 +68,7 @@ def overdue_digests_send(*, now: dt.datetime | None = None) -> DigestResult:
                 ],
                 "list_url": f"{base_url}/reports/overdue/",
             }
-            rows = notify_staff(
+            row = notify_staff(
                 user=member.user,
                 template="digest_overdue",
                 context=context,
@@ -77,7 +77,7 @@ def overdue_digests_send(*, now: dt.datetime | None = None) -> DigestResult:
                 now=now,
             )
             result.recipients += 1
-            result.notifications += len(rows)
+            result.notifications += row is not None
     return result
 
 
@@ -138,7 +138,7 @@ def weekly_summaries_send(*, now: dt.datetime | None = None) -> DigestResult:
                 "overdue": n_overdue,
             }
             for user in users:
-                rows = notify_staff(
+                row = notify_staff(
                     user=user,
                     template="summary_weekly",
                     context=context,
@@ -147,5 +147,5 @@ def weekly_summaries_send(*, now: dt.datetime | None = None) -> DigestResult:
                     now=now,
                 )
                 result.recipients += 1
-                result.notifications += len(rows)
+                result.notifications += row is not None
     return result

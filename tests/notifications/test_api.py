@@ -15,10 +15,10 @@ URL = "/api/v1/notifications/"
 def _delivered_to(user, n=1):
     rows = []
     for i in range(n):
-        for row in notify_staff(user=user, template="reminder_due_today", context={"number": f"CS-{i}"}, dedupe_key=f"t{i}"):
-            Notification.objects.filter(pk=row.pk).update(office_hours_only=False, next_attempt_at=timezone.now())
-            notification_deliver(notification_id=row.pk)
-            rows.append(row)
+        row = notify_staff(user=user, template="reminder_due_today", context={"number": f"CS-{i}"}, dedupe_key=f"t{i}")
+        Notification.objects.filter(pk=row.pk).update(office_hours_only=False, next_attempt_at=timezone.now())
+        notification_deliver(notification_id=row.pk)
+        rows.append(row)
     return rows
 
 

@@ -11,6 +11,7 @@ from casesys.notifications.services import (
     notification_deliver,
     notification_enqueue,
     notifications_deliver_due,
+    notify_staff,
 )
 from casesys.workcal.calendar import TAIPEI
 
@@ -150,3 +151,63 @@ def test_a_template_without_files_or_text_fails_permanently(fake_transport):
     assert notification_deliver(notification_id=row.pk) == "failed"
     row.refresh_from_db()
     assert "no_such_template" in row.last_error and fake_transport.calls == 0
+
+
+# --- staff messages: in-app, with an e-mail copy made at delivery ---------------------------
+
+
+def _staff_message(user, key="digest:1"):
+    row = notify_staff(user=user, template="reminder_due_today", context={"number": "CS-7"}, dedupe_key=key, now=OFFICE)
+    assert row.channel == "inapp" and row.email_copy and row.office_hours_only
+    return row
+
+
+def _mail_to(address):
+    from django.core import mail
+
+    return [m for m in mail.outbox if m.to == [address]]
+
+
+def test_staff_message_is_emailed_to_the_address_the_user_has_when_it_is_delivered(org):
+    user = org.officer_light
+    user.email = "old@example.invalid"
+    user.save(update_fields=["email"])
+    row = _staff_message(user)
+    user.email = "new@example.invalid"  # changed while the message waited for office hours
+    user.save(update_fields=["email"])
+
+    assert notification_deliver(notification_id=row.pk, now=OFFICE) == "sent"
+    copy = Notification.objects.get(channel="email", recipient_user=user)
+    assert copy.dedupe_key == f"digest:1:{user.pk}:email" and not copy.office_hours_only
+    assert notification_deliver(notification_id=copy.pk, now=OFFICE) == "sent"
+
+    [message] = _mail_to("new@example.invalid")
+    assert "CS-7" in message.body and not _mail_to("old@example.invalid")
+
+
+def test_email_copy_is_queued_once_even_if_the_in_app_row_is_delivered_again(org, fake_transport):
+    user = org.officer_light
+    user.email = "light@example.invalid"
+    user.save(update_fields=["email"])
+    row = _staff_message(user)
+    assert notification_deliver(notification_id=row.pk, now=OFFICE) == "sent"
+    # A worker that died after marking it sent but before acknowledging runs it again.
+    Notification.objects.filter(pk=row.pk).update(status="sending", claimed_until=OFFICE - dt.timedelta(seconds=1))
+    notifications_deliver_due(now=OFFICE)
+    assert Notification.objects.filter(channel="email", recipient_user=user).count() == 1
+
+
+def test_no_email_copy_without_an_address_or_for_a_deactivated_user(org):
+    user = org.officer_light
+    user.email = ""
+    user.save(update_fields=["email"])
+    first = _staff_message(user, key="a")
+    assert notification_deliver(notification_id=first.pk, now=OFFICE) == "sent"
+
+    user.email, user.is_active = "gone@example.invalid", False
+    user.save(update_fields=["email", "is_active"])
+    second = _staff_message(user, key="b")
+    assert notification_deliver(notification_id=second.pk, now=OFFICE) == "sent"
+
+    assert not Notification.objects.filter(channel="email", recipient_user=user).exists()
+    assert Notification.objects.filter(channel="inapp", recipient_user=user, status="sent").count() == 2
