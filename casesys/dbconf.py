@@ -8,6 +8,7 @@ with a message naming the variable, like every other setting (casesys/env.py).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import dj_database_url
@@ -63,3 +64,50 @@ def replica_from_url(variable: str, url: str, *, primary: dict[str, Any]) -> dic
     # creating a second one: it sees committed rows, as a real replica would.
     db["TEST"] = {"MIRROR": "default"}
     return db
+
+
+# --- reading timestamps -------------------------------------------------------------------
+
+
+def fast_timestamptz_loader() -> type | None:
+    """A psycopg loader for `timestamptz` that parses in C, or None without psycopg's C module.
+
+    Django registers its own loader, a Python subclass of psycopg's pure-Python one, so that
+    datetimes come back in the connection's time zone. When that zone is UTC (the default, and
+    the session zone Django sets) psycopg's C loader returns the same values with the same
+    `datetime.timezone.utc`, 5× faster: 10 µs less per value, which was 15 % of the deadline
+    scan (30,000 datetimes) and 2 ms of a 50-row queue page.
+    """
+    try:
+        import psycopg
+        from psycopg.adapt import Loader
+
+        if psycopg.pq.__impl__ not in ("c", "binary"):
+            return None
+        from psycopg._cmodule import _psycopg
+    except ImportError:
+        return None
+
+    class FastUtcTimestamptzLoader(Loader):
+        # Django reads this attribute to decide whether a cursor needs its own loader.
+        timezone = dt.UTC
+
+        def __init__(self, oid: int, context=None):
+            super().__init__(oid, context)
+            # The C loader cannot be subclassed: its bound method replaces `load` per instance.
+            self.load = _psycopg.TimestamptzLoader(oid, context).load
+
+        def load(self, data):  # pragma: no cover - replaced in __init__
+            raise NotImplementedError
+
+    return FastUtcTimestamptzLoader
+
+
+_FAST_LOADER = fast_timestamptz_loader()
+
+
+def use_fast_timestamptz_loader(sender, connection, **kwargs) -> None:
+    """`connection_created` receiver: install the C loader on PostgreSQL connections in UTC."""
+    if _FAST_LOADER is None or connection.vendor != "postgresql" or connection.timezone is not dt.UTC:
+        return
+    connection.connection.adapters.register_loader("timestamptz", _FAST_LOADER)

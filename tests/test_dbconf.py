@@ -98,3 +98,34 @@ def test_settings_refuse_a_malformed_replica_url(tmp_path):
     assert result.returncode != 0
     assert "DATABASE_REPLICA_URL is not a valid database URL" in result.stderr
     assert "s3cret" not in result.stderr
+
+
+# --- timestamps are read with psycopg's C parser ---------------------------------------------
+
+
+@pytest.mark.django_db
+def test_timestamps_read_back_exactly_as_aware_utc_datetimes_through_the_c_loader(org):
+    import datetime as dt
+
+    from django.db import connection
+
+    from casesys.cases.models import Case
+    from casesys.dbconf import fast_timestamptz_loader
+    from tests.factories import new_case
+
+    loader = fast_timestamptz_loader()
+    assert loader is not None, "psycopg's C module is a dependency (psycopg[binary])"
+    connection.ensure_connection()
+    oid = connection.connection.adapters.types["timestamptz"].oid
+    from psycopg.pq import Format
+
+    assert connection.connection.adapters.get_loader(oid, Format.TEXT).__name__ == loader.__name__
+    case, _ = new_case(org)
+    moment = dt.datetime(2026, 11, 27, 23, 59, 59, 123456, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    Case.objects.filter(pk=case.pk).update(due_at=moment)
+    read = Case.objects.values_list("due_at", flat=True).get(pk=case.pk)
+    assert read == moment and read.tzinfo is dt.UTC and read.microsecond == 123456
+    # Django's own cursors keep it: no per-cursor loader (the zones agree).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::timestamptz", [moment])
+        assert cursor.fetchone()[0] == moment
