@@ -283,6 +283,11 @@ FACEBOOK_APP_SECRET = env_str("FACEBOOK_APP_SECRET", "")
 # Open311: if set, requests naming another jurisdiction_id get 404; contact shown in discovery.
 OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID", "")
 OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")
+# Open311 POST: new requests per partner app and minute, and wrong api_key attempts per client
+# address (then 429 with Retry-After).
+OPEN311_POST_PER_MINUTE = env_int("OPEN311_POST_PER_MINUTE", 60)
+OPEN311_KEY_MAX_FAILURES = env_int("OPEN311_KEY_MAX_FAILURES", 20)
+OPEN311_KEY_FAILURE_WINDOW_SECONDS = env_int("OPEN311_KEY_FAILURE_WINDOW_SECONDS", 900)
 
 LOGGING = {
     "version": 1,

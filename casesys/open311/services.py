@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -18,15 +19,17 @@ from casesys.cases.models import Case, Channel
 from casesys.cases.services import case_intake
 from casesys.open311.models import PartnerApp, RequestToken, hash_api_key
 from casesys.open311.selectors import service_get
+from casesys.org.auth import FailureLimiter
 
 
 class Open311Error(Exception):
     """An error in the GeoReport v2 error format: HTTP status, `code` and `description`."""
 
-    def __init__(self, status: int, description: str):
+    def __init__(self, status: int, description: str, *, retry_after: int | None = None):
         super().__init__(description)
         self.status = status
         self.description = description
+        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -50,13 +53,41 @@ def partner_key_rotate(*, app: PartnerApp) -> str:
     return key
 
 
-def partner_authenticate(api_key: str | None) -> PartnerApp:
+def _key_failures() -> FailureLimiter:
+    return FailureLimiter(
+        scope="open311-key", limit=settings.OPEN311_KEY_MAX_FAILURES, window=settings.OPEN311_KEY_FAILURE_WINDOW_SECONDS
+    )
+
+
+def _too_many(wait: int, zh: str, en: str) -> Open311Error:
+    return Open311Error(429, f"{zh}，請於 {wait} 秒後再試 / {en}; try again in {wait} s", retry_after=wait)
+
+
+def partner_authenticate(api_key: str | None, *, client: str) -> PartnerApp:
+    """The active partner app holding `api_key`. Failures are counted per client address, so
+    guessing keys is refused (429) long before it could succeed."""
+    failures = _key_failures()
+    wait = failures.retry_after(client)
+    if wait:
+        raise _too_many(wait, "api_key 錯誤次數過多", "Too many invalid api_key attempts")
     if not api_key:
+        failures.record_failure(client)
         raise Open311Error(403, "缺少 api_key / api_key was not provided")
     app = PartnerApp.objects.filter(key_hash=hash_api_key(api_key.strip()), active=True).first()
     if app is None:
+        failures.record_failure(client)
         raise Open311Error(403, "api_key 無效 / Invalid api_key")
     return app
+
+
+def partner_rate_check(*, partner: PartnerApp) -> None:
+    """At most OPEN311_POST_PER_MINUTE new requests per partner and minute: a runaway client
+    cannot flood the intake queue (every request becomes a case with a legal deadline)."""
+    limiter = FailureLimiter(scope="open311-post", limit=settings.OPEN311_POST_PER_MINUTE, window=60)
+    wait = limiter.retry_after(str(partner.pk))
+    if wait:
+        raise _too_many(wait, "送件過於頻繁", "Too many requests with this api_key")
+    limiter.record_failure(str(partner.pk))  # counts every request, not only failures
 
 
 def district_from_address(address: str) -> str:

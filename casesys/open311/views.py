@@ -15,12 +15,18 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
+from rest_framework.throttling import BaseThrottle
 
 from casesys.open311 import selectors
 from casesys.open311.models import RequestToken
 from casesys.open311.public import request_dict, service_dict
 from casesys.open311.render import error, respond
-from casesys.open311.services import Open311Error, open311_request_create, partner_authenticate
+from casesys.open311.services import (
+    Open311Error,
+    open311_request_create,
+    partner_authenticate,
+    partner_rate_check,
+)
 
 SPEC_URL = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2025-11-22T00:00:00+08:00"
@@ -48,7 +54,10 @@ def open311_view(methods: list[str]) -> Callable:
             try:
                 return view(request, fmt, **kwargs)
             except Open311Error as exc:
-                return error(fmt, exc.status, exc.description)
+                response = error(fmt, exc.status, exc.description)
+                if exc.retry_after:
+                    response["Retry-After"] = str(exc.retry_after)
+                return response
 
         return wrapper
 
@@ -137,7 +146,8 @@ def _requests_get(request: HttpRequest, fmt: str) -> HttpResponse:
 def _requests_post(request: HttpRequest, fmt: str) -> HttpResponse:
     params = {k: v for k, v in request.POST.items()}
     api_key = params.get("api_key") or request.GET.get("api_key")
-    partner = partner_authenticate(api_key)
+    partner = partner_authenticate(api_key, client=BaseThrottle().get_ident(request) or "unknown")
+    partner_rate_check(partner=partner)
     created = open311_request_create(partner=partner, params=params)
     data = [
         {

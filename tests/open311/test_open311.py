@@ -286,6 +286,32 @@ def test_post_without_a_valid_api_key_is_a_403(client, org, partner, fmt):
     assert not Case.objects.exists()
 
 
+def test_guessing_api_keys_is_refused_with_429_after_the_failure_limit(client, org, partner, settings):
+    settings.OPEN311_KEY_MAX_FAILURES = 3
+    app, key = partner
+    for _ in range(3):
+        assert_error(client.post(f"{BASE}/requests.json", _form(api_key="o311_guess")), "json", 403, "Invalid api_key")
+    # From then on even the right key waits: the address is refused, not the key.
+    response = client.post(f"{BASE}/requests.json", _form(api_key=key))
+    assert_error(response, "json", 429, "Too many invalid api_key attempts")
+    assert 0 < int(response["Retry-After"]) <= settings.OPEN311_KEY_FAILURE_WINDOW_SECONDS
+    assert not Case.objects.exists()
+    # Another client address is not affected.
+    other = client.post(f"{BASE}/requests.json", _form(api_key=key), REMOTE_ADDR="192.0.2.9")
+    assert other.status_code == 201
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_partner_over_its_rate_gets_429_and_no_case(client, org, partner, settings, fmt):
+    settings.OPEN311_POST_PER_MINUTE = 2
+    app, key = partner
+    assert [client.post(f"{BASE}/requests.{fmt}", _form(api_key=key)).status_code for _ in range(2)] == [201, 201]
+    response = client.post(f"{BASE}/requests.{fmt}", _form(api_key=key))
+    assert_error(response, fmt, 429, "Too many requests with this api_key")
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert Case.objects.count() == 2
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize(
     "overrides, message",
@@ -328,4 +354,4 @@ def test_admin_issues_a_key_shown_once(admin_client, org):
     assert key.startswith(app.key_hint) and app.key_hash != key
     from casesys.open311.services import partner_authenticate
 
-    assert partner_authenticate(key) == app
+    assert partner_authenticate(key, client="127.0.0.1") == app
