@@ -132,3 +132,23 @@ def test_report_pages_need_a_reporting_role(org, client_for):
 def test_bad_period_is_a_400_with_the_error_next_to_the_field(org, client_for):
     resp = client_for(org.analyst).get("/reports/performance/", {"start": "2025-05-01", "end": "2025-04-01"})
     assert resp.status_code == 400 and 'id="id_end_error"' in resp.content.decode()
+
+
+def test_average_working_days_to_close_per_department_and_per_category(org):
+    from casesys.workcal.calendar import WorkCalendar, local_date
+
+    case, _ = closed_case(org)
+    received = timezone.now() - dt.timedelta(days=9)
+    Case.objects.filter(pk=case.pk).update(received_at=received)
+    other, _ = closed_case(org)  # received and closed today: 0 working days
+    expected = WorkCalendar.load().working_days_between(local_date(received), timezone.localdate())
+    assert expected >= 5
+
+    for by_category in (False, True):
+        report = selectors.performance_report(
+            org.analyst, start=timezone.localdate(), end=timezone.localdate(), by_category=by_category
+        )
+        label = org.road.name if not by_category else f"{org.road.name} · {org.pothole.name}"
+        row = next(r for r in report["rows"] if r.department == label)
+        assert row.closed == 2 and row.avg_working_days == round(expected / 2, 1)
+        assert report["totals"].avg_working_days == round(expected / 2, 1)
