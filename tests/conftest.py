@@ -61,11 +61,15 @@ def _media_root(settings, tmp_path):
 def _clear_cache():
     from django.core.cache import cache
 
+    from casesys.common.publish import broker_breaker, gate_breaker
     from casesys.workcal.calendar import forget_recent
 
     cache.clear()
     # A rolled-back test's calendar overrides leave no signal behind.
     forget_recent()
+    # A test that stopped Redis must not leave later tests publishing nothing.
+    broker_breaker.reset()
+    gate_breaker.reset()
     yield
 
 

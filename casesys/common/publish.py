@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Iterable, Sequence
 
 logger = logging.getLogger(__name__)
@@ -18,6 +19,37 @@ logger = logging.getLogger(__name__)
 # Only the Redis transport understands these; the embedded SQLAlchemy broker passes its
 # transport options to create_engine, which rejects unknown keys.
 _REDIS_FAST_FAIL = {"socket_connect_timeout": 2, "socket_timeout": 5}
+
+
+class _Breaker:
+    """After a failure, skip the target for `seconds` (per process), then try again.
+
+    A Redis that refuses connections fails in microseconds, but one that does not answer (a
+    dead host, a network partition) costs every attempt its timeouts: seconds added to every
+    webhook and intake request. While the breaker is open nothing is attempted; the rows are
+    in the database and the periodic sweeps handle them.
+    """
+
+    def __init__(self, name: str, seconds: float = 10.0):
+        self.name = name
+        self.seconds = seconds
+        self.open_until = 0.0
+
+    def is_open(self) -> bool:
+        return time.monotonic() < self.open_until
+
+    def trip(self) -> None:
+        self.open_until = time.monotonic() + self.seconds
+        logger.warning(
+            "%s unavailable: not used for %.0f s; the periodic sweeps handle what is stored", self.name, self.seconds
+        )
+
+    def reset(self) -> None:
+        self.open_until = 0.0
+
+
+broker_breaker = _Breaker("broker (task publishing)")
+gate_breaker = _Breaker("wake-up gate (Redis)")
 
 
 def publish_best_effort(task, calls: Iterable[Sequence]) -> int:
@@ -34,6 +66,8 @@ def publish_best_effort(task, calls: Iterable[Sequence]) -> int:
             except Exception:  # noqa: BLE001
                 logger.warning("%s%s failed eagerly; the periodic sweep will retry", task.name, args, exc_info=True)
         return len(calls)
+    if broker_breaker.is_open():
+        return 0
     sent = 0
     conn = _connection(app)
     try:
@@ -42,6 +76,7 @@ def publish_best_effort(task, calls: Iterable[Sequence]) -> int:
             sent += 1
     except Exception:  # noqa: BLE001 - any broker/transport error: the sweep catches up
         _discard(conn)
+        broker_breaker.trip()
         logger.warning(
             "%s: %d task(s) not published (broker unavailable?); the periodic sweep will handle them",
             task.name,
@@ -116,11 +151,16 @@ def publish_coalesced(task, *, key: str, args: Sequence = (), ttl: int = 10) -> 
     gate = _gate()
     if task._get_app().conf.task_always_eager or gate is None:
         return publish_best_effort(task, [args]) == 1
+    if broker_breaker.is_open():
+        return False  # nothing to coalesce: no publish would go out
+    if gate_breaker.is_open():
+        return publish_best_effort(task, [args]) == 1
     try:
         if not gate.set(key, b"1", nx=True, ex=ttl):
             return False
     except Exception:  # noqa: BLE001 - cache down: publish without the gate
-        logger.warning("wake-up gate %s unavailable; publishing anyway", key, exc_info=True)
+        logger.warning("wake-up gate %s unavailable; publishing without it", key, exc_info=True)
+        gate_breaker.trip()
         return publish_best_effort(task, [args]) == 1
     if publish_best_effort(task, [args]) == 1:
         return True
@@ -134,8 +174,8 @@ def publish_coalesced(task, *, key: str, args: Sequence = (), ttl: int = 10) -> 
 def coalesced_started(key: str) -> None:
     """Called first by a coalesced task, before it reads any rows (see above)."""
     gate = _gate()
-    if gate is None:
-        return
+    if gate is None or gate_breaker.is_open():
+        return  # the key expires on its own
     try:
         gate.delete(key)
     except Exception:  # noqa: BLE001 - it expires on its own

@@ -100,3 +100,57 @@ def test_a_drain_stopped_for_time_wakes_the_next_one(broker_queue, monkeypatch):
     before = broker_queue()
     assert drain_inbound_events("line") == {"processed": 200, "more": 1}
     assert broker_queue() == before + 1
+
+
+# --- a Redis that does not answer -------------------------------------------------------------
+
+
+@pytest.fixture
+def silent_redis(monkeypatch, broker_queue):
+    """A TCP server that accepts connections and never answers (a hung host or a partition),
+    used as both the gate and the broker."""
+    import socket
+
+    from casesys.common import publish
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)
+    url = f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    from workers.celery import app
+
+    monkeypatch.setattr(publish, "_gate_client", redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5))
+    monkeypatch.setattr(publish, "_REDIS_FAST_FAIL", {"socket_connect_timeout": 0.5, "socket_timeout": 0.5})
+    saved_url = app.conf.broker_url
+    app.conf.broker_url = url
+    publish._local.conn = None
+    yield
+    app.conf.broker_url = saved_url
+    publish._local.conn = None
+    server.close()
+
+
+def test_a_silent_redis_costs_one_request_its_timeouts_then_none_until_the_breaker_retries(silent_redis, monkeypatch):
+    import time
+
+    from casesys.common import publish
+
+    key = wake_key("line")
+    started = time.monotonic()
+    assert publish_coalesced(drain_inbound_events, key=key, args=("line",)) is False
+    first = time.monotonic() - started
+    assert first >= 0.5  # the gate's read timeout, then the broker's
+    assert publish.gate_breaker.is_open() and publish.broker_breaker.is_open()
+
+    started = time.monotonic()
+    for _ in range(20):  # the rest of the burst: answered without waiting
+        assert publish_coalesced(drain_inbound_events, key=key, args=("line",)) is False
+        coalesced_started(key)
+    assert time.monotonic() - started < 0.2
+
+    # Once the window has passed, the next request tries again.
+    monkeypatch.setattr(publish.broker_breaker, "open_until", 0.0)
+    monkeypatch.setattr(publish.gate_breaker, "open_until", 0.0)
+    started = time.monotonic()
+    assert publish_coalesced(drain_inbound_events, key=key, args=("line",)) is False
+    assert time.monotonic() - started >= 0.5
