@@ -126,3 +126,22 @@ def test_pages_showing_what_a_user_just_wrote_stay_on_the_primary(data, settings
         assert response.status_code == 200, path
         assert replica_queries == [], path
     assert case.number in client.get("/desk/queue/department/").content.decode()
+
+
+def test_the_public_open_data_export_reads_the_replica(data, settings):
+    from casesys.cases.models import Case
+    from casesys.opendata.export import month_bounds, rows
+
+    today = TODAY()
+    start, end = month_bounds(today.year, today.month)
+    expected = set(Case.objects.filter(received_at__gte=start, received_at__lt=end).values_list("number", flat=True))
+    assert expected
+
+    settings.CASESYS_REPORTS_DB = "replica"
+    exported, on_primary, on_replica = run_counting(lambda: list(rows(today.year, today.month)))
+    assert {row[0] for row in exported} == expected
+    assert on_primary == [] and on_tables(on_replica)
+
+    settings.CASESYS_REPORTS_DB = "default"
+    again, on_primary, on_replica = run_counting(lambda: list(rows(today.year, today.month)))
+    assert again == exported and on_replica == [] and on_tables(on_primary)
