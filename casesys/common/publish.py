@@ -22,13 +22,17 @@ _REDIS_FAST_FAIL = {"socket_connect_timeout": 2, "socket_timeout": 5}
 
 
 class _Breaker:
-    """After a failure, skip the target for `seconds` (per process), then try again.
+    """After a *slow* failure, skip the target for `seconds` (per process), then try again.
 
-    A Redis that refuses connections fails in microseconds, but one that does not answer (a
-    dead host, a network partition) costs every attempt its timeouts: seconds added to every
-    webhook and intake request. While the breaker is open nothing is attempted; the rows are
-    in the database and the periodic sweeps handle them.
+    A Redis that refuses connections fails in microseconds and is simply tried again next
+    time, so publishing resumes the moment it is back. One that does not answer (a dead host,
+    a network partition) costs every attempt its timeouts: seconds added to every webhook and
+    intake request. Only such a failure opens the breaker; while it is open nothing is
+    attempted, the rows wait in the database, and the next successful wake-up or the periodic
+    sweep handles them.
     """
+
+    SLOW = 0.25  # seconds a failed attempt must have cost to open the breaker
 
     def __init__(self, name: str, seconds: float = 10.0):
         self.name = name
@@ -37,6 +41,11 @@ class _Breaker:
 
     def is_open(self) -> bool:
         return time.monotonic() < self.open_until
+
+    def failed(self, started: float) -> None:
+        """An attempt begun at `started` (time.monotonic()) failed."""
+        if time.monotonic() - started >= self.SLOW:
+            self.trip()
 
     def trip(self) -> None:
         self.open_until = time.monotonic() + self.seconds
@@ -69,6 +78,7 @@ def publish_best_effort(task, calls: Iterable[Sequence]) -> int:
     if broker_breaker.is_open():
         return 0
     sent = 0
+    started = time.monotonic()
     conn = _connection(app)
     try:
         for args in calls:
@@ -76,7 +86,7 @@ def publish_best_effort(task, calls: Iterable[Sequence]) -> int:
             sent += 1
     except Exception:  # noqa: BLE001 - any broker/transport error: the sweep catches up
         _discard(conn)
-        broker_breaker.trip()
+        broker_breaker.failed(started)
         logger.warning(
             "%s: %d task(s) not published (broker unavailable?); the periodic sweep will handle them",
             task.name,
@@ -155,12 +165,13 @@ def publish_coalesced(task, *, key: str, args: Sequence = (), ttl: int = 10) -> 
         return False  # nothing to coalesce: no publish would go out
     if gate_breaker.is_open():
         return publish_best_effort(task, [args]) == 1
+    started = time.monotonic()
     try:
         if not gate.set(key, b"1", nx=True, ex=ttl):
             return False
     except Exception:  # noqa: BLE001 - cache down: publish without the gate
         logger.warning("wake-up gate %s unavailable; publishing without it", key, exc_info=True)
-        gate_breaker.trip()
+        gate_breaker.failed(started)
         return publish_best_effort(task, [args]) == 1
     if publish_best_effort(task, [args]) == 1:
         return True

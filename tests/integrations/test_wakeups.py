@@ -154,3 +154,24 @@ def test_a_silent_redis_costs_one_request_its_timeouts_then_none_until_the_break
     started = time.monotonic()
     assert publish_coalesced(drain_inbound_events, key=key, args=("line",)) is False
     assert time.monotonic() - started >= 0.5
+
+
+def test_a_redis_that_refuses_connections_is_tried_again_on_every_request(broker_queue, monkeypatch):
+    """Refusals cost nothing: no breaker, so publishing resumes the moment Redis is back."""
+    import socket
+
+    from casesys.common import publish
+    from workers.celery import app
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    url = f"redis://127.0.0.1:{closed.getsockname()[1]}/0"
+    closed.close()  # nothing listens there: connections are refused at once
+    monkeypatch.setattr(publish, "_gate_client", redis.Redis.from_url(url, socket_connect_timeout=0.5))
+    monkeypatch.setattr(app.conf, "broker_url", url)
+    publish._local.conn = None
+    try:
+        assert publish_coalesced(drain_inbound_events, key=wake_key("line"), args=("line",)) is False
+        assert not publish.gate_breaker.is_open() and not publish.broker_breaker.is_open()
+    finally:
+        publish._local.conn = None
