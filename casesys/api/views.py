@@ -21,14 +21,13 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from casesys.api import serializers as s
 from casesys.api.filters import CaseFilter
 from casesys.api.pagination import CaseCursorPagination
 from casesys.api.permissions import CanRegisterCases, IsStaff
-from casesys.api.throttles import track_limiter
+from casesys.api.throttles import client_ident, track_limiter
 from casesys.api.transitions import SPECS, TransitionSpec
 from casesys.cases.identity import identity_reveal
 from casesys.cases.models import Case, Category
@@ -293,10 +292,6 @@ def _dummy_hash() -> str:
     return hash_case_password("casesys-dummy-password")
 
 
-class _ClientIdent(BaseThrottle):
-    pass
-
-
 @extend_schema(tags=["public"])
 class TrackView(APIView):
     """The citizen's status lookup. No session, no CSRF, no personal data in the answer."""
@@ -311,7 +306,7 @@ class TrackView(APIView):
     )
     def post(self, request):
         limiter = track_limiter()
-        ident = _ClientIdent().get_ident(request) or "unknown"
+        ident = client_ident(request)
         wait = limiter.retry_after(ident)
         if wait:
             raise Throttled(wait=wait)

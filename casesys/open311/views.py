@@ -15,8 +15,8 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework.throttling import BaseThrottle
 
+from casesys.api.throttles import client_ident
 from casesys.open311 import selectors
 from casesys.open311.models import RequestToken
 from casesys.open311.public import request_dict, service_dict
@@ -146,7 +146,7 @@ def _requests_get(request: HttpRequest, fmt: str) -> HttpResponse:
 def _requests_post(request: HttpRequest, fmt: str) -> HttpResponse:
     params = {k: v for k, v in request.POST.items()}
     api_key = params.get("api_key") or request.GET.get("api_key")
-    partner = partner_authenticate(api_key, client=BaseThrottle().get_ident(request) or "unknown")
+    partner = partner_authenticate(api_key, client=client_ident(request))
     partner_rate_check(partner=partner)
     created = open311_request_create(partner=partner, params=params)
     data = [
