@@ -87,7 +87,7 @@ def partner_rate_check(*, partner: PartnerApp) -> None:
     wait = limiter.retry_after(str(partner.pk))
     if wait:
         raise _too_many(wait, "送件過於頻繁", "Too many requests with this api_key")
-    limiter.record_failure(str(partner.pk))  # counts every request, not only failures
+    limiter.record(str(partner.pk))
 
 
 def district_from_address(address: str) -> str:

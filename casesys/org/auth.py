@@ -55,6 +55,10 @@ class FailureLimiter:
             cache.set(count_key, 1, timeout=self.window)
             return 1
 
+    # The same window counter serves a plain rate limit (Open311 posts per partner), where
+    # every request counts, not only failures.
+    record = record_failure
+
     def reset(self, ident: str) -> None:
         cache.delete_many(self._keys(ident))
 
