@@ -23,11 +23,11 @@ import io
 import re
 from collections.abc import Iterator
 
-from django.conf import settings
 from django.utils import timezone
 
 from casesys.cases.models import Case
 from casesys.org.models import Department
+from casesys.reports.selectors import reports_db
 
 COLUMNS = ["案件編號", "案件主類別", "案件子類別", "受理機關", "受理科室", "受理日期", "送達日期", "結案日期", "行政區", "依限結案"]
 BOM = "\ufeff"
@@ -71,7 +71,7 @@ def _departments(using: str) -> dict[int, tuple[str, str]]:
 
 def rows(year: int, month: int) -> Iterator[list[str]]:
     start, end = month_bounds(year, month)
-    using = settings.CASESYS_REPORTS_DB
+    using = reports_db()
     depts = _departments(using)
     qs = (
         Case.objects.using(using)
