@@ -111,9 +111,9 @@ TEMPLATES = [
 _default_db = f"sqlite:///{VAR_DIR / 'casesys.sqlite3'}"
 DATABASE_URL = env_str("DATABASE_URL", _default_db)
 DATABASES = {"default": database_from_url("DATABASE_URL", DATABASE_URL)}
-# Optional PostgreSQL streaming replica (deploy/README.md, "Scaling out"). Only the reports and
-# their exports read from it; every write, the queues, case pages and the citizen lookup stay
-# on the primary, where what a user just wrote is always visible.
+# Optional PostgreSQL streaming replica (deploy/README.md, "Scaling out"). Only the reports, their
+# exports and the open-data CSV read from it; every write, the queues, case pages and the citizen
+# lookup stay on the primary, where what a user just wrote is always visible.
 _replica_url = env_str("DATABASE_REPLICA_URL", "")
 if _replica_url:
     DATABASES[REPLICA] = replica_from_url("DATABASE_REPLICA_URL", _replica_url, primary=DATABASES["default"])
