@@ -184,7 +184,7 @@ def notify_staff(
     )
 
 
-def _queue_email_copy(notification: Notification, context: dict) -> None:
+def _queue_email_copy(notification: Notification, context: dict, *, now: dt.datetime) -> None:
     """In the transaction that marks the in-app row sent: both or neither, so a worker killed
     in between sends the in-app row again (a no-op) and then queues the copy, once (its
     dedupe key). No copy for a user who has left or has no address now."""
@@ -203,6 +203,7 @@ def _queue_email_copy(notification: Notification, context: dict) -> None:
         office_hours_only=False,
         subject=notification.subject,
         body=notification.body,
+        now=now,
     )
 
 
@@ -270,7 +271,7 @@ def notification_deliver(*, notification_id: int, now: dt.datetime | None = None
     if not claimed:
         return "skipped"
     notification = Notification.objects.select_related("recipient_user", "case").get(pk=notification_id)
-    return _send_claimed(notification)
+    return _send_claimed(notification, now=now)
 
 
 def notifications_deliver_due(*, now: dt.datetime | None = None, time_budget: float = 50.0) -> dict[str, int]:
@@ -300,13 +301,16 @@ def notifications_deliver_due(*, now: dt.datetime | None = None, time_budget: fl
                 attempts=F("attempts") + 1,
             )
         for notification in Notification.objects.select_related("recipient_user", "case").filter(pk__in=ids):
-            stats[_send_claimed(notification)] += 1
+            stats[_send_claimed(notification, now=now)] += 1
         if now is not None:  # a fixed clock (tests): one pass is all there is
             break
     return stats
 
 
-def _send_claimed(notification: Notification) -> str:
+def _send_claimed(notification: Notification, *, now: dt.datetime | None) -> str:
+    """Send a claimed row. A caller's fixed `now` stamps every row written here (sent_at, the
+    retry time, the e-mail copy), so a copy is claimable on the caller's clock, not the wall's."""
+    now = now or timezone.now()
     context = notification.context or {}
     try:
         if renderer.template_exists(notification.template):
@@ -315,25 +319,27 @@ def _send_claimed(notification: Notification) -> str:
             raise ValueError("no template files and no stored text")
         # else: a row queued with finished text (subject/body) is sent as stored.
     except Exception as exc:  # noqa: BLE001 - a broken template is permanent
-        return _record_failure(notification, TransportError(f"template {notification.template}: {exc}", permanent=True))
+        return _record_failure(
+            notification, TransportError(f"template {notification.template}: {exc}", permanent=True), now=now
+        )
     try:
         transport = get_transport(notification.channel)
         if not transport.is_configured():
             raise TransportError(f"{notification.channel} 未設定 / transport not configured", permanent=True)
         transport.send(notification)
     except TransportError as exc:
-        return _record_failure(notification, exc)
+        return _record_failure(notification, exc, now=now)
     except ImportError as exc:
-        return _record_failure(notification, TransportError(f"transport unavailable: {exc}", permanent=True))
+        return _record_failure(notification, TransportError(f"transport unavailable: {exc}", permanent=True), now=now)
     except Exception as exc:  # noqa: BLE001 - unknown errors are retried, with the type logged
         logger.warning("notification %s: %s while sending", notification.pk, type(exc).__name__)
-        return _record_failure(notification, TransportError(f"{type(exc).__name__}: {exc}", permanent=False))
+        return _record_failure(notification, TransportError(f"{type(exc).__name__}: {exc}", permanent=False), now=now)
     with transaction.atomic():
         marked = Notification.objects.filter(
             pk=notification.pk, status=Status.SENDING, attempts=notification.attempts
         ).update(
             status=Status.SENT,
-            sent_at=timezone.now(),
+            sent_at=now,
             claimed_until=None,
             last_error="",
             subject=renderer.redact(notification.subject, context),
@@ -341,12 +347,12 @@ def _send_claimed(notification: Notification) -> str:
             context=renderer.scrub(context),
         )
         if marked and notification.email_copy:
-            _queue_email_copy(notification, context)
+            _queue_email_copy(notification, context, now=now)
     logger.info("notification %s sent via %s (attempt %s)", notification.pk, notification.channel, notification.attempts)
     return "sent"
 
 
-def _record_failure(notification: Notification, exc: TransportError) -> str:
+def _record_failure(notification: Notification, exc: TransportError, *, now: dt.datetime) -> str:
     context = notification.context or {}
     message = renderer.redact(str(exc), context)[:1000]
     fence = Notification.objects.filter(pk=notification.pk, status=Status.SENDING, attempts=notification.attempts)
@@ -359,7 +365,7 @@ def _record_failure(notification: Notification, exc: TransportError) -> str:
         status=Status.PENDING,
         claimed_until=None,
         last_error=message,
-        next_attempt_at=timezone.now() + dt.timedelta(seconds=delay),
+        next_attempt_at=now + dt.timedelta(seconds=delay),
     )
     logger.info("notification %s: temporary error, retry in %.0f s: %s", notification.pk, delay, message)
     return "retry"
