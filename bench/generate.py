@@ -488,6 +488,7 @@ def generate_cases(
                 "sla_unit": sla_unit,
                 "sla_value": sla_value,
                 "received_at": ts(received),
+                "clock_started_at": ts(received),
                 "due_at": ts(due),
                 "dispatch_due_at": ts(dispatch_due),
                 "dispatched_at": ts(dispatched),

@@ -108,6 +108,34 @@ class Category(models.Model):
         return f"{self.name} ({self.code})"
 
 
+class ChannelDeadlineRule(models.Model):
+    """A category's deadline for one intake channel (e.g. 1999 calls on potholes: 4 hours),
+    used instead of the category's own rule for cases from that channel. A row without a
+    category applies to every category for that channel unless a category row exists."""
+
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.CASCADE, related_name="channel_rules", verbose_name=_("類別 / category")
+    )
+    channel = models.CharField(_("管道 / channel"), max_length=20, choices=Channel.choices)
+    sla_unit = models.CharField(_("期限單位 / deadline unit"), max_length=20, choices=SlaUnit.choices)
+    sla_value = models.PositiveIntegerField(_("處理期限 / deadline"))
+
+    class Meta:
+        ordering = ["category__code", "channel"]
+        verbose_name = _("管道處理期限 / channel deadline rule")
+        verbose_name_plural = _("管道處理期限 / channel deadline rules")
+        constraints = [
+            models.CheckConstraint(condition=Q(sla_value__gt=0), name="channel_rule_sla_positive"),
+            models.UniqueConstraint(fields=["category", "channel"], name="channel_rule_unique"),
+            models.UniqueConstraint(
+                fields=["channel"], condition=Q(category__isnull=True), name="channel_rule_unique_any_category"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id or '*'} / {self.channel}: {self.sla_value} {self.sla_unit}"
+
+
 class Petitioner(models.Model):
     """Who petitioned. Kept apart from the case: identity is masked and its reads audited."""
 
@@ -115,6 +143,10 @@ class Petitioner(models.Model):
     phone = models.CharField(_("電話 / phone"), max_length=30, blank=True)
     email = models.EmailField(_("電子郵件 / e-mail"), blank=True)
     address = models.CharField(_("通訊地址 / postal address"), max_length=200, blank=True)
+    # Normalised contact keys for recognising a returning petitioner (digits-only phone in
+    # national form, lower-cased e-mail); never shown, only compared.
+    phone_key = models.CharField(max_length=30, blank=True, db_index=True, editable=False)
+    email_key = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
     line_user_id = models.CharField(max_length=64, blank=True, db_index=True)
     telegram_chat_id = models.CharField(max_length=32, blank=True, db_index=True)
     is_legal_person = models.BooleanField(_("法人 / legal person"), default=False)
@@ -126,6 +158,14 @@ class Petitioner(models.Model):
 
     def __str__(self) -> str:
         return f"Petitioner #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        from casesys.cases.contacts import email_key, phone_key
+
+        self.phone_key, self.email_key = phone_key(self.phone), email_key(self.email)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "phone_key", "email_key"}
+        super().save(*args, **kwargs)
 
 
 class Case(CaseWorkflow, ConcurrentTransitionMixin, models.Model):
@@ -175,6 +215,8 @@ class Case(CaseWorkflow, ConcurrentTransitionMixin, models.Model):
     sla_unit = models.CharField(max_length=20, choices=SlaUnit.choices, default=SlaUnit.WORKING_DAYS)
     sla_value = models.PositiveIntegerField(default=6)
     received_at = models.DateTimeField(_("收件時間 / received at"))
+    # When the current deadline started counting: the receipt, or the latest reopening.
+    clock_started_at = models.DateTimeField(_("期限起算時間 / deadline counted from"), null=True, blank=True)
     due_at = models.DateTimeField(_("處理期限 / due at"))
     dispatch_due_at = models.DateTimeField(_("分文期限 / dispatch due at"))
     dispatched_at = models.DateTimeField(null=True, blank=True)
@@ -183,6 +225,13 @@ class Case(CaseWorkflow, ConcurrentTransitionMixin, models.Model):
     closed_at = models.DateTimeField(_("結案時間 / closed at"), null=True, blank=True)
     on_time = models.BooleanField(_("依限結案 / closed on time"), null=True, blank=True)
     extension_days = models.PositiveIntegerField(_("展延工作天 / extension days"), default=0)
+    # The deadline in force when the case first went past it (in this round of handling): an
+    # extension approved later moves due_at but never makes the case on time again.
+    missed_due_at = models.DateTimeField(_("逾限時之期限 / deadline missed"), null=True, blank=True)
+    reopen_count = models.PositiveIntegerField(_("重新處理次數 / times reopened"), default=0)
+    site_visit = models.BooleanField(_("需現場會勘 / site visit recorded"), default=False)
+    # 移文 timeliness: due the next working day after receipt (2 with a site visit).
+    transfer_on_time = models.BooleanField(_("移文依限 / transferred on time"), null=True, blank=True)
 
     reply = models.TextField(_("答復內容 / reply"), blank=True)
     replied_by = models.ForeignKey(
@@ -268,6 +317,11 @@ class Case(CaseWorkflow, ConcurrentTransitionMixin, models.Model):
         return self.state in OPEN_STATES
 
     @property
+    def deadline_start(self) -> dt.datetime:
+        """When the current deadline counts from: the receipt, or the latest reopening."""
+        return self.clock_started_at or self.received_at
+
+    @property
     def is_overdue(self) -> bool:
         if self.is_open:
             return timezone.now() > self.due_at
@@ -313,10 +367,13 @@ class ExtensionRequest(models.Model):
         PENDING = "pending", _("待核 / Pending")
         APPROVED = "approved", _("核准 / Approved")
         REJECTED = "rejected", _("駁回 / Rejected")
+        WITHDRAWN = "withdrawn", _("撤回 / Withdrawn")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extensions")
     days = models.PositiveIntegerField(_("展延工作天 / working days"))
     reason = models.TextField(_("展延理由 / reason"))
+    # The handling status in the officer's own words, for the petitioner's notice.
+    status_text = models.TextField(_("目前處理情形 / current handling status"), blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
@@ -334,6 +391,53 @@ class ExtensionRequest(models.Model):
             ),
             models.CheckConstraint(condition=Q(days__gt=0), name="extension_days_positive"),
         ]
+
+
+class CaseClosure(models.Model):
+    """One row per time a case reached a final state: a reopening starts a new round, and the
+    earlier rounds' results (on time or late, against which deadline) stay here."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="closures")
+    round = models.PositiveIntegerField(default=1)
+    state = models.CharField(max_length=20, choices=State.choices)
+    closed_at = models.DateTimeField()
+    due_at = models.DateTimeField()
+    on_time = models.BooleanField(null=True)
+    reopened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "round"]
+        constraints = [models.UniqueConstraint(fields=["case", "round"], name="case_closure_unique_round")]
+
+
+class FollowUp(models.Model):
+    """回訪: a dissatisfied survey answer opens one; closed by a call-back or a second reply."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("待回訪 / Open")
+        DONE = "done", _("已回訪 / Done")
+
+    class Method(models.TextChoices):
+        CALLBACK = "callback", _("電話回訪 / Call-back")
+        SECOND_REPLY = "second_reply", _("再次答復 / Second reply")
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    department = models.ForeignKey("org.Department", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened_at = models.DateTimeField(default=timezone.now)
+    due_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    method = models.CharField(max_length=20, choices=Method.choices, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=Q(status="open"), name="one_open_follow_up_per_case"),
+        ]
+        indexes = [models.Index(fields=["department", "due_at"], condition=Q(status="open"), name="follow_up_open_dept_due")]
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -152,6 +152,7 @@ def case_intake(
             anonymous=anonymous or pet is None,
             registered_by=by if getattr(by, "pk", None) else None,
             received_at=received_at,
+            clock_started_at=received_at,
             sla_unit=unit,
             sla_value=value,
             due_at=deadlines.compute_due(received_at=received_at, unit=unit, value=value, calendar=calendar),

@@ -79,3 +79,40 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.template} → {self.recipient_address or self.recipient_user_id} [{self.status}]"
+
+
+class ContactTask(models.Model):
+    """A notice the petitioner must get by phone or letter: they left no electronic route.
+
+    Created instead of an outbox row when `citizen_route` finds no channel, shown on the case
+    page and in the handling officer's queue, and marked done by the officer who called or
+    wrote. Its text is the rendered notice, so the officer reads out or mails what others get.
+    """
+
+    class Method(models.TextChoices):
+        CALL = "call", _("電話 / Call")
+        LETTER = "letter", _("書面 / Letter")
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="contact_tasks")
+    template = models.CharField(max_length=60)
+    dedupe_key = models.CharField(max_length=200, blank=True)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(blank=True)
+    # The route the petitioner left (phone, postal address) decides what the task suggests.
+    suggested_method = models.CharField(max_length=10, choices=Method.choices, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    method = models.CharField(max_length=10, choices=Method.choices, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["dedupe_key"], condition=~Q(dedupe_key=""), name="contact_task_unique_dedupe"),
+        ]
+        indexes = [models.Index(fields=["case"], condition=Q(done_at__isnull=True), name="contact_task_open_case")]
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None

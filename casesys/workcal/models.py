@@ -32,3 +32,22 @@ class CalendarOverride(models.Model):
     def __str__(self) -> str:
         kind = "上班" if self.is_working_day else "放假"
         return f"{self.date} {kind} {self.reason}"
+
+
+class CalendarYear(models.Model):
+    """A year whose office calendar was imported (DGPA CSV), even if no day changed: until
+    next year's is here, its make-up workdays are unknown and deadlines may be wrong."""
+
+    year = models.PositiveIntegerField(_("年 / year"), primary_key=True)
+    source = models.CharField(_("來源 / source"), max_length=200, blank=True)
+    imported_at = models.DateTimeField(_("匯入時間 / imported at"))
+    imported_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    days = models.PositiveIntegerField(_("天數 / days in file"), default=0)
+
+    class Meta:
+        ordering = ["year"]
+        verbose_name = _("已匯入辦公日曆年度 / imported calendar year")
+        verbose_name_plural = _("已匯入辦公日曆年度 / imported calendar years")
+
+    def __str__(self) -> str:
+        return str(self.year)
