@@ -51,8 +51,10 @@ def max_due(received_at: dt.datetime) -> dt.datetime:
 
 
 def case_due(case: Case, calendar: WorkCalendar, *, extension_days: int | None = None) -> dt.datetime:
+    """The case's deadline under its frozen rule, counted from `deadline_start` (the receipt,
+    or the latest reopening)."""
     return compute_due(
-        received_at=case.received_at,
+        received_at=case.deadline_start,
         unit=case.sla_unit,
         value=case.sla_value,
         calendar=calendar,
