@@ -38,9 +38,10 @@ def test_temporary_errors_retry_with_exponential_backoff_then_succeed(fake_trans
     assert 25 <= first_wait <= 35
     assert notification_deliver(notification_id=row.pk) == "skipped"  # not due yet
 
-    assert notification_deliver(notification_id=row.pk, now=row.next_attempt_at) == "retry"
+    moment = row.next_attempt_at
+    assert notification_deliver(notification_id=row.pk, now=moment) == "retry"
     row.refresh_from_db()
-    second_wait = (row.next_attempt_at - timezone.now()).total_seconds()
+    second_wait = (row.next_attempt_at - moment).total_seconds()
     assert 50 <= second_wait <= 70  # doubled
 
     assert notification_deliver(notification_id=row.pk, now=row.next_attempt_at) == "sent"
