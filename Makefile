@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 export DATABASE_URL_TEST ?= postgres://postgres@127.0.0.1:5432/casesys
 export REDIS_URL_TEST ?= redis://127.0.0.1:6379/0
 
-.PHONY: run test install lint bench resilience clean
+.PHONY: run test test-future install lint bench resilience clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || { echo "需要 Python 3.11 / Python 3.11 is required ($(PY) not found)"; exit 1; }
@@ -35,6 +35,15 @@ test: $(STAMP)
 		$(BIN)/python -m casesys.preflight
 	DATABASE_URL=$${DATABASE_URL:-$$DATABASE_URL_TEST} REDIS_URL=$${REDIS_URL:-$$REDIS_URL_TEST} \
 		$(BIN)/pytest $(PYTEST_ARGS)
+
+# The suite (less browser and fault-injection tests) with every Python process's clock a year
+# ahead (tests/clockshift/sitecustomize.py): no test may depend on today's date.
+test-future: $(STAMP)
+	DATABASE_URL=$${DATABASE_URL:-$$DATABASE_URL_TEST} REDIS_URL=$${REDIS_URL:-$$REDIS_URL_TEST} \
+		$(BIN)/python -m casesys.preflight
+	DATABASE_URL=$${DATABASE_URL:-$$DATABASE_URL_TEST} REDIS_URL=$${REDIS_URL:-$$REDIS_URL_TEST} \
+		CASESYS_TEST_CLOCK_SHIFT_DAYS=$${CASESYS_TEST_CLOCK_SHIFT_DAYS:-365} PYTHONPATH=tests/clockshift \
+		$(BIN)/pytest --ignore=tests/browser -m "not resilience" $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check casesys workers integrations tests
