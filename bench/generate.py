@@ -164,6 +164,16 @@ class Calendar:
             hit = self._cache[key] = d
         return hit
 
+    def due(self, received: float, rday: dt.date, unit: str, value: int) -> float:
+        if unit == "hours":
+            return received + value * 3600
+        if unit == "calendar_days":
+            last = rday + dt.timedelta(days=value)
+            while last.weekday() >= 5:  # 行政程序法 §48 ④: a period ending on a rest day ends on the next working day
+                last += dt.timedelta(days=1)
+            return end_of_day(last)
+        return end_of_day(self.add_working_days(rday, value))
+
 
 def end_of_day(day: dt.date) -> float:
     return dt.datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=TZ).timestamp()
@@ -339,15 +349,15 @@ def generate_cases(
             r = random_()
             urgency = "most_urgent" if r < 0.02 else "urgent" if r < 0.10 else "normal"
             u_unit, u_value, u_rank = urg_rule[urgency]
-            sla_unit, sla_value = (u_unit, u_value) if u_rank < normal_rank else (cat.sla_unit, cat.sla_value)
             rday = dt.datetime.fromtimestamp(received, TZ).date()
-            if sla_unit == "hours":
-                due = received + sla_value * 3600
-            elif sla_unit == "calendar_days":
-                due = end_of_day(rday + dt.timedelta(days=sla_value))
-            else:
-                due = end_of_day(cal.add_working_days(rday, sla_value))
-            dispatch_due = end_of_day(cal.add_working_days(rday, 1))
+            # As casesys.cases.deadlines.deadline_rule: an urgency only ever shortens the deadline.
+            sla_unit, sla_value = cat.sla_unit, cat.sla_value
+            due = cal.due(received, rday, sla_unit, sla_value)
+            if u_rank < normal_rank:
+                urgent_due = cal.due(received, rday, u_unit, u_value)
+                if urgent_due < due:
+                    sla_unit, sla_value, due = u_unit, u_value, urgent_due
+            dispatch_due = min(end_of_day(cal.add_working_days(rday, 1)), due)
             extension = 0
             if random_() < 0.03:
                 extension = rng.randint(2, 10)

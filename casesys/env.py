@@ -6,6 +6,7 @@ message naming the variable instead of silently falling back to a default.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -50,3 +51,15 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     if value is None:
         return list(default or [])
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_month_day(name: str, default: str) -> tuple[int, int]:
+    """A day of the year as ``MM-DD`` (e.g. ``11-01``), returned as (month, day)."""
+    value = env_str(name, default).strip()
+    try:
+        parsed = dt.datetime.strptime(f"2000-{value}", "%Y-%m-%d")  # a leap year: 02-29 is allowed
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"Environment variable {name}={value!r} is not a day of the year (use MM-DD, e.g. 11-01)."
+        ) from exc
+    return parsed.month, parsed.day

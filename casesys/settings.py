@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from casesys.dbconf import REPLICA, database_from_url, replica_from_url
-from casesys.env import env_bool, env_int, env_list, env_str
+from casesys.env import env_bool, env_int, env_list, env_month_day, env_str
 from casesys.logconf import json_formatter
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -177,6 +177,9 @@ CASESYS = {
     "LOGIN_MAX_FAILURES_PER_USER": env_int("CASESYS_LOGIN_MAX_FAILURES", 5),
     "LOGIN_MAX_FAILURES_PER_IP": env_int("CASESYS_LOGIN_MAX_FAILURES_PER_IP", 20),
     "LOGIN_FAILURE_WINDOW_SECONDS": env_int("CASESYS_LOGIN_FAILURE_WINDOW", 900),
+    # From this day of the year (MM-DD) on, while next year's DGPA office calendar has not been
+    # imported, /healthz warns, administrators see a banner and get a daily notice.
+    "CALENDAR_WARN_FROM": env_month_day("CASESYS_CALENDAR_WARN_FROM", "11-01"),
 }
 
 # --- REST framework ------------------------------------------------------------------

@@ -48,6 +48,12 @@ DEFAULT_SCHEDULE: list[dict[str, Any]] = [
         "description": "每週一各單位績效摘要 / Weekly performance summary per department",
     },
     {
+        "name": "calendar: daily notice while next year's office calendar is missing",
+        "task": "casesys.workcal.tasks.warn_missing_calendar",
+        "crontab": "10 9 * * *",
+        "description": "自 CASESYS_CALENDAR_WARN_FROM 起，明年辦公日曆未匯入時每日通知管理者 / Daily notice to administrators while next year's DGPA calendar is missing",
+    },
+    {
         "name": "ops: beat heartbeat",
         "task": "casesys.ops.tasks.beat_heartbeat",
         "every": 30,

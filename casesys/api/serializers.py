@@ -410,6 +410,7 @@ class IntakeResultSerializer(serializers.Serializer):
     state = serializers.ChoiceField(choices=State.choices)
     department = serializers.CharField(allow_null=True)
     due_at = serializers.DateTimeField()
+    dispatch_due_at = serializers.DateTimeField(help_text="分文期限 / dispatch deadline")
     password = serializers.CharField(help_text="查詢密碼，只在此回應出現一次 / case password, shown only here")
 
 

@@ -161,6 +161,7 @@ class CaseListCreateView(generics.ListCreateAPIView):
             "state": case.state,
             "department": case.department.code if case.department_id else None,
             "due_at": case.due_at,
+            "dispatch_due_at": case.dispatch_due_at,
             "password": result.password,
         }
         out = s.IntakeResultSerializer(body).data

@@ -2,12 +2,26 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from casesys.cases.models import Case, CaseEvent, Category, ExtensionRequest, Urgency
+from casesys.cases.models import (
+    Case,
+    CaseEvent,
+    Category,
+    ChannelDeadlineRule,
+    ExtensionRequest,
+    Urgency,
+)
 
 
 @admin.register(Urgency)
 class UrgencyAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "name_en", "rank", "sla_unit", "sla_value")
+
+
+class ChannelDeadlineRuleInline(admin.TabularInline):
+    # Per-channel deadlines for this category; an urgency may still only shorten them.
+    model = ChannelDeadlineRule
+    extra = 0
+    fields = ("channel", "sla_unit", "sla_value")
 
 
 @admin.register(Category)
@@ -16,6 +30,17 @@ class CategoryAdmin(admin.ModelAdmin):
     list_filter = ("public", "survey_exempt", "active", "sla_unit")
     search_fields = ("code", "name", "name_en")
     autocomplete_fields = ("parent", "department")
+    inlines = [ChannelDeadlineRuleInline]
+
+
+@admin.register(ChannelDeadlineRule)
+class ChannelDeadlineRuleAdmin(admin.ModelAdmin):
+    # Rows without a category apply to every category of that channel that has no row of its own.
+    list_display = ("channel", "category", "sla_unit", "sla_value")
+    list_filter = ("channel", "sla_unit")
+    search_fields = ("category__code", "category__name")
+    autocomplete_fields = ("category",)
+    list_select_related = ("category",)
 
 
 class CaseEventInline(admin.TabularInline):

@@ -2,9 +2,14 @@
 
 - working_days N: end (23:59:59 Asia/Taipei) of the N-th working day after the receipt
   date; the receipt day itself is not counted.
-- calendar_days N: end of the N-th calendar day after the receipt date.
-- hours N: the receipt time plus N hours.
+- calendar_days N: end of the N-th calendar day after the receipt date; when that day is a
+  weekend, a holiday or a closure day, the end of the next working day (行政程序法 §48 ④).
+- hours N: the receipt time plus N hours (the calendar never moves it).
 Approved extensions add working days on top of the base deadline.
+
+Which rule a case gets (`deadline_rule`): the channel's rule for its category when one is
+configured (else the channel's any-category rule, else the category's own); an urgency
+above 普通件 replaces it only when it gives an earlier deadline for that receipt time.
 """
 
 from __future__ import annotations
@@ -12,16 +17,53 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
 
-from casesys.cases.models import Case, Category, SlaUnit, Urgency
+from casesys.cases.models import Case, Category, ChannelDeadlineRule, SlaUnit, Urgency
 from casesys.workcal.calendar import WorkCalendar, end_of_day, local_date
 
 
-def deadline_rule(*, category: Category, urgency: Urgency) -> tuple[str, int]:
-    # An urgency above 普通件 overrides the category's own rule.
-    if urgency.code != Urgency.NORMAL:
-        return urgency.sla_unit, urgency.sla_value
+def base_rule(*, category: Category, channel: str | None = None) -> tuple[str, int]:
+    """The rule before urgency: the channel's rule for this category, else the channel's
+    any-category rule, else the category's own."""
+    if channel:
+        rules = {
+            r.category_id: r
+            for r in ChannelDeadlineRule.objects.filter(channel=channel).filter(
+                Q(category=category) | Q(category__isnull=True)
+            )
+        }
+        rule = rules.get(category.pk) or rules.get(None)
+        if rule is not None:
+            return rule.sla_unit, rule.sla_value
     return category.sla_unit, category.sla_value
+
+
+def deadline_rule(
+    *,
+    category: Category,
+    urgency: Urgency | None,
+    channel: str | None = None,
+    received_at: dt.datetime | None = None,
+    calendar: WorkCalendar | None = None,
+) -> tuple[str, int]:
+    """The (unit, value) frozen on a new case: the stricter of the base rule and the urgency's.
+
+    Units differ (4 hours vs 3 working days vs 10 calendar days), so the two rules are
+    compared by the deadline each gives for this receipt time; on a tie the base rule stays.
+    An urgency may shorten a deadline, never lengthen it: a 4-hour pothole marked 速件
+    (3 working days) is still due in 4 hours."""
+    unit, value = base_rule(category=category, channel=channel)
+    if urgency is None or urgency.code == Urgency.NORMAL:
+        return unit, value
+    received_at = received_at or timezone.now()
+    calendar = calendar or WorkCalendar.load()
+    base_due = compute_due(received_at=received_at, unit=unit, value=value, calendar=calendar)
+    urgent_due = compute_due(received_at=received_at, unit=urgency.sla_unit, value=urgency.sla_value, calendar=calendar)
+    if urgent_due < base_due:
+        return urgency.sla_unit, urgency.sla_value
+    return unit, value
 
 
 def compute_due(
@@ -30,7 +72,7 @@ def compute_due(
     if unit == SlaUnit.HOURS:
         base = received_at + dt.timedelta(hours=value)
     elif unit == SlaUnit.CALENDAR_DAYS:
-        base = end_of_day(local_date(received_at) + dt.timedelta(days=value))
+        base = end_of_day(period_end(local_date(received_at) + dt.timedelta(days=value), calendar))
     elif unit == SlaUnit.WORKING_DAYS:
         base = end_of_day(calendar.add_working_days(local_date(received_at), value))
     else:
@@ -40,9 +82,25 @@ def compute_due(
     return base
 
 
-def compute_dispatch_due(*, received_at: dt.datetime, calendar: WorkCalendar) -> dt.datetime:
-    # Dispatch (or reassignment to the right agency) by the end of the next working day.
-    return end_of_day(calendar.next_working_day(local_date(received_at)))
+def period_end(last_day: dt.date, calendar: WorkCalendar) -> dt.date:
+    """行政程序法 §48 ④: a period whose last day is a rest day (weekend, holiday, declared
+    closure) ends on the next working day."""
+    day = last_day
+    while not calendar.is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def compute_dispatch_due(
+    *, received_at: dt.datetime, calendar: WorkCalendar, due_at: dt.datetime | None = None
+) -> dt.datetime:
+    """Dispatch (or reassignment to the right agency) by the end of the next working day
+    after `received_at`, and never after the case itself is due (`due_at`): a 4-hour
+    pothole must be dispatched within those 4 hours."""
+    dispatch = end_of_day(calendar.next_working_day(local_date(received_at)))
+    if due_at is not None and due_at < dispatch:
+        return due_at
+    return dispatch
 
 
 def max_due(received_at: dt.datetime) -> dt.datetime:

@@ -15,6 +15,8 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, has_transition_perm
 
@@ -28,11 +30,13 @@ from casesys.cases.exceptions import (
 from casesys.cases.models import (
     OPEN_Q,
     Case,
+    CaseEvent,
     Category,
     Channel,
     ExtensionRequest,
     Language,
     Petitioner,
+    SlaUnit,
     State,
     Urgency,
 )
@@ -120,7 +124,10 @@ def case_intake(
             ensure_urgencies()
             urgency = Urgency.objects.get(code=Urgency.NORMAL)
     calendar = calendar or WorkCalendar.load()
-    unit, value = deadlines.deadline_rule(category=category, urgency=urgency)
+    unit, value = deadlines.deadline_rule(
+        category=category, urgency=urgency, channel=channel, received_at=received_at, calendar=calendar
+    )
+    due_at = deadlines.compute_due(received_at=received_at, unit=unit, value=value, calendar=calendar)
     password = generate_case_password()
 
     with transaction.atomic():
@@ -155,8 +162,8 @@ def case_intake(
             clock_started_at=received_at,
             sla_unit=unit,
             sla_value=value,
-            due_at=deadlines.compute_due(received_at=received_at, unit=unit, value=value, calendar=calendar),
-            dispatch_due_at=deadlines.compute_dispatch_due(received_at=received_at, calendar=calendar),
+            due_at=due_at,
+            dispatch_due_at=deadlines.compute_dispatch_due(received_at=received_at, calendar=calendar, due_at=due_at),
             external_ref=external_ref,
         )
         case.full_clean(exclude=["password_hash", "petitioner", "category", "urgency", "registered_by"])
@@ -328,8 +335,11 @@ def case_return_to_intake(*, case: Case, reason: str, by) -> Case:
     now = timezone.now()
 
     def reset_dispatch_deadline(c: Case) -> None:
-        # Intake gets until the end of the next working day to route it again.
-        Case.objects.filter(pk=c.pk).update(dispatch_due_at=end_of_day(calendar.next_working_day(local_date(now))))
+        # Intake gets until the end of the next working day to route it again, but never
+        # beyond the case's own deadline.
+        Case.objects.filter(pk=c.pk).update(
+            dispatch_due_at=deadlines.compute_dispatch_due(received_at=now, calendar=calendar, due_at=c.due_at)
+        )
 
     return _run(
         case=case,
@@ -545,27 +555,45 @@ def case_decide_extension(*, case: Case, approve: bool, note: str = "", by) -> E
 
 def recompute_due_dates_for_day(*, day: dt.date, reason: str) -> list[Case]:
     """Recompute deadlines of open cases whose window covers `day`; call inside the
-    transaction that changed the calendar so both commit together."""
+    transaction that changed the calendar so both commit together.
+
+    Windows run from `deadline_start` (the receipt or the latest reopening). Working-day and
+    calendar-day deadlines move (a calendar-day period ending on a day that became a rest
+    day ends on the next working day); hour deadlines do not, unless an extension added
+    working days to them. The dispatch deadline of undispatched cases moves too, never past
+    the case's own deadline.
+    """
     calendar = WorkCalendar.load()
     start = end_of_day(day - dt.timedelta(days=1))
+    # A case returned to intake was given a fresh dispatch window from that moment.
+    returned_at = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), kind="returned_to_intake").order_by("-at").values("at")[:1]
+    )
     affected = (
-        Case.objects.filter(OPEN_Q, received_at__lte=end_of_day(day))
-        .filter(due_at__gt=start)
-        .exclude(sla_unit="hours", extension_days=0)
-        .select_for_update()
+        Case.objects.filter(OPEN_Q)
+        .annotate(clock_start=Coalesce("clock_started_at", "received_at"), returned_at=Subquery(returned_at))
+        .filter(clock_start__lte=end_of_day(day))
+        .filter(
+            (Q(due_at__gt=start) & ~Q(sla_unit=SlaUnit.HOURS, extension_days=0))
+            | Q(state=State.RECEIVED, dispatch_due_at__gt=start)
+        )
+        .select_for_update(of=("self",))
     )
     changed: list[Case] = []
     for case in affected:
         new_due = deadlines.case_due(case, calendar)
-        new_dispatch = deadlines.compute_dispatch_due(received_at=case.received_at, calendar=calendar)
         fields = []
         old_due = case.due_at
         if new_due != case.due_at:
             case.due_at = new_due
             fields.append("due_at")
-        if case.state == State.RECEIVED and new_dispatch != case.dispatch_due_at:
-            case.dispatch_due_at = new_dispatch
-            fields.append("dispatch_due_at")
+        if case.state == State.RECEIVED:
+            new_dispatch = deadlines.compute_dispatch_due(
+                received_at=case.returned_at or case.received_at, calendar=calendar, due_at=new_due
+            )
+            if new_dispatch != case.dispatch_due_at:
+                case.dispatch_due_at = new_dispatch
+                fields.append("dispatch_due_at")
         if fields:
             case.version += 1
             case.save(update_fields=[*fields, "version", "updated_at"])

@@ -1,5 +1,6 @@
 """Health checks behind `/healthz`: database, broker, worker and beat heartbeats, and the
-read replica for reports when one is configured (``DATABASE_REPLICA_URL``).
+read replica for reports when one is configured (``DATABASE_REPLICA_URL``); plus warnings
+that never fail the check (next year's office calendar not imported yet).
 
 Every check answers within a couple of seconds and never raises: a failure is a
 component with ``ok: false`` and the reason.
@@ -101,7 +102,24 @@ def check_heartbeats() -> dict[str, dict[str, Any]]:
     return {"worker": worker, "beat": beat_d}
 
 
-def health_report() -> tuple[bool, dict[str, Any]]:
+def check_warnings(*, now) -> list[dict[str, Any]]:
+    """Things an operator must attend to that do not make the service unhealthy: reported
+    under ``warnings``, never in the status code."""
+    from casesys.workcal.calendar import local_date
+    from casesys.workcal.upkeep import missing_calendar_message, missing_next_year
+
+    warnings: list[dict[str, Any]] = []
+    try:
+        year = missing_next_year(today=local_date(now))
+    except Exception as exc:  # noqa: BLE001 - a warning check must never break /healthz
+        return [{"check": "calendar", "message": f"無法檢查辦公日曆 / Calendar check failed: {type(exc).__name__}"}]
+    if year is not None:
+        warnings.append({"check": "calendar", "year": year, "message": missing_calendar_message(year)})
+    return warnings
+
+
+def health_report(*, now=None) -> tuple[bool, dict[str, Any]]:
+    now = now or timezone.now()
     components: dict[str, dict[str, Any]] = {
         "database": _timed(check_database),
         "broker": _timed(check_broker),
@@ -120,8 +138,9 @@ def health_report() -> tuple[bool, dict[str, Any]]:
     healthy = all(c["ok"] for c in components.values())
     return healthy, {
         "status": "ok" if healthy else "fail",
-        "time": timezone.now().isoformat(),
+        "time": now.isoformat(),
         "components": components,
+        "warnings": check_warnings(now=now) if components["database"]["ok"] else [],
     }
 
 

@@ -6,7 +6,8 @@ from casesys.web.i18n import is_english
 
 
 def web(request) -> dict:
-    """Navigation flags and the unread in-app notification count (one indexed COUNT)."""
+    """Navigation flags, the unread in-app notification count (one indexed COUNT) and, for
+    administrators, the missing-office-calendar warning (casesys/workcal/upkeep.py)."""
     user = getattr(request, "user", None)
     roles = roles_of(user) if user is not None else set()
     ctx = {
@@ -19,9 +20,15 @@ def web(request) -> dict:
             "reports": bool(roles & {Role.SUPERVISOR, Role.ANALYST, Role.ADMIN}),
         },
         "unread_count": 0,
+        "calendar_warning": "",
     }
     if roles:
         from casesys.web.selectors import notifications_unread_count
 
         ctx["unread_count"] = notifications_unread_count(user=user)
+    if Role.ADMIN in roles:
+        from casesys.workcal.upkeep import calendar_warning
+
+        # Only from the warning date on does this query (one primary-key lookup).
+        ctx["calendar_warning"] = calendar_warning()
     return ctx

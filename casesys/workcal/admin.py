@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from casesys.workcal.models import CalendarOverride
+from casesys.workcal.models import CalendarOverride, CalendarYear
 from casesys.workcal.services import calendar_override_delete, calendar_override_set
 
 
@@ -32,3 +32,16 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for obj in list(queryset):
             self.delete_model(request, obj)
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(admin.ModelAdmin):
+    # Written by import_dgpa_calendar only: a year is "covered" because its file was imported.
+    list_display = ("year", "source", "days", "imported_at", "imported_by")
+    readonly_fields = ("year", "source", "days", "imported_at", "imported_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from casesys.workcal.calendar import package_is_working_day
-from casesys.workcal.models import CalendarOverride
+from casesys.workcal.models import CalendarOverride, CalendarYear
 
 
 class CalendarImportError(Exception):
@@ -105,11 +107,20 @@ def parse_dgpa_csv(data: bytes) -> list[DgpaRow]:
     return rows
 
 
-def import_dgpa_calendar(*, data: bytes, by=None) -> dict[str, int]:
-    """Store every day whose status or note the package does not already give, atomically."""
+def import_dgpa_calendar(
+    *, data: bytes, by=None, source: str = "", now: dt.datetime | None = None
+) -> dict[str, int]:
+    """Store every day whose status or note the package does not already give, atomically,
+    and record each year in the file as imported (`CalendarYear`, even when no day changed:
+    the package may simply agree with the published calendar). `source`: the file name."""
     rows = parse_dgpa_csv(data)
+    now = now or timezone.now()
     stats = {"rows": len(rows), "overrides": 0, "unchanged": 0, "cases_moved": 0}
     with transaction.atomic():
+        for year, days in sorted(Counter(r.day.year for r in rows).items()):
+            CalendarYear.objects.update_or_create(
+                year=year, defaults={"source": source[:200], "imported_at": now, "imported_by": by, "days": days}
+            )
         existing = {o.date: o for o in CalendarOverride.objects.filter(date__in=[r.day for r in rows])}
         for row in rows:
             current = existing.get(row.day)

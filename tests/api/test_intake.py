@@ -29,7 +29,7 @@ def test_intake_returns_number_state_department_due_and_password_once(org, clien
     r = client_for("intake").post(cases_url(), body(), format="json")
     assert r.status_code == 201, r.content
     out = r.json()
-    assert set(out) == {"number", "state", "department", "due_at", "password"}
+    assert set(out) == {"number", "state", "department", "due_at", "dispatch_due_at", "password"}
     assert out["state"] == "dispatched"  # pothole routes to the road section
     assert out["department"] == "PWD-ROAD"
     assert r["Location"].endswith(f"/api/v1/cases/{out['number']}/")

@@ -189,3 +189,50 @@ def test_unreachable_replica_fails_its_component(client, replica, monkeypatch):
 def test_without_a_replica_there_is_no_replica_component(client):
     _all_fresh()
     assert "replica" not in client.get("/healthz").json()["components"]
+
+
+# --- warnings: next year's office calendar (never a failure) -------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "now, warned",
+    [
+        (dt.datetime(2026, 10, 31, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=8))), False),
+        (dt.datetime(2026, 11, 1, 0, 1, tzinfo=dt.timezone(dt.timedelta(hours=8))), True),
+        (dt.datetime(2026, 12, 31, 12, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), True),
+    ],
+)
+def test_missing_next_year_calendar_is_a_warning_from_1_november(client, time_machine, now, warned):
+    time_machine.move_to(now, tick=False)
+    _all_fresh()
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    if warned:
+        assert body["warnings"] == [
+            {"check": "calendar", "year": 2027, "message": body["warnings"][0]["message"]}
+        ]
+        assert "The 2027 office calendar (DGPA) has not been imported" in body["warnings"][0]["message"]
+    else:
+        assert body["warnings"] == []
+
+
+@pytest.mark.django_db
+def test_calendar_warning_goes_once_next_year_is_imported(client, time_machine):
+    from casesys.workcal.services import import_dgpa_calendar
+
+    time_machine.move_to(dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
+    _all_fresh()
+    assert client.get("/healthz").json()["warnings"]
+    import_dgpa_calendar(data="西元日期,星期,是否放假,備註\n20270104,一,0,\n".encode(), source="office-calendar-2027.csv")
+    assert client.get("/healthz").json()["warnings"] == []
+
+
+@pytest.mark.django_db
+def test_calendar_warning_does_not_change_a_failing_status(client, time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), tick=False)
+    response = client.get("/healthz")  # no heartbeats: 503 as before
+    assert response.status_code == 503 and response.json()["status"] == "fail"
+    assert response.json()["warnings"][0]["check"] == "calendar"

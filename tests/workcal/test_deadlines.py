@@ -141,3 +141,47 @@ def test_closed_cases_are_not_recomputed(org, time_machine):
 def test_close_office_rejects_a_bad_date():
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("close_office", "25/11/2026")
+
+
+# --- 行政程序法 §48 ④: calendar-day periods ending on a rest day ---------------------------
+
+
+@pytest.mark.django_db
+def test_calendar_days_ending_on_a_saturday_end_on_the_next_working_day():
+    # Wednesday + 3 calendar days = Saturday 28 November: the period ends Monday 30 November.
+    got = due(dt.datetime(2026, 11, 25, 10, 0, tzinfo=TPE), "calendar_days", 3)
+    assert got == dt.datetime(2026, 11, 30, 23, 59, 59, tzinfo=TPE)
+
+
+@pytest.mark.django_db
+def test_calendar_days_ending_on_a_holiday_skip_it_and_the_weekend_after():
+    # Monday 21 December + 4 = Friday 25 December (行憲紀念日), then Saturday and Sunday.
+    got = due(dt.datetime(2026, 12, 21, 9, 0, tzinfo=TPE), "calendar_days", 4)
+    assert got == dt.datetime(2026, 12, 28, 23, 59, 59, tzinfo=TPE)
+
+
+@pytest.mark.django_db
+def test_calendar_days_ending_on_a_declared_closure_move_to_the_next_working_day():
+    office_close(day=dt.date(2026, 11, 26), reason="颱風停班")
+    got = due(dt.datetime(2026, 11, 23, 9, 0, tzinfo=TPE), "calendar_days", 3)
+    assert got == dt.datetime(2026, 11, 27, 23, 59, 59, tzinfo=TPE)
+
+
+@pytest.mark.django_db
+def test_calendar_days_ending_on_a_make_up_saturday_end_that_day():
+    # 2025-02-08 was a make-up working Saturday (補行上班): not a rest day.
+    got = due(dt.datetime(2025, 2, 5, 9, 0, tzinfo=TPE), "calendar_days", 3)
+    assert got == dt.datetime(2025, 2, 8, 23, 59, 59, tzinfo=TPE)
+
+
+@pytest.mark.django_db
+def test_extension_adds_working_days_after_the_moved_calendar_day_deadline():
+    got = compute_due(
+        received_at=dt.datetime(2026, 11, 25, 10, 0, tzinfo=TPE),
+        unit="calendar_days",
+        value=3,
+        calendar=WorkCalendar.load(),
+        extension_days=2,
+    )
+    # Base: Monday 30 November (Saturday moved); two working days on top: Wednesday.
+    assert got == dt.datetime(2026, 12, 2, 23, 59, 59, tzinfo=TPE)

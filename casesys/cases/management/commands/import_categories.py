@@ -11,7 +11,8 @@ from casesys.common.csvimport import CsvImportError
 class Command(BaseCommand):
     help = (
         "匯入或更新案件類別樹 / Import or update categories from CSV "
-        "(code,parent_code,name,name_en,department_code,sla_unit,sla_value,public,survey_exempt)."
+        "(code,parent_code,name,name_en,department_code,sla_unit,sla_value,public,survey_exempt). "
+        "各管道期限於管理後台設定 / Per-channel deadlines are set in the admin (channel deadline rules)."
     )
 
     def add_arguments(self, parser):

@@ -19,7 +19,7 @@ class Command(BaseCommand):
             if not path.is_file():
                 raise CommandError(f"找不到檔案 / File not found: {name}")
             try:
-                stats = import_dgpa_calendar(data=path.read_bytes())
+                stats = import_dgpa_calendar(data=path.read_bytes(), source=path.name)
             except CalendarImportError as exc:
                 raise CommandError(f"{name}: 未匯入任何資料 / nothing imported:\n" + "\n".join(exc.errors)) from exc
             self.stdout.write(
