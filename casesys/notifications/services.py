@@ -184,7 +184,7 @@ def notify_staff(
     )
 
 
-def _queue_email_copy(notification: Notification, context: dict, *, now: dt.datetime) -> None:
+def _queue_email_copy(notification: Notification, context: dict, *, now: dt.datetime | None) -> None:
     """In the transaction that marks the in-app row sent: both or neither, so a worker killed
     in between sends the in-app row again (a no-op) and then queues the copy, once (its
     dedupe key). No copy for a user who has left or has no address now."""
@@ -259,13 +259,13 @@ def _claimable(now: dt.datetime) -> Q:
 
 def notification_deliver(*, notification_id: int, now: dt.datetime | None = None) -> str:
     """Claim one row and send it. Returns sent | retry | failed | skipped."""
-    now = now or timezone.now()
-    rows = Notification.objects.filter(_claimable(now), pk=notification_id)
-    if not is_office_time(now, WorkCalendar.load()):
+    moment = now or timezone.now()
+    rows = Notification.objects.filter(_claimable(moment), pk=notification_id)
+    if not is_office_time(moment, WorkCalendar.load()):
         rows = rows.filter(office_hours_only=False)
     claimed = rows.update(
         status=Status.SENDING,
-        claimed_until=now + dt.timedelta(seconds=_conf("CLAIM_SECONDS")),
+        claimed_until=moment + dt.timedelta(seconds=_conf("CLAIM_SECONDS")),
         attempts=F("attempts") + 1,
     )
     if not claimed:
@@ -309,8 +309,8 @@ def notifications_deliver_due(*, now: dt.datetime | None = None, time_budget: fl
 
 def _send_claimed(notification: Notification, *, now: dt.datetime | None) -> str:
     """Send a claimed row. A caller's fixed `now` stamps every row written here (sent_at, the
-    retry time, the e-mail copy), so a copy is claimable on the caller's clock, not the wall's."""
-    now = now or timezone.now()
+    retry time, the e-mail copy), so a copy is claimable on the caller's clock, not the wall's;
+    without one, each is stamped when it happens (a back-off counts from the failure)."""
     context = notification.context or {}
     try:
         if renderer.template_exists(notification.template):
@@ -339,7 +339,7 @@ def _send_claimed(notification: Notification, *, now: dt.datetime | None) -> str
             pk=notification.pk, status=Status.SENDING, attempts=notification.attempts
         ).update(
             status=Status.SENT,
-            sent_at=now,
+            sent_at=now or timezone.now(),
             claimed_until=None,
             last_error="",
             subject=renderer.redact(notification.subject, context),
@@ -352,7 +352,7 @@ def _send_claimed(notification: Notification, *, now: dt.datetime | None) -> str
     return "sent"
 
 
-def _record_failure(notification: Notification, exc: TransportError, *, now: dt.datetime) -> str:
+def _record_failure(notification: Notification, exc: TransportError, *, now: dt.datetime | None) -> str:
     context = notification.context or {}
     message = renderer.redact(str(exc), context)[:1000]
     fence = Notification.objects.filter(pk=notification.pk, status=Status.SENDING, attempts=notification.attempts)
@@ -365,7 +365,7 @@ def _record_failure(notification: Notification, exc: TransportError, *, now: dt.
         status=Status.PENDING,
         claimed_until=None,
         last_error=message,
-        next_attempt_at=now + dt.timedelta(seconds=delay),
+        next_attempt_at=(now or timezone.now()) + dt.timedelta(seconds=delay),
     )
     logger.info("notification %s: temporary error, retry in %.0f s: %s", notification.pk, delay, message)
     return "retry"
