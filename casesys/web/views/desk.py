@@ -71,6 +71,10 @@ def _queue(request, scope: str):
     }
     if request.htmx and request.htmx.target == "queue-results":
         return render(request, "web/desk/_queue_table.html", ctx)
+    from casesys.notifications.selectors import contact_tasks_for_queue
+
+    # Notices to deliver by phone or letter, above the table (not part of its htmx refresh).
+    ctx["contact_tasks"] = contact_tasks_for_queue(user=request.user, scope=scope)
     return render(request, "web/desk/queue.html", ctx)
 
 
@@ -113,6 +117,18 @@ def _case_context(request, case: Case, *, bound: dict | None = None, petitioner=
         "actions": actions,
         "open_action": next(iter(bound), None),
         "pending_extension": case.extensions.filter(status=ExtensionRequest.Status.PENDING).first(),
+        **_citizen_notices_context(case),
+    }
+
+
+def _citizen_notices_context(case: Case) -> dict:
+    from casesys.notifications.selectors import case_failed_citizen_notices, case_open_contact_tasks
+    from casesys.web.views.notices import ContactTaskDoneForm
+
+    return {
+        "contact_tasks": list(case_open_contact_tasks(case)),
+        "failed_notices": list(case_failed_citizen_notices(case)),
+        "contact_form": ContactTaskDoneForm(),
     }
 
 
