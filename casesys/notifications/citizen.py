@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from casesys.cases.events import record_event
 from casesys.cases.exceptions import TransitionPermissionDenied
-from casesys.cases.models import OPEN_Q, Case, Channel, ExtensionRequest
+from casesys.cases.models import OPEN_Q, Case, Channel, ExtensionRequest, State
 from casesys.notifications.models import ContactTask
 from casesys.notifications.render import template_exists
 
@@ -95,7 +95,11 @@ def contact_task_done(*, task: ContactTask, method: str, note: str = "", by, now
 
     if method not in Method.values:
         raise ValidationError({"method": ["請選擇電話或書面 / Choose call or letter."]})
-    if not cases_visible_to(by).filter(pk=task.case_id).exists():
+    # Staff who can see the case, or the case carrying it when it was merged.
+    handling = [task.case_id]
+    if task.case.state == State.MERGED and task.case.merged_into_id:
+        handling.append(task.case.merged_into_id)
+    if not cases_visible_to(by).filter(pk__in=handling).exists():
         raise TransitionPermissionDenied()
     now = now or timezone.now()
     note = (note or "").strip()

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from casesys.cases.models import State
 from casesys.notifications.models import ContactTask, Notification, NotificationChannel
 
 
@@ -27,7 +28,13 @@ QUEUE_TASKS_LIMIT = 50
 
 
 def case_open_contact_tasks(case) -> QuerySet[ContactTask]:
-    return ContactTask.objects.filter(case=case, done_at__isnull=True).order_by("created_at", "pk")
+    """Open call-or-write tasks of the case and of the cases merged into it: the officer who
+    answers the carrying case tells their petitioners too."""
+    return (
+        ContactTask.objects.filter(Q(case=case) | Q(case__merged_into=case, case__state=State.MERGED), done_at__isnull=True)
+        .select_related("case")
+        .order_by("created_at", "pk")
+    )
 
 
 def case_failed_citizen_notices(case) -> QuerySet[Notification]:
@@ -38,15 +45,16 @@ def case_failed_citizen_notices(case) -> QuerySet[Notification]:
 
 
 def contact_tasks_for_queue(*, user, scope: str) -> list[ContactTask]:
-    """Open call-or-write tasks for a queue: in "mine", those of the cases assigned to the
-    user; in the department queue, those of visible cases nobody is assigned to. Open tasks
-    are few (partial index contact_task_open_case), so the list is capped, not paged."""
+    """Open call-or-write tasks for a queue, by the case that handles them (a merged case's
+    tasks go with the case it was merged into): in "mine", those handled by the user; in the
+    department queue, those of visible cases nobody is assigned to. Open tasks are few
+    (partial index contact_task_open_case), so the list is capped, not paged."""
     from casesys.cases.selectors import cases_visible_to
 
-    visible = cases_visible_to(user)
-    qs = ContactTask.objects.filter(done_at__isnull=True)
-    if scope == "mine":
-        qs = qs.filter(case__assignee=user, case__in=visible.filter(assignee=user))
-    else:
-        qs = qs.filter(case__in=visible.filter(assignee__isnull=True))
-    return list(qs.select_related("case").order_by("created_at", "pk")[:QUEUE_TASKS_LIMIT])
+    handles = cases_visible_to(user)
+    handles = handles.filter(assignee=user) if scope == "mine" else handles.filter(assignee__isnull=True)
+    merged = Q(case__state=State.MERGED, case__merged_into__isnull=False)
+    qs = ContactTask.objects.filter(done_at__isnull=True).filter(
+        (~merged & Q(case__in=handles)) | (merged & Q(case__merged_into__in=handles))
+    )
+    return list(qs.select_related("case", "case__merged_into").order_by("created_at", "pk")[:QUEUE_TASKS_LIMIT])

@@ -329,3 +329,26 @@ def test_anonymous_case_keeps_a_visible_could_not_be_routed_record(org, client_f
     assert row.status == "failed" and "Anonymous" in row.last_error
     page = client_for(org.admin).get(f"/desk/cases/{case.number}/").content.decode()
     assert f"failed-notice-{row.pk}" in page
+
+
+def test_merged_callers_tasks_go_to_the_officer_answering_the_carrying_case(org, client_for):
+    survivor, _ = new_case(org, petitioner=ALICE, category=org.pothole)
+    caller, _ = new_case(org, channel="phone", petitioner=PHONE_ONLY)
+    services.case_merge(case=caller, into=survivor, by=org.intake)
+    merged_task = ContactTask.objects.get(case=caller, template="case_merged")
+    assert survivor.number in merged_task.body
+
+    _close(org, survivor, "坑洞已於今日填補完成。")
+
+    task = ContactTask.objects.get(case=caller, template="case_merged_reply")
+    assert "坑洞已於今日填補完成" in task.body and task.suggested_method == "call"
+    officer = client_for(org.officer)
+    page = officer.get(f"/desk/cases/{survivor.number}/").content.decode()
+    assert f"contact-task-{task.pk}" in page and caller.number in page and "0223456789" in page
+    assert f"{caller.number} → {survivor.number}" in officer.get("/desk/queue/").content.decode()
+
+    resp = officer.post(f"/desk/cases/{survivor.number}/contact-tasks/{task.pk}/done/", {"method": "call"})
+    assert resp.status_code == 302
+    task.refresh_from_db()
+    assert task.done_by == org.officer
+    assert f"contact-task-{task.pk}" not in officer.get(f"/desk/cases/{survivor.number}/").content.decode()

@@ -12,6 +12,7 @@ from casesys.cases.exceptions import CaseError
 from casesys.cases.selectors import case_get_visible
 from casesys.notifications.citizen import contact_task_done
 from casesys.notifications.models import ContactTask
+from casesys.notifications.selectors import case_open_contact_tasks
 from casesys.web.i18n import pick, tr
 from casesys.web.views.common import not_found, staff_required
 
@@ -29,7 +30,7 @@ def contact_task_done_view(request, number: str, pk: int):
     case = case_get_visible(user=request.user, number=number)
     if case is None:
         return not_found(request)
-    task = ContactTask.objects.filter(case=case, pk=pk).first()
+    task = case_open_contact_tasks(case).filter(pk=pk).first() or ContactTask.objects.filter(case=case, pk=pk).first()
     if task is None:
         return not_found(request, tr("找不到這項通知。", "No such notice."))
     form = ContactTaskDoneForm(request.POST)
