@@ -49,6 +49,16 @@ def on_case_outcome(sender, case, event, context, **kwargs) -> None:
         )
     elif kind == "closed":
         send_reply_to_merged(case=case, event=event, reply=context.get("reply") or case.reply)
+    elif kind == "transferred":
+        # The carrying case went to another agency: so did the matters merged into it.
+        agency, reason = context.get("agency", case.transferred_to), context.get("reason", "")
+        _notify_merged(
+            case=case,
+            event=event,
+            template="case_transferred",
+            context=lambda other: {**_base(other), "agency": agency, "reason": reason},
+            key="merged-transfer",
+        )
 
 
 def _recipient_key(case) -> tuple | None:
@@ -64,6 +74,16 @@ def _recipient_key(case) -> tuple | None:
 def send_reply_to_merged(*, case, event, reply: str) -> int:
     """One notice per petitioner of a case merged into `case`, through their own channel,
     none to a person who already gets the reply (the same route or the same petitioner)."""
+    return _notify_merged(
+        case=case,
+        event=event,
+        template="case_merged_reply",
+        context=lambda other: {**_base(other), "carrier": case.number, "reply": reply},
+        key="merged-reply",
+    )
+
+
+def _notify_merged(*, case, event, template: str, context, key: str) -> int:
     merged = merged_into_chain(case)
     if not merged:
         return 0
@@ -76,10 +96,7 @@ def send_reply_to_merged(*, case, event, reply: str) -> int:
         if key is not None:
             seen.add(key)
         result = notify_citizen(
-            case=other,
-            template="case_merged_reply",
-            context={**_base(other), "carrier": case.number, "reply": reply},
-            dedupe_key=f"citizen:merged-reply:{event.pk}:{other.pk}",
+            case=other, template=template, context=context(other), dedupe_key=f"citizen:{key}:{event.pk}:{other.pk}"
         )
         sent += result is not None
     return sent

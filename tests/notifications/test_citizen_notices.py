@@ -352,3 +352,13 @@ def test_merged_callers_tasks_go_to_the_officer_answering_the_carrying_case(org,
     task.refresh_from_db()
     assert task.done_by == org.officer
     assert f"contact-task-{task.pk}" not in officer.get(f"/desk/cases/{survivor.number}/").content.decode()
+
+
+def test_carrying_case_transferred_tells_the_merged_petitioners_too(org):
+    survivor, _ = new_case(org, petitioner=ALICE)
+    duplicate, _ = new_case(org, petitioner=BOB)
+    services.case_merge(case=duplicate, into=survivor, by=org.intake)
+    services.case_transfer(case=survivor, agency="交通部公路局", reason="省道屬公路局權責", by=org.intake)
+
+    body = _citizen_rows(duplicate, "case_transferred").get().body
+    assert duplicate.number in body and "交通部公路局" in body and "省道屬公路局權責" in body
