@@ -199,10 +199,13 @@ def citizen_overdue_notices_send(*, now: dt.datetime | None = None, batch: int =
                 result.cases += 1
                 if not _claim(case, now):
                     continue
+                request = requests.get(case.pk)
+                if request is not None and request.requested_at < case.deadline_start:
+                    request = None  # written for a round of handling before a reopening
                 sent = notify_citizen(
                     case=case,
                     template="case_overdue",
-                    context=overdue_context(case, requests.get(case.pk)),
+                    context=overdue_context(case, request),
                     dedupe_key=f"citizen:overdue:{case.pk}:{case.due_at.isoformat()}",
                     now=now,
                 )
