@@ -87,14 +87,15 @@ def _notify_merged(*, case, event, template: str, context, key: str) -> int:
     merged = merged_into_chain(case)
     if not merged:
         return 0
-    seen = {key for key in [_recipient_key(case)] if key is not None}
+    carrier_person = _recipient_key(case)
+    seen = {carrier_person} if carrier_person is not None else set()
     sent = 0
     for other in merged:
-        key = _recipient_key(other)
-        if key is not None and key in seen:
+        person = _recipient_key(other)
+        if person is not None and person in seen:
             continue
-        if key is not None:
-            seen.add(key)
+        if person is not None:
+            seen.add(person)
         result = notify_citizen(
             case=other, template=template, context=context(other), dedupe_key=f"citizen:{key}:{event.pk}:{other.pk}"
         )

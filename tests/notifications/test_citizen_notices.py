@@ -362,3 +362,14 @@ def test_carrying_case_transferred_tells_the_merged_petitioners_too(org):
 
     body = _citizen_rows(duplicate, "case_transferred").get().body
     assert duplicate.number in body and "交通部公路局" in body and "省道屬公路局權責" in body
+
+
+def test_merged_reply_notices_have_stable_business_keys(org):
+    survivor, _ = new_case(org, petitioner=ALICE)
+    duplicate, _ = new_case(org, petitioner=BOB)
+    services.case_merge(case=duplicate, into=survivor, by=org.intake)
+    _close(org, survivor, "已完成。")
+
+    event = survivor.events.get(kind="closed")
+    row = _citizen_rows(duplicate, "case_merged_reply").get()
+    assert row.dedupe_key == f"citizen:merged-reply:{event.pk}:{duplicate.pk}"
