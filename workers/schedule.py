@@ -36,6 +36,15 @@ DEFAULT_SCHEDULE: list[dict[str, Any]] = [
         "description": "寄送到期的通知並回收中斷的傳送 / Send due notifications, recover interrupted sends",
     },
     {
+        "name": "notifications: citizen overdue notices",
+        "task": "casesys.notifications.tasks.send_citizen_overdue_notices",
+        # Every half hour from 08:00 to 20:30 (Asia/Taipei): a deadline passed at night is
+        # told in the morning, not by a LINE message at midnight.
+        "crontab": "*/30 8-20 * * *",
+        "queue": "default",  # a scan, not a send: keep it off the outbox queue
+        "description": "逾限未展延案件主動告知陳情人（每一期限一次）/ Tell petitioners their case is overdue, once per deadline",
+    },
+    {
         "name": "digests: daily overdue digest per supervisor",
         "task": "casesys.reminders.tasks.send_overdue_digests",
         "crontab": "40 8 * * *",

@@ -448,7 +448,12 @@ class PublicCaseSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
     timeline = serializers.SerializerMethodField()
-    reply = serializers.SerializerMethodField(help_text="結案或存查後才提供 / only once closed or filed")
+    reply = serializers.SerializerMethodField(
+        help_text="結案或存查後才提供；併案者為承接案件結案後之答復 / only once closed or filed; "
+        "for a merged case, the reply of the case that carried it once that one is closed"
+    )
+    merged_into = serializers.SerializerMethodField(help_text="併案時承接之案號 / for a merged case, the case carrying it")
+    merged_into_state = serializers.SerializerMethodField(help_text="承接案件之狀態 / the state of the carrying case")
 
     @extend_schema_field(PublicEventSerializer(many=True))
     def get_timeline(self, case: Case) -> list[dict]:
@@ -456,11 +461,33 @@ class PublicCaseSerializer(serializers.Serializer):
 
         return PublicEventSerializer(case_public_timeline(case), many=True).data
 
+    def _carrier(self, case: Case) -> Case | None:
+        from casesys.cases.outcomes import case_carrier
+
+        if not hasattr(self, "_carriers"):
+            self._carriers: dict[int, Case | None] = {}
+        if case.pk not in self._carriers:
+            self._carriers[case.pk] = case_carrier(case)
+        return self._carriers[case.pk]
+
     @extend_schema_field(OpenApiTypes.STR)
     def get_reply(self, case: Case) -> str | None:
         if case.state in (State.CLOSED, State.FILED) and case.reply:
             return case.reply
+        carrier = self._carrier(case)
+        if carrier is not None and carrier.state == State.CLOSED and carrier.reply:
+            return carrier.reply
         return None
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_merged_into(self, case: Case) -> str | None:
+        carrier = self._carrier(case)
+        return carrier.number if carrier else None
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_merged_into_state(self, case: Case) -> str | None:
+        carrier = self._carrier(case)
+        return carrier.state if carrier else None
 
 
 # --- transitions ----------------------------------------------------------------------

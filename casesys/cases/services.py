@@ -41,6 +41,7 @@ from casesys.cases.models import (
     Urgency,
 )
 from casesys.cases.numbering import generate_case_password, hash_case_password, next_case_number
+from casesys.cases.outcomes import filed_reply_text
 from casesys.org.models import Department, Role
 from casesys.org.roles import has_role
 from casesys.workcal.calendar import WorkCalendar, end_of_day, local_date
@@ -418,11 +419,9 @@ def case_file(*, case: Case, reason_code: str, note: str = "", repeat_of: Case |
             raise ValidationError({"repeat_of": ["不可指向本案 / Cannot cite the case itself."]})
         if repeat_of.state != State.CLOSED or repeat_of.closed_at is None:
             raise ValidationError({"repeat_of": ["原案尚未答復結案 / The earlier case has not been answered yet."]})
-        closed = timezone.localtime(repeat_of.closed_at)
-        reply = (
-            f"本案與 {closed:%Y-%m-%d} 案號 {repeat_of.number} 陳情內容相同，已於該案答復。\n"
-            f"This matter was answered on {closed:%Y-%m-%d} in case {repeat_of.number}.\n\n{repeat_of.reply}"
-        )
+    # What the petitioner reads (status page, API, notice): the reason in words; a repeat
+    # cites the earlier reply only when it was this petitioner's own (casesys.cases.outcomes).
+    reply = filed_reply_text(case=case, reason_code=reason_code, repeat_of=repeat_of)
     return _run(
         case=case,
         name="file",

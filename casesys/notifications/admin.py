@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from casesys.notifications import services
-from casesys.notifications.models import Notification
+from casesys.notifications.models import ContactTask, Notification
 
 
 @admin.register(Notification)
@@ -22,4 +22,20 @@ class NotificationAdmin(admin.ModelAdmin):
             services.notification_retry(notification=notification)
 
     def has_add_permission(self, request):
+        return False
+
+
+@admin.register(ContactTask)
+class ContactTaskAdmin(admin.ModelAdmin):
+    """Read-only: tasks are created by notices and closed on the case page (with its audit event)."""
+
+    list_display = ["id", "case", "template", "suggested_method", "created_at", "done_at", "done_by", "method"]
+    list_filter = ["template", "suggested_method", "method"]
+    search_fields = ["case__number", "dedupe_key"]
+    readonly_fields = [f.name for f in ContactTask._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -14,3 +14,7 @@ class NotificationsConfig(AppConfig):
         from casesys.notifications.receivers import on_case_event
 
         case_event_recorded.connect(on_case_event, dispatch_uid="notifications.citizen")
+
+        from casesys.notifications.outcomes import on_case_outcome
+
+        case_event_recorded.connect(on_case_outcome, dispatch_uid="notifications.citizen_outcomes")

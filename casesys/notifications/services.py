@@ -109,15 +109,25 @@ def rendered_preview(template: str, context: dict) -> tuple[str, str]:
     return renderer.redact(subject, context), renderer.redact(body, context)
 
 
-def notification_record_undeliverable(*, template: str, case=None, reason: str, dedupe_key: str = "") -> Notification | None:
+def notification_record_undeliverable(
+    *,
+    template: str,
+    case=None,
+    reason: str,
+    dedupe_key: str = "",
+    subject: str = "",
+    now: dt.datetime | None = None,
+) -> Notification | None:
     """Keep a trace of a message that could not be addressed (e.g. anonymous petitioner)."""
     notification = Notification(
         channel=NotificationChannel.EMAIL,
         template=template,
         case=case,
         dedupe_key=dedupe_key,
+        subject=subject,
         status=Status.FAILED,
         last_error=reason,
+        created_at=now or timezone.now(),
     )
     try:
         with transaction.atomic():
@@ -228,12 +238,17 @@ def citizen_route(case) -> CitizenRoute:
     return CitizenRoute(None, "", "陳情人未留電子郵件或通訊軟體帳號 / No e-mail or chat account on file")
 
 
-def notify_citizen(*, case, template: str, context: dict, dedupe_key: str) -> Notification | None:
+def notify_citizen(*, case, template: str, context: dict, dedupe_key: str, now: dt.datetime | None = None):
+    """Queue a notice through the petitioner's channel. Without an electronic route it becomes
+    a call-or-write task (`casesys.notifications.citizen`), or, for a petitioner with no
+    contact at all, a failed row kept as the trace. None when `dedupe_key` was used already."""
+    from casesys.notifications.citizen import citizen_unrouted
+
     route = citizen_route(case)
     context = {"language": case.language, **context}
     if route.channel is None:
-        return notification_record_undeliverable(
-            template=template, case=case, reason=route.reason, dedupe_key=dedupe_key
+        return citizen_unrouted(
+            case=case, template=template, context=context, dedupe_key=dedupe_key, reason=route.reason, now=now
         )
     return notification_enqueue(
         channel=route.channel,
@@ -242,6 +257,7 @@ def notify_citizen(*, case, template: str, context: dict, dedupe_key: str) -> No
         recipient_address=route.address,
         case=case,
         dedupe_key=dedupe_key,
+        now=now,
     )
 
 

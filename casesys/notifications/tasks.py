@@ -28,3 +28,12 @@ def send_notification(self, notification_id: int) -> str:
 @shared_task(name="casesys.notifications.tasks.deliver_due_notifications")
 def deliver_due_notifications() -> dict[str, int]:
     return services.notifications_deliver_due()
+
+
+@shared_task(name="casesys.notifications.tasks.send_citizen_overdue_notices")
+def send_citizen_overdue_notices() -> dict[str, int]:
+    from dataclasses import asdict
+
+    from casesys.notifications.citizen import citizen_overdue_notices_send
+
+    return asdict(citizen_overdue_notices_send())

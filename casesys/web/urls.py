@@ -5,7 +5,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from casesys.web.views import desk, intake, portal, reports
+from casesys.web.views import desk, intake, notices, portal, reports
 
 app_name = "web"
 
@@ -23,6 +23,9 @@ urlpatterns = [
     path("desk/cases/<str:number>/notes/", desk.case_note, name="case_note"),
     path("desk/cases/<str:number>/attachments/<int:pk>/", desk.case_attachment, name="case_attachment"),
     path("desk/cases/<str:number>/reply-template/", desk.reply_template, name="reply_template"),
+    path(
+        "desk/cases/<str:number>/contact-tasks/<int:pk>/done/", notices.contact_task_done_view, name="contact_task_done"
+    ),
     path("desk/approvals/", desk.approvals, name="approvals"),
     path("desk/notifications/", desk.notifications, name="notifications"),
     path("desk/notifications/count/", desk.notifications_count, name="notifications_count"),

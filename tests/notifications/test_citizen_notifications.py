@@ -57,11 +57,11 @@ def test_citizen_from_line_is_answered_on_line_and_telegram_on_telegram(org):
 
 
 def test_without_any_contact_nothing_is_sent_and_the_reason_is_recorded(org):
-    case, _ = new_case(org, petitioner={"name": "無名氏", "phone": "0912000000"})
+    case, _ = new_case(org, petitioner=None)
 
     row = _citizen_rows(case, "case_acknowledged").get()
     assert row.status == "failed"
-    assert "No e-mail or chat account" in row.last_error
+    assert "Anonymous petitioner" in row.last_error
     assert not row.context.get("password")
 
 

@@ -55,6 +55,7 @@ EVENT_LABELS = {
     "due_recomputed": ("期限重算", "Deadline recomputed"),
     "identity_revealed": ("查閱陳情人身分", "Identity revealed"),
     "surveyed": ("滿意度調查", "Survey answered"),
+    "contact_done": ("已電話/書面通知陳情人", "Petitioner told by phone or letter"),
 }
 
 

@@ -71,6 +71,10 @@ def _queue(request, scope: str):
     }
     if request.htmx and request.htmx.target == "queue-results":
         return render(request, "web/desk/_queue_table.html", ctx)
+    from casesys.notifications.selectors import contact_tasks_for_queue
+
+    # Notices to deliver by phone or letter, above the table (not part of its htmx refresh).
+    ctx["contact_tasks"] = contact_tasks_for_queue(user=request.user, scope=scope)
     return render(request, "web/desk/queue.html", ctx)
 
 
@@ -113,6 +117,31 @@ def _case_context(request, case: Case, *, bound: dict | None = None, petitioner=
         "actions": actions,
         "open_action": next(iter(bound), None),
         "pending_extension": case.extensions.filter(status=ExtensionRequest.Status.PENDING).first(),
+        **_citizen_notices_context(request.user, case),
+    }
+
+
+def _citizen_notices_context(user, case: Case) -> dict:
+    from casesys.cases.identity import clear_view
+    from casesys.notifications.selectors import case_failed_citizen_notices, case_open_contact_tasks
+    from casesys.web.views.notices import ContactTaskDoneForm
+
+    tasks = list(case_open_contact_tasks(case))
+    for task in tasks:
+        task.contact = None
+        if task.case_id == case.pk:
+            continue  # this page's own petitioner panel has the contact
+        # A merged case's petitioner: masked as the rules for their own case say, except for
+        # the officer answering the carrying case, who is the one to call them (as the
+        # assignee sees their own case's petitioner), unless they asked for confidentiality.
+        task.contact = petitioner_for(user, task.case)
+        handling = case.assignee_id is not None and case.assignee_id == user.pk
+        if task.contact is not None and task.contact.masked and handling and not task.case.confidential:
+            task.contact = clear_view(task.case.petitioner, confidential=False)
+    return {
+        "contact_tasks": tasks,
+        "failed_notices": list(case_failed_citizen_notices(case)),
+        "contact_form": ContactTaskDoneForm(),
     }
 
 

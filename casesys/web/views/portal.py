@@ -113,8 +113,18 @@ def case_status(request, number: str):
 
 
 def _status_context(case: Case, survey_form) -> dict:
+    from casesys.cases.outcomes import case_carrier, public_reply
+
     timeline = CaseEvent.objects.filter(case=case, public=True).order_by("at", "id")
-    return {"case": case, "timeline": timeline, "survey_open": survey_open(case), "survey_form": survey_form}
+    return {
+        "case": case,
+        "timeline": timeline,
+        "survey_open": survey_open(case),
+        "survey_form": survey_form,
+        # A merged case is answered by the case that carried it.
+        "carrier": case_carrier(case),
+        "reply": public_reply(case),
+    }
 
 
 @require_POST

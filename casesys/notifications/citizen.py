@@ -1,0 +1,217 @@
+"""Citizen notices beyond the outbox: call-or-write tasks, and the overdue notice (逾限主動告知).
+
+A petitioner without an electronic route (phone or letter only) still gets every notice:
+`notify_citizen` turns it into a `ContactTask` with the same rendered text, shown on the case
+page and in the handling officer's queue until an officer records the call or letter
+(`contact_task_done`). Only a petitioner with no contact at all (anonymous) is left with a
+visible "could not be routed" row.
+
+The overdue notice goes once per overdue period: the key is the deadline that was missed
+(a `reminders.Reminder` row of kind ``citizen_overdue`` with ``due_for=due_at``), so an
+extension or a reopening, which set a new deadline, allow one more notice if that one passes
+too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from casesys.cases.events import record_event
+from casesys.cases.exceptions import TransitionPermissionDenied
+from casesys.cases.models import OPEN_Q, Case, Channel, ExtensionRequest, State
+from casesys.notifications.models import ContactTask
+from casesys.notifications.render import template_exists
+
+logger = logging.getLogger(__name__)
+
+Method = ContactTask.Method
+
+# The number and password are given to these petitioners at intake itself (the mailbox's
+# confirmation page, or read out by the intake officer on the call or at the counter), so an
+# acknowledgement without an electronic route needs no call-back.
+TOLD_AT_INTAKE = {Channel.WEB, Channel.PHONE, Channel.WALK_IN, Channel.OPEN311}
+
+OVERDUE_KIND = "citizen_overdue"
+
+
+def suggested_method(petitioner) -> str | None:
+    """Call when there is a phone number, else write when there is a postal address."""
+    if petitioner is None:
+        return None
+    if petitioner.phone_key or (petitioner.phone or "").strip():
+        return Method.CALL
+    if (petitioner.address or "").strip():
+        return Method.LETTER
+    return None
+
+
+def citizen_unrouted(
+    *, case, template: str, context: dict, dedupe_key: str, reason: str, now: dt.datetime | None = None
+):
+    """A notice for a petitioner with no electronic route: a call-or-write task, or a visible
+    failed row when there is no way to reach them at all."""
+    from casesys.notifications.services import notification_record_undeliverable, rendered_preview
+
+    subject, body = ("", "")
+    if template_exists(template):
+        # Secrets (the case password) masked, as in the outbox preview: the text is stored.
+        subject, body = rendered_preview(template, context)
+    method = suggested_method(case.petitioner)
+    if method is None:
+        return notification_record_undeliverable(
+            template=template, case=case, reason=reason, dedupe_key=dedupe_key, subject=subject, now=now
+        )
+    if template == "case_acknowledged" and case.channel in TOLD_AT_INTAKE:
+        return None
+    task = ContactTask(
+        case=case,
+        template=template,
+        dedupe_key=dedupe_key,
+        subject=subject,
+        body=body,
+        suggested_method=method,
+        created_at=now or timezone.now(),
+    )
+    try:
+        with transaction.atomic():
+            task.save()
+    except IntegrityError:
+        if dedupe_key and ContactTask.objects.filter(dedupe_key=dedupe_key).exists():
+            return None
+        raise
+    return task
+
+
+def contact_task_done(*, task: ContactTask, method: str, note: str = "", by, now: dt.datetime | None = None) -> ContactTask:
+    """The officer called or wrote: close the task, with an event on the case's timeline."""
+    from casesys.cases.selectors import cases_visible_to
+
+    if method not in Method.values:
+        raise ValidationError({"method": ["請選擇電話或書面 / Choose call or letter."]})
+    # Staff who can see the case, or the case carrying it when it was merged.
+    handling = [task.case_id]
+    if task.case.state == State.MERGED and task.case.merged_into_id:
+        handling.append(task.case.merged_into_id)
+    if not cases_visible_to(by).filter(pk__in=handling).exists():
+        raise TransitionPermissionDenied()
+    now = now or timezone.now()
+    note = (note or "").strip()
+    with transaction.atomic():
+        done = ContactTask.objects.filter(pk=task.pk, done_at__isnull=True).update(
+            done_at=now, done_by=by, method=method, note=note
+        )
+        if not done:
+            raise ValidationError({"task": ["此通知已完成 / This notice was already recorded as done."]})
+        task.refresh_from_db()
+        label = Method(method).label
+        record_event(
+            case=task.case,
+            kind="contact_done",
+            actor=by,
+            note=f"{label}：{task.subject}" + (f"\n{note}" if note else ""),
+            changes={"contact_task": task.pk, "method": method},
+        )
+    return task
+
+
+# --- the overdue notice -------------------------------------------------------------------
+
+
+@dataclass
+class OverdueResult:
+    cases: int = 0
+    notices: int = 0
+
+
+def overdue_candidates(now: dt.datetime):
+    """Open cases past their deadline with no notice yet for that deadline and no pending
+    extension request (its decision tells the petitioner; a rejection lets the next run send
+    this notice). On the partial index of open cases by deadline."""
+    from casesys.reminders.models import Reminder
+
+    noticed = Reminder.objects.filter(case=OuterRef("pk"), kind=OVERDUE_KIND, level=0, due_for=OuterRef("due_at"))
+    pending = ExtensionRequest.objects.filter(case=OuterRef("pk"), status=ExtensionRequest.Status.PENDING)
+    return (
+        Case.objects.filter(OPEN_Q, due_at__lt=now)
+        .exclude(Exists(noticed))
+        .exclude(Exists(pending))
+        .select_related("petitioner", "category", "department")
+        .order_by("due_at", "pk")
+    )
+
+
+def _latest_requests(case_ids: list[int]) -> dict[int, ExtensionRequest]:
+    # One row per case (DISTINCT ON): the officer's latest words on why and where it stands.
+    rows = (
+        ExtensionRequest.objects.filter(case_id__in=case_ids)
+        .exclude(status=ExtensionRequest.Status.WITHDRAWN)
+        .order_by("case_id", "-requested_at", "-pk")
+        .distinct("case_id")
+    )
+    return {r.case_id: r for r in rows}
+
+
+def _claim(case: Case, now: dt.datetime) -> bool:
+    from casesys.reminders.models import Reminder
+
+    try:
+        with transaction.atomic():
+            Reminder.objects.create(case=case, kind=OVERDUE_KIND, level=0, due_for=case.due_at, created_at=now)
+    except IntegrityError:
+        return False  # another run took it
+    return True
+
+
+def overdue_context(case: Case, request: ExtensionRequest | None) -> dict:
+    from casesys.notifications.receivers import STATUS_LABELS, _base, _fmt
+
+    zh, en = STATUS_LABELS.get(case.state, (case.state, case.state))
+    return {
+        **_base(case),
+        "due": _fmt(case.due_at),
+        "status": zh,
+        "status_en": en,
+        "reason": request.reason if request else "",
+        "status_text": request.status_text if request else "",
+    }
+
+
+def citizen_overdue_notices_send(*, now: dt.datetime | None = None, batch: int = 200, max_batches: int = 50) -> OverdueResult:
+    """Tell each petitioner whose case went past its deadline, once per deadline missed."""
+    from casesys.notifications.services import notify_citizen
+
+    now = now or timezone.now()
+    result = OverdueResult()
+    for _ in range(max_batches):
+        with transaction.atomic():
+            cases = list(overdue_candidates(now)[:batch])
+            if not cases:
+                break
+            requests = _latest_requests([c.pk for c in cases])
+            for case in cases:
+                result.cases += 1
+                if not _claim(case, now):
+                    continue
+                request = requests.get(case.pk)
+                if request is not None and request.requested_at < case.deadline_start:
+                    request = None  # written for a round of handling before a reopening
+                sent = notify_citizen(
+                    case=case,
+                    template="case_overdue",
+                    context=overdue_context(case, request),
+                    dedupe_key=f"citizen:overdue:{case.pk}:{case.due_at.isoformat()}",
+                    now=now,
+                )
+                if sent is not None:
+                    result.notices += 1
+    if result.notices:
+        logger.info("overdue notices: %s for %s cases", result.notices, result.cases)
+    return result
+
