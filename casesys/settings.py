@@ -166,6 +166,8 @@ CASESYS = {
     # A closed case may be reopened within this many calendar days.
     "REOPEN_WINDOW_DAYS": env_int("CASESYS_REOPEN_WINDOW_DAYS", 30),
     "SURVEY_WINDOW_DAYS": env_int("CASESYS_SURVEY_WINDOW_DAYS", 7),
+    # A survey score at or below this (of 5) counts as dissatisfied: reports, follow-ups (回訪).
+    "SURVEY_DISSATISFIED_MAX": env_int("CASESYS_SURVEY_DISSATISFIED_MAX", 2),
     "ATTACHMENT_MAX_BYTES": env_int("CASESYS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
     "ATTACHMENT_TYPES": env_list(
         "CASESYS_ATTACHMENT_TYPES",
