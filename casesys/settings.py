@@ -180,6 +180,10 @@ CASESYS = {
     "LOGIN_MAX_FAILURES_PER_IP": env_int("CASESYS_LOGIN_MAX_FAILURES_PER_IP", 20),
     "LOGIN_FAILURE_WINDOW_SECONDS": env_int("CASESYS_LOGIN_FAILURE_WINDOW", 900),
 }
+if not 0 <= CASESYS["SURVEY_DISSATISFIED_MAX"] <= 4:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("CASESYS_SURVEY_DISSATISFIED_MAX must be between 0 (none) and 4 (scores are 1–5).")
 
 # --- REST framework ------------------------------------------------------------------
 REST_FRAMEWORK = {
