@@ -4,6 +4,7 @@ second one when a site visit was needed."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -121,3 +122,21 @@ def test_case_page_transfer_form_has_the_site_visit_checkbox(org):
     assert response.status_code in (200, 302), response.content
     case.refresh_from_db()
     assert (case.state, case.site_visit, case.transfer_on_time) == ("transferred", True, True)
+    client.force_login(org.analyst)  # intake no longer sees a case that left
+    closure = closure_text(client.get(f"/desk/cases/{case.number}/").content.decode())
+    assert closure.startswith("移文") and "交通部公路局" in closure and "依限移文" in closure and "現場會勘" in closure
+
+
+def closure_text(html: str) -> str:
+    block = html[html.index('id="case-closure"'):]
+    return " ".join(re.sub(r"<[^>]+>", " ", block[block.index(">") + 1 : block.index("</div>")]).split())
+
+
+def test_case_page_says_a_late_transfer_was_late_and_not_closed_late(org):
+    case = received_friday(org)
+    transfer_at(at(17, 10), case, by=org.intake)
+    client = Client()
+    client.force_login(org.analyst)
+    closure = closure_text(client.get(f"/desk/cases/{case.number}/").content.decode())
+    assert closure.startswith("移文") and "逾限移文" in closure
+    assert "結案" not in closure
