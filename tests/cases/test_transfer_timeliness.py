@@ -87,6 +87,8 @@ def test_api_transfer_takes_the_site_visit_flag_and_shows_the_result(org):
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["state"], body["site_visit"], body["transfer_on_time"]) == ("transferred", True, True)
+    # Not answered: no "closed on time" for a transfer, whatever its handling deadline.
+    assert body["on_time"] is None
 
 
 def test_api_transfer_without_a_site_visit_is_late_on_the_second_day(org):
