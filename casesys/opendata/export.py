@@ -104,9 +104,8 @@ def rows(year: int, month: int) -> Iterator[list[str]]:
         answered = state == State.CLOSED and closed is not None and on_time is not None
         result = ("依限" if on_time else "逾限") if answered else ""
         outcome = OUTCOMES.get(state, "") if closed is not None else ""
-        yield [
-            number, main, sub, agency, section, _date(received), _date(dispatched), _date(closed), district, result, outcome,
-        ]
+        dates = [_date(received), _date(dispatched), _date(closed)]
+        yield [number, main, sub, agency, section, *dates, district, result, outcome]
 
 
 def csv_chunks(year: int, month: int, *, rows_per_chunk: int = 500) -> Iterator[str]:

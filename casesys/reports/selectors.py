@@ -85,7 +85,10 @@ def weekly_received_closed(user, *, weeks: int = 12, now: dt.datetime | None = N
         for row in qs.filter(closed_at__gte=start)
         .annotate(w=TruncWeek("closed_at", tzinfo=TZ))
         .values("w")
-        .annotate(n_closed=Count("id", filter=Q(state=State.CLOSED)), n_other=Count("id", filter=~Q(state=State.CLOSED)))
+        .annotate(
+            n_closed=Count("id", filter=Q(state=State.CLOSED)),
+            n_other=Count("id", filter=~Q(state=State.CLOSED)),
+        )
     }
     received = {local_date(k): v for k, v in received.items()}
     labels, r, c, o = [], [], [], []
