@@ -394,6 +394,10 @@ def test_survey_report_is_scoped_to_the_supervisors_subtree(surveys, client_for)
     with time_machine.travel(at(4, 10), tick=False):
         html = client_for(surveys.supervisor_epb).get("/reports/surveys/", Q1).content.decode()
         assert "此期間沒有結案或回訪。" in html
+        # Without a period: the last twelve months, May 2025 to today.
+        default = client_for(surveys.supervisor).get("/reports/surveys/").content.decode()
+        assert "<caption>2025-05-01 – 2026-04-10</caption>" in default
+        assert table_rows(default, "survey-trend")[1][0][:2] == ["合計", "2025-05"]
         assert client_for(surveys.officer).get("/reports/surveys/", Q1).status_code == 403
         bad = client_for(surveys.analyst).get("/reports/surveys/", {"start": "2026-03-01", "end": "2026-01-01"})
     assert bad.status_code == 400 and 'id="id_end_error"' in bad.content.decode()
