@@ -166,6 +166,8 @@ CASESYS = {
     # A closed case may be reopened within this many calendar days.
     "REOPEN_WINDOW_DAYS": env_int("CASESYS_REOPEN_WINDOW_DAYS", 30),
     "SURVEY_WINDOW_DAYS": env_int("CASESYS_SURVEY_WINDOW_DAYS", 7),
+    # A survey score at or below this (of 5) counts as dissatisfied: reports, follow-ups (回訪).
+    "SURVEY_DISSATISFIED_MAX": env_int("CASESYS_SURVEY_DISSATISFIED_MAX", 2),
     "ATTACHMENT_MAX_BYTES": env_int("CASESYS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
     "ATTACHMENT_TYPES": env_list(
         "CASESYS_ATTACHMENT_TYPES",
@@ -181,6 +183,10 @@ CASESYS = {
     # imported, /healthz warns, administrators see a banner and get a daily notice.
     "CALENDAR_WARN_FROM": env_month_day("CASESYS_CALENDAR_WARN_FROM", "11-01"),
 }
+if not 0 <= CASESYS["SURVEY_DISSATISFIED_MAX"] <= 4:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("CASESYS_SURVEY_DISSATISFIED_MAX must be between 0 (none) and 4 (scores are 1–5).")
 
 # --- REST framework ------------------------------------------------------------------
 REST_FRAMEWORK = {

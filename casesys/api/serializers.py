@@ -341,6 +341,8 @@ class CaseDetailSerializer(CaseRowSerializer):
             "extension_days",
             "reply",
             "transferred_to",
+            "site_visit",
+            "transfer_on_time",
             "filed_reason",
             "merged_into",
             "repeat_of",
@@ -527,6 +529,8 @@ class ReasonSerializer(serializers.Serializer):
 
 class TransferSerializer(ReasonSerializer):
     agency = serializers.CharField(max_length=200)
+    # A site visit was needed to find the competent agency: the transfer is due a day later.
+    site_visit = serializers.BooleanField(required=False, default=False)
 
 
 class FileSerializer(NoteMixin):

@@ -77,7 +77,9 @@ SPECS: dict[str, TransitionSpec] = {
         TransitionSpec(
             "transfer",
             s.TransferSerializer,
-            lambda case, by, d: services.case_transfer(case=case, agency=d["agency"], reason=d["reason"], by=by),
+            lambda case, by, d: services.case_transfer(
+                case=case, agency=d["agency"], reason=d["reason"], site_visit=d["site_visit"], by=by
+            ),
             "移文 / Transfer to another agency",
         ),
         TransitionSpec(

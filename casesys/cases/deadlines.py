@@ -103,6 +103,12 @@ def compute_dispatch_due(
     return dispatch
 
 
+def transfer_due(*, received_at: dt.datetime, site_visit: bool, calendar: WorkCalendar) -> dt.datetime:
+    """移文 deadline: the end of the next working day after receipt, or of the second one when a
+    site visit had to establish which agency is competent."""
+    return end_of_day(calendar.add_working_days(local_date(received_at), 2 if site_visit else 1))
+
+
 def max_due(received_at: dt.datetime) -> dt.datetime:
     days = settings.CASESYS["MAX_CASE_CALENDAR_DAYS"]
     return end_of_day(local_date(received_at) + dt.timedelta(days=days))

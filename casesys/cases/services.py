@@ -392,15 +392,23 @@ def case_return_reply(*, case: Case, comment: str, by) -> Case:
     )
 
 
-def case_transfer(*, case: Case, agency: str, reason: str, by) -> Case:
+def case_transfer(
+    *, case: Case, agency: str, reason: str, by, site_visit: bool = False, calendar: WorkCalendar | None = None
+) -> Case:
+    """移文. Timeliness is judged against the end of the next working day after receipt, or
+    the second one when a site visit was needed (`site_visit`, or recorded on the case)."""
     _require(agency, "agency", "請填寫受移文機關 / Name the competent agency.")
     _require(reason, "reason", "請說明移文理由 / Give the reason for the transfer.")
+    site_visit = bool(site_visit or case.site_visit)
+    due = deadlines.transfer_due(
+        received_at=case.received_at, site_visit=site_visit, calendar=calendar or WorkCalendar.load()
+    )
     return _run(
         case=case,
         name="transfer",
         by=by,
-        kwargs={"agency": agency.strip()[:200], "now": timezone.now()},
-        fields=["transferred_to", "closed_at", "on_time"],
+        kwargs={"agency": agency.strip()[:200], "now": timezone.now(), "site_visit": site_visit, "transfer_due": due},
+        fields=["transferred_to", "closed_at", "on_time", "site_visit", "transfer_on_time"],
         event_kind="transferred",
         note=reason,
         public_args={"agency": agency.strip()[:200]},

@@ -159,10 +159,14 @@ class CaseWorkflow:
         self.on_time = now <= self.due_at
 
     @transition(field="state", source=ACTIVE, target=TRANSFERRED, permission=can_route_out)
-    def transfer(self, *, agency, now):
+    def transfer(self, *, agency, now, site_visit=False, transfer_due=None):
+        # Not answered, so neither on time nor late (依限結案率 counts answers only); a transfer
+        # has its own deadline.
         self.transferred_to = agency
         self.closed_at = now
-        self.on_time = now <= self.due_at
+        self.on_time = None
+        self.site_visit = self.site_visit or site_visit
+        self.transfer_on_time = None if transfer_due is None else now <= transfer_due
 
     @transition(field="state", source=ACTIVE, target=FILED, permission=can_route_out)
     def file(self, *, reason_code, repeat_of, reply, now):
@@ -171,7 +175,7 @@ class CaseWorkflow:
         if reply:
             self.reply = reply
         self.closed_at = now
-        self.on_time = now <= self.due_at
+        self.on_time = None  # not answered: neither on time nor late
 
     @transition(field="state", source=ACTIVE, target=MERGED, permission=can_route_out)
     def merge(self, *, into, now):

@@ -9,7 +9,9 @@ Columns follow what agencies already publish (Taipei: 案件編號, 案件主類
 - No personal data and no free text: no petitioner, subject, description, reply, address
   or coordinates. Only codes, names of categories and departments, dates and the district.
 - 送達日期 is the day the case reached the responsible department (分文), 結案日期 the day
-  it left the agency's hands (closed, transferred, filed or merged).
+  it left the agency's hands (closed, transferred, filed or merged), 結案方式 how (答復, 移文,
+  存查, 併案). 依限結案 is given for answered cases only, like the on-time rate: a transferred,
+  filed or merged case was not answered, so it is neither on time nor late.
 - Read from the reports' database (`CASESYS_REPORTS_DB`: the read replica when configured):
   a public, unauthenticated download of a whole month should not load the primary, and a few
   seconds of replication lag cannot matter to a month that has ended.
@@ -25,11 +27,15 @@ from collections.abc import Iterator
 
 from django.utils import timezone
 
-from casesys.cases.models import Case
+from casesys.cases.models import Case, State
 from casesys.org.models import Department
 from casesys.reports.selectors import reports_db
 
-COLUMNS = ["案件編號", "案件主類別", "案件子類別", "受理機關", "受理科室", "受理日期", "送達日期", "結案日期", "行政區", "依限結案"]
+COLUMNS = [
+    "案件編號", "案件主類別", "案件子類別", "受理機關", "受理科室", "受理日期", "送達日期", "結案日期", "行政區", "依限結案",
+    "結案方式",
+]
+OUTCOMES = {State.CLOSED: "答復", State.TRANSFERRED: "移文", State.FILED: "存查", State.MERGED: "併案"}
 BOM = "\ufeff"
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -87,15 +93,19 @@ def rows(year: int, month: int) -> Iterator[list[str]]:
             "closed_at",
             "district",
             "on_time",
+            "state",
         )
     )
-    for number, cat, parent_cat, dept_id, received, dispatched, closed, district, on_time in qs.iterator(
+    for number, cat, parent_cat, dept_id, received, dispatched, closed, district, on_time, state in qs.iterator(
         chunk_size=2000
     ):
         main, sub = (parent_cat, cat) if parent_cat else (cat, "")
         agency, section = depts.get(dept_id, ("", ""))
-        result = "" if closed is None or on_time is None else ("依限" if on_time else "逾限")
-        yield [number, main, sub, agency, section, _date(received), _date(dispatched), _date(closed), district, result]
+        answered = state == State.CLOSED and closed is not None and on_time is not None
+        result = ("依限" if on_time else "逾限") if answered else ""
+        outcome = OUTCOMES.get(state, "") if closed is not None else ""
+        dates = [_date(received), _date(dispatched), _date(closed)]
+        yield [number, main, sub, agency, section, *dates, district, result, outcome]
 
 
 def csv_chunks(year: int, month: int, *, rows_per_chunk: int = 500) -> Iterator[str]:

@@ -1,4 +1,4 @@
-"""CSV and XLSX exports of the overdue and performance reports.
+"""CSV and XLSX exports of the overdue, performance and survey reports.
 
 Cells that start with = + - @ are prefixed with a quote: case subjects are typed by
 citizens, and a spreadsheet must never run them as formulas (CSV injection).
@@ -63,14 +63,33 @@ OVERDUE_DETAIL_HEADER = ["案號 Case", "主旨 Subject", "單位 Department", "
 PERFORMANCE_HEADER = [
     "單位 Department",
     "收件 Received",
-    "結案 Closed",
+    "答復結案 Closed (answered)",
     "依限結案 Closed on time",
     "逾限結案 Closed late",
     "依限結案率% On-time rate %",
     "平均結案工作天 Avg working days to close",
+    "移文 Transferred",
+    "依限移文 Transferred on time",
+    "逾限移文 Transferred late",
+    "存查 Filed",
+    "併案 Merged",
+    "重新處理 Reopened",
     "展延 Extensions",
     "滿意度回覆 Survey answers",
     "平均滿意度 Avg satisfaction",
+]
+SURVEY_HEADER = [
+    "單位 Department",
+    "月份 Month",
+    "答復結案 Closed (answered)",
+    "應受調查 Invited",
+    "回覆 Answered",
+    "回覆率% Response rate %",
+    "平均分數 Avg score",
+    "不滿意 Dissatisfied",
+    "回訪 Follow-ups",
+    "已回訪 Follow-ups done",
+    "回訪完成率% Follow-up completion %",
 ]
 
 
@@ -84,7 +103,20 @@ def performance_rows(report: dict):
     def one(r):
         return (
             r.department, r.received, r.closed, r.closed_on_time, r.closed_late,
-            r.on_time_rate, r.avg_working_days, r.extensions, r.surveys, r.satisfaction,
+            r.on_time_rate, r.avg_working_days, r.transferred, r.transferred_on_time, r.transferred_late,
+            r.filed, r.merged, r.reopened, r.extensions, r.surveys, r.satisfaction,
         )
 
     return [one(r) for r in report["rows"]] + [one(report["totals"])]
+
+
+def survey_rows(report: dict):
+    """(by department and month, the monthly trend of all departments with the grand total)."""
+
+    def one(r):
+        return (
+            r.department, r.month, r.closed, r.invited, r.surveyed, r.response_rate, r.avg_score,
+            r.dissatisfied, r.follow_ups, r.follow_ups_done, r.follow_up_rate,
+        )
+
+    return [one(r) for r in report["rows"]], [one(r) for r in report["trend"]] + [one(report["totals"])]

@@ -11,6 +11,11 @@ seconds of replication lag do not matter; anything a user expects to see right a
 it (case pages, queues, the citizen lookup) reads the primary through casesys/cases/selectors.py.
 Who may see what (roles, department) is still read from the primary: a role just withdrawn
 must take effect at once.
+
+The on-time rate (依限結案率) counts answered cases only (state `closed`): a transferred (移文),
+filed (存查) or merged case left the agency's hands without an answer and is counted in its
+own columns, never as on time or late. Transfers have their own timeliness
+(`Case.transfer_on_time`: the end of the next working day after receipt, two with a site visit).
 """
 
 from __future__ import annotations
@@ -21,11 +26,11 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Avg, Count, Min, Q, QuerySet
+from django.db.models import Avg, Count, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
-from casesys.cases.models import OPEN_Q, Case, Channel, ExtensionRequest
+from casesys.cases.models import OPEN_Q, Case, CaseEvent, Channel, ExtensionRequest, FollowUp, State
 from casesys.cases.selectors import case_scope_q
 from casesys.org.models import Role
 from casesys.org.roles import roles_of
@@ -74,21 +79,26 @@ def weekly_received_closed(user, *, weeks: int = 12, now: dt.datetime | None = N
         .values_list("w")
         .annotate(n=Count("id"))
     )
-    closed = dict(
-        qs.filter(closed_at__gte=start)
+    # Answered cases and those that left unanswered (transferred, filed, merged), apart.
+    left = {
+        local_date(row["w"]): row
+        for row in qs.filter(closed_at__gte=start)
         .annotate(w=TruncWeek("closed_at", tzinfo=TZ))
-        .values_list("w")
-        .annotate(n=Count("id"))
-    )
+        .values("w")
+        .annotate(
+            n_closed=Count("id", filter=Q(state=State.CLOSED)),
+            n_other=Count("id", filter=~Q(state=State.CLOSED)),
+        )
+    }
     received = {local_date(k): v for k, v in received.items()}
-    closed = {local_date(k): v for k, v in closed.items()}
-    labels, r, c = [], [], []
+    labels, r, c, o = [], [], [], []
     for i in range(weeks):
         monday = first_monday + dt.timedelta(weeks=i)
         labels.append(monday.isoformat())
         r.append(received.get(monday, 0))
-        c.append(closed.get(monday, 0))
-    return {"labels": labels, "received": r, "closed": c}
+        c.append(left[monday]["n_closed"] if monday in left else 0)
+        o.append(left[monday]["n_other"] if monday in left else 0)
+    return {"labels": labels, "received": r, "closed": c, "routed_out": o}
 
 
 def monthly_on_time(user, *, months: int = 12, now: dt.datetime | None = None) -> dict:
@@ -101,7 +111,7 @@ def monthly_on_time(user, *, months: int = 12, now: dt.datetime | None = None) -
     rows = (
         scoped_cases(user)
         .order_by()
-        .filter(closed_at__gte=start, on_time__isnull=False)
+        .filter(closed_at__gte=start, state=State.CLOSED, on_time__isnull=False)
         .annotate(mo=TruncMonth("closed_at", tzinfo=TZ))
         .values("mo")
         .annotate(total=Count("id"), n_on_time=Count("id", filter=Q(on_time=True)))
@@ -245,21 +255,36 @@ class PerformanceRow:
     closed_late: int = 0
     on_time_rate: float | None = None
     avg_working_days: float | None = None
+    transferred: int = 0
+    transferred_on_time: int = 0
+    transferred_late: int = 0
+    filed: int = 0
+    merged: int = 0
+    reopened: int = 0
     extensions: int = 0
     surveys: int = 0
     satisfaction: float | None = None
+
+    SUMMED = (
+        "received", "closed", "closed_on_time", "closed_late", "transferred", "transferred_on_time",
+        "transferred_late", "filed", "merged", "reopened", "extensions", "surveys",
+    )
 
 
 def performance_report(user, *, start: dt.date, end: dt.date, by_category: bool = False) -> dict:
     """Per department (or department × category) for [start, end] (local dates, inclusive).
 
     A fixed number of grouped queries whatever the number of cases: the grouping happens in
-    SQL on the indexed receipt and closure times.
+    SQL on the indexed receipt and closure times. `closed` and the on-time rate count
+    answered cases; transfers (on time / late), filings and mergers have their own columns;
+    `reopened` counts the cases reopened in the period (their `reopened` audit events).
     """
     since = dt.datetime.combine(start, dt.time.min, tzinfo=TZ)
     until = end_of_day(end)
     qs = scoped_cases(user).order_by()
     keys = ["department__name", "category__name"] if by_category else ["department__name"]
+    answered = Q(state=State.CLOSED)
+    transferred = Q(state=State.TRANSFERRED)
 
     def key_of(values: dict) -> tuple:
         return tuple(values[k] for k in keys)
@@ -272,19 +297,24 @@ def performance_report(user, *, start: dt.date, end: dt.date, by_category: bool 
         qs.filter(closed_at__range=(since, until))
         .values(*keys)
         .annotate(
-            n_closed=Count("id"),
-            n_on_time=Count("id", filter=Q(on_time=True)),
-            n_late=Count("id", filter=Q(on_time=False)),
-            n_surveys=Count("id", filter=Q(satisfaction__isnull=False)),
-            avg_sat=Avg("satisfaction"),
+            n_closed=Count("id", filter=answered),
+            n_on_time=Count("id", filter=answered & Q(on_time=True)),
+            n_late=Count("id", filter=answered & Q(on_time=False)),
+            n_transferred=Count("id", filter=transferred),
+            n_transferred_on_time=Count("id", filter=transferred & Q(transfer_on_time=True)),
+            n_transferred_late=Count("id", filter=transferred & Q(transfer_on_time=False)),
+            n_filed=Count("id", filter=Q(state=State.FILED)),
+            n_merged=Count("id", filter=Q(state=State.MERGED)),
+            n_surveys=Count("id", filter=answered & Q(satisfaction__isnull=False)),
+            avg_sat=Avg("satisfaction", filter=answered),
         )
     )
-    # Working days to close: group by (key, receipt date, closing date) in SQL, then count
-    # working days once per distinct date pair.
+    # Working days to close (answered cases): group by (key, receipt date, closing date) in
+    # SQL, then count working days once per distinct date pair.
     # Plain tuples (key..., receipt date, closing date, count): thousands of rows a month, where
     # building a dict per row cost more than the query.
     pairs = (
-        qs.filter(closed_at__range=(since, until))
+        qs.filter(answered, closed_at__range=(since, until))
         .annotate(rd=TruncDate("received_at", tzinfo=TZ), cd=TruncDate("closed_at", tzinfo=TZ))
         .values(*keys, "rd", "cd")
         .annotate(n=Count("id"))
@@ -297,6 +327,15 @@ def performance_report(user, *, start: dt.date, end: dt.date, by_category: bool 
         .order_by()
         .values(*[f"case__{k}" for k in keys])
         .annotate(n=Count("id"))
+    }
+    # Reopenings from the audit trail (indexed on kind): every reopening writes one event.
+    reopened = {
+        tuple(r[f"case__{k}"] for k in keys): r["n"]
+        for r in CaseEvent.objects.using(reports_db())
+        .filter(kind="reopened", at__range=(since, until), case__in=qs.values("pk"))
+        .order_by()
+        .values(*[f"case__{k}" for k in keys])
+        .annotate(n=Count("case_id", distinct=True))
     }
     calendar = WorkCalendar.load(using=reports_db())
     wd_cache: dict[tuple[dt.date, dt.date], int] = {}
@@ -326,21 +365,22 @@ def performance_report(user, *, start: dt.date, end: dt.date, by_category: bool 
         pr = row(key_of(r))
         pr.closed, pr.closed_on_time, pr.closed_late = r["n_closed"], r["n_on_time"], r["n_late"]
         pr.on_time_rate = _pct(r["n_on_time"], r["n_on_time"] + r["n_late"])
+        pr.transferred = r["n_transferred"]
+        pr.transferred_on_time, pr.transferred_late = r["n_transferred_on_time"], r["n_transferred_late"]
+        pr.filed, pr.merged = r["n_filed"], r["n_merged"]
         pr.surveys = r["n_surveys"]
         pr.satisfaction = round(r["avg_sat"], 2) if r["avg_sat"] is not None else None
     for key, total in wd_sum.items():
         row(key).avg_working_days = round(total / wd_n[key], 1) if wd_n[key] else None
     for key, n in extensions.items():
         row(key).extensions = n
+    for key, n in reopened.items():
+        row(key).reopened = n
     ordered = sorted(rows.values(), key=lambda r: r.department)
     totals = PerformanceRow(department="合計 / Total")
     for r in ordered:
-        totals.received += r.received
-        totals.closed += r.closed
-        totals.closed_on_time += r.closed_on_time
-        totals.closed_late += r.closed_late
-        totals.extensions += r.extensions
-        totals.surveys += r.surveys
+        for f in PerformanceRow.SUMMED:
+            setattr(totals, f, getattr(totals, f) + getattr(r, f))
     totals.on_time_rate = _pct(totals.closed_on_time, totals.closed_on_time + totals.closed_late)
     all_n = sum(wd_n.values())
     totals.avg_working_days = round(sum(wd_sum.values()) / all_n, 1) if all_n else None
@@ -349,3 +389,121 @@ def performance_report(user, *, start: dt.date, end: dt.date, by_category: bool 
     totals.satisfaction = round(sum(s * n for s, n in sat) / n_sat, 2) if n_sat else None
     return {"rows": ordered, "totals": totals, "start": start, "end": end}
 
+
+# --- survey analysis ----------------------------------------------------------------------------
+
+
+@dataclass
+class SurveyRow:
+    department: str
+    month: str  # YYYY-MM
+    closed: int = 0
+    invited: int = 0
+    surveyed: int = 0
+    response_rate: float | None = None
+    avg_score: float | None = None
+    dissatisfied: int = 0
+    follow_ups: int = 0
+    follow_ups_done: int = 0
+    follow_up_rate: float | None = None
+    score_sum: int = 0  # for weighted averages over rows; not shown
+
+    def finish(self) -> SurveyRow:
+        self.response_rate = _pct(self.surveyed, self.invited)
+        self.avg_score = round(self.score_sum / self.surveyed, 2) if self.surveyed else None
+        self.follow_up_rate = _pct(self.follow_ups_done, self.follow_ups)
+        return self
+
+
+def _months(start: dt.date, end: dt.date) -> list[str]:
+    y, m, out = start.year, start.month, []
+    while (y, m) <= (end.year, end.month):
+        out.append(f"{y}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
+def survey_report(user, *, start: dt.date, end: dt.date) -> dict:
+    """Survey analysis per department and per month for [start, end] (local dates, inclusive).
+
+    - Cases: answered cases (state `closed`) closed in the month. Invited: those whose category
+      is not survey-exempt; response rate = surveyed / invited; average score; dissatisfied =
+      score ≤ `CASESYS["SURVEY_DISSATISFIED_MAX"]`.
+    - Follow-ups (回訪): opened in the month, and how many of them are done.
+
+    Two grouped queries whatever the number of cases (the closure time is indexed; follow-ups
+    exist only for dissatisfied answers, a small table).
+    """
+    since = dt.datetime.combine(start, dt.time.min, tzinfo=TZ)
+    until = end_of_day(end)
+    low = settings.CASESYS["SURVEY_DISSATISFIED_MAX"]
+    qs = scoped_cases(user).order_by()
+    invited = Q(category__survey_exempt=False)
+    surveyed = invited & Q(satisfaction__isnull=False)
+    case_rows = (
+        qs.filter(state=State.CLOSED, closed_at__range=(since, until))
+        .annotate(mo=TruncMonth("closed_at", tzinfo=TZ))
+        .values("department__name", "mo")
+        .annotate(
+            n_closed=Count("id"),
+            n_invited=Count("id", filter=invited),
+            n_surveyed=Count("id", filter=surveyed),
+            score_sum=Sum("satisfaction", filter=surveyed),
+            n_low=Count("id", filter=surveyed & Q(satisfaction__lte=low)),
+        )
+    )
+    follow_rows = (
+        FollowUp.objects.using(reports_db())
+        .filter(case__in=qs.values("pk"), opened_at__range=(since, until))
+        .order_by()
+        .annotate(mo=TruncMonth("opened_at", tzinfo=TZ))
+        .values("case__department__name", "mo")
+        .annotate(n=Count("id"), n_done=Count("id", filter=Q(status=FollowUp.Status.DONE)))
+    )
+
+    def month_of(value: dt.datetime) -> str:
+        local = value.astimezone(TZ)
+        return f"{local.year}-{local.month:02d}"
+
+    rows: dict[tuple[str, str], SurveyRow] = {}
+
+    def row(department: str | None, month: str) -> SurveyRow:
+        key = (department or "（受理中 / with intake）", month)
+        if key not in rows:
+            rows[key] = SurveyRow(department=key[0], month=month)
+        return rows[key]
+
+    for r in case_rows:
+        sr = row(r["department__name"], month_of(r["mo"]))
+        sr.closed, sr.invited, sr.surveyed = r["n_closed"], r["n_invited"], r["n_surveyed"]
+        sr.score_sum, sr.dissatisfied = r["score_sum"] or 0, r["n_low"]
+    for r in follow_rows:
+        sr = row(r["case__department__name"], month_of(r["mo"]))
+        sr.follow_ups, sr.follow_ups_done = r["n"], r["n_done"]
+
+    months = _months(start, end)
+    trend = {m: SurveyRow(department="合計 / Total", month=m) for m in months}
+    total = SurveyRow(department="合計 / Total", month=f"{months[0]} – {months[-1]}")
+    summed = ("closed", "invited", "surveyed", "score_sum", "dissatisfied", "follow_ups", "follow_ups_done")
+    for r in rows.values():
+        for target in (trend[r.month], total):
+            for f in summed:
+                setattr(target, f, getattr(target, f) + getattr(r, f))
+    detail = sorted((r.finish() for r in rows.values()), key=lambda r: (r.department, r.month))
+    trend_rows = [trend[m].finish() for m in months]
+    chart = {
+        "labels": months,
+        "response_rate": [r.response_rate for r in trend_rows],
+        "follow_up_rate": [r.follow_up_rate for r in trend_rows],
+        "avg_score": [r.avg_score for r in trend_rows],
+        "dissatisfied": [r.dissatisfied for r in trend_rows],
+    }
+    return {
+        "rows": detail,
+        "trend": trend_rows,
+        "totals": total.finish(),
+        "chart": chart,
+        "threshold": low,
+        "start": start,
+        "end": end,
+    }

@@ -57,7 +57,9 @@ ACTIONS: dict[str, Action] = {
         Action("return_to_intake", "退回分文", "Return to intake", f.ReturnToIntakeForm,
                lambda c, d, u: services.case_return_to_intake(case=c, reason=d["reason"], by=u)),
         Action("transfer", "移文", "Transfer to another agency", f.TransferForm,
-               lambda c, d, u: services.case_transfer(case=c, agency=d["agency"], reason=d["reason"], by=u), "danger"),
+               lambda c, d, u: services.case_transfer(
+                   case=c, agency=d["agency"], reason=d["reason"], site_visit=d.get("site_visit", False), by=u
+               ), "danger"),
         Action("file", "不予處理並存查", "Decline and file", f.FileForm, _file, "danger"),
         Action("merge", "併案", "Merge", f.MergeForm,
                lambda c, d, u: services.case_merge(case=c, into=_case_by_number(u, d["into"], "into"), note=d.get("note", ""), by=u), "danger"),

@@ -144,6 +144,10 @@ class ReturnToIntakeForm(ActionForm):
 class TransferForm(ActionForm):
     agency = forms.CharField(label="受移文機關 / Competent agency", max_length=200)
     reason = forms.CharField(label="移文理由 / Reason", widget=forms.Textarea(attrs={"rows": 2}))
+    site_visit = forms.BooleanField(
+        label="已辦理現場會勘（移文期限為 2 個工作天） / A site visit was made (transfer due in 2 working days)",
+        required=False,
+    )
 
 
 class FileForm(ActionForm):
@@ -293,6 +297,10 @@ class PeriodForm(forms.Form):
     def default_initial() -> dict:
         today = timezone.localdate()
         return {"start": today.replace(day=1) - dt.timedelta(days=0), "end": today}
+
+
+class SurveyPeriodForm(PeriodForm):
+    by_category = None
 
 
 class LeadConvertForm(forms.Form):

@@ -71,12 +71,34 @@ def test_columns_and_rows_of_a_month(october, tmp_path):
         "結案日期": "2025-10-06",
         "行政區": "中山區",
         "依限結案": "依限",
+        "結案方式": "答復",
     }
     # Received at 23:30 local time on the 31st: still October (Asia/Taipei, not UTC).
     assert open_["受理日期"] == "2025-10-31"
     assert (open_["案件主類別"], open_["案件子類別"], open_["受理科室"]) == ("路燈及號誌", "路燈故障", "路燈科")
-    assert (open_["結案日期"], open_["依限結案"]) == ("", "")
+    assert (open_["結案日期"], open_["依限結案"], open_["結案方式"]) == ("", "", "")
     assert (undispatched["受理機關"], undispatched["受理科室"], undispatched["送達日期"]) == ("", "", "")
+
+
+def test_transferred_filed_and_merged_cases_are_neither_on_time_nor_late(org):
+    from casesys.cases.services import case_file, case_merge, case_transfer
+
+    with time_machine.travel(dt.datetime(2025, 10, 7, 9, 0, tzinfo=TPE), tick=False):
+        transferred, _ = new_case(org)
+        filed, _ = new_case(org)
+        merged, _ = new_case(org)
+        carrier, _ = new_case(org)
+    with time_machine.travel(dt.datetime(2025, 10, 7, 10, 0, tzinfo=TPE), tick=False):
+        case_transfer(case=transferred, agency="交通部公路局", reason="非本府權責", by=org.intake)
+        case_file(case=filed, reason_code="no_content", by=org.intake)
+        case_merge(case=merged, into=carrier, by=org.intake)
+    out = io.StringIO()
+    call_command("export_open_data", "2025-10", stdout=out, stderr=io.StringIO())
+    by_number = {r["案件編號"]: r for r in read(out.getvalue())}
+    for case, outcome in ((transferred, "移文"), (filed, "存查"), (merged, "併案")):
+        row = by_number[case.number]
+        assert (row["結案日期"], row["依限結案"], row["結案方式"]) == ("2025-10-07", "", outcome)
+    assert (by_number[carrier.number]["依限結案"], by_number[carrier.number]["結案方式"]) == ("", "")
 
 
 def test_export_carries_no_personal_data_or_free_text(october):

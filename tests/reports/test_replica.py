@@ -34,9 +34,12 @@ REPORTS = {
     "performance-by-category": lambda u: selectors.performance_report(
         u, start=TODAY() - dt.timedelta(days=30), end=TODAY(), by_category=True
     ),
+    "surveys": lambda u: selectors.survey_report(u, start=TODAY() - dt.timedelta(days=30), end=TODAY()),
 }
 # Tables only reports read; the primary must not see them while a replica is configured.
-REPORT_TABLES = ("cases_case", "cases_extensionrequest", "workcal_calendaroverride")
+REPORT_TABLES = (
+    "cases_case", "cases_extensionrequest", "cases_caseevent", "cases_followup", "workcal_calendaroverride",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -106,6 +109,9 @@ def test_report_pages_and_exports_read_the_replica(data, settings):
         ("/reports/performance/", period),
         ("/reports/performance/", {**period, "format": "csv"}),
         ("/reports/performance/", {**period, "by_category": "on", "format": "xlsx"}),
+        ("/reports/surveys/", period),
+        ("/reports/surveys/", {**period, "format": "csv"}),
+        ("/reports/surveys/", {**period, "format": "xlsx"}),
     ]:
         response, default_queries, replica_queries = run_counting(lambda p=path, q=params: client.get(p, q))
         assert response.status_code == 200, (path, params)

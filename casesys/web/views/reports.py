@@ -1,4 +1,4 @@
-"""Supervisor pages: dashboard, overdue report, performance report (HTML, CSV, XLSX)."""
+"""Supervisor pages: dashboard, overdue, performance and survey reports (HTML, CSV, XLSX)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from casesys.org.models import Role
 from casesys.reports import exports, selectors
-from casesys.web.forms import PeriodForm
+from casesys.web.forms import PeriodForm, SurveyPeriodForm
 from casesys.web.i18n import pick, tr
 from casesys.web.views.common import staff_required
 
@@ -35,10 +35,11 @@ def dashboard(request):
 def _tables(data: dict) -> list[dict]:
     """The charts' figures as tables: screen readers and keyboard users get the same facts."""
     rec, clo, opn, ovd = tr("收件", "Received"), tr("結案", "Closed"), tr("未結案", "Open"), tr("逾期", "Overdue")
+    out = tr("移文、存查、併案", "Transferred, filed, merged")
     w, m = data["weekly"], data["on_time"]
     tables = [
-        {"title": tr("每週收件與結案", "Received vs closed per week"), "head": [tr("週（週一）", "Week (Monday)"), rec, clo],
-         "rows": list(zip(w["labels"], w["received"], w["closed"], strict=True))},
+        {"title": tr("每週收件與結案", "Received vs closed per week"), "head": [tr("週（週一）", "Week (Monday)"), rec, clo, out],
+         "rows": list(zip(w["labels"], w["received"], w["closed"], w["routed_out"], strict=True))},
         {"title": tr("每月依限結案率", "On-time rate by month"), "head": [tr("月", "Month"), tr("依限結案率 %", "On-time %"), clo],
          "rows": list(zip(m["labels"], m["rate"], m["closed"], strict=True))},
     ]
@@ -94,3 +95,38 @@ def performance(request):
         return exports.xlsx_response(name, [("績效 Performance", exports.PERFORMANCE_HEADER, rows)])
     query = f"start={start:%Y-%m-%d}&end={end:%Y-%m-%d}" + ("&by_category=on" if by_category else "")
     return render(request, "web/reports/performance.html", {"form": form, "report": report, "query": query})
+
+
+@staff_required(*REPORT_ROLES)
+def surveys(request):
+    today = timezone.localdate()
+    # Twelve months by default, from the first of the month eleven months back.
+    y, m = (today.year, today.month - 11) if today.month > 11 else (today.year - 1, today.month + 1)
+    initial = {"start": dt.date(y, m, 1), "end": today}
+    form = SurveyPeriodForm(request.GET if "start" in request.GET else None, initial=initial)
+    if form.is_bound:
+        if not form.is_valid():
+            return render(request, "web/reports/surveys.html", {"form": form, "report": None}, status=400)
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    else:
+        start, end = initial["start"], initial["end"]
+    report = selectors.survey_report(request.user, start=start, end=end)
+    fmt = request.GET.get("format", "")
+    if fmt in ("csv", "xlsx"):
+        name = f"surveys-{start:%Y%m%d}-{end:%Y%m%d}"
+        detail, trend = exports.survey_rows(report)
+        if fmt == "csv":
+            return exports.csv_response(name, exports.SURVEY_HEADER, detail + trend)
+        return exports.xlsx_response(
+            name,
+            [
+                ("每月趨勢 Trend", exports.SURVEY_HEADER, trend),
+                ("依單位 By department", exports.SURVEY_HEADER, detail),
+            ],
+        )
+    query = f"start={start:%Y-%m-%d}&end={end:%Y-%m-%d}"
+    return render(
+        request,
+        "web/reports/surveys.html",
+        {"form": form, "report": report, "query": query, "chart": {"surveys": report["chart"]}},
+    )
