@@ -165,6 +165,9 @@ CASESYS = {
     "MAX_CASE_CALENDAR_DAYS": env_int("CASESYS_MAX_CASE_DAYS", 30),
     # A closed case may be reopened within this many calendar days.
     "REOPEN_WINDOW_DAYS": env_int("CASESYS_REOPEN_WINDOW_DAYS", 30),
+    # Four eyes (核稿): nobody approves their own reply or decides their own extension
+    # request. Turn off only for one-person offices.
+    "FOUR_EYES": env_bool("CASESYS_FOUR_EYES", True),
     "SURVEY_WINDOW_DAYS": env_int("CASESYS_SURVEY_WINDOW_DAYS", 7),
     "ATTACHMENT_MAX_BYTES": env_int("CASESYS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
     "ATTACHMENT_TYPES": env_list(

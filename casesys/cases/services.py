@@ -15,10 +15,11 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, has_transition_perm
 
-from casesys.cases import deadlines
+from casesys.cases import deadlines, workflow
 from casesys.cases.events import event_due_recomputed, record_event
 from casesys.cases.exceptions import (
     ConcurrentUpdate,
@@ -26,8 +27,10 @@ from casesys.cases.exceptions import (
     TransitionPermissionDenied,
 )
 from casesys.cases.models import (
+    FINAL_STATES,
     OPEN_Q,
     Case,
+    CaseClosure,
     Category,
     Channel,
     ExtensionRequest,
@@ -186,9 +189,15 @@ def _check(case: Case, name: str, by) -> None:
             raise TransitionPermissionDenied()
         raise TransitionNotPermittedNow()
     if by is not None and not meta.has_transition_perm(case, case.state, by):
-        raise TransitionPermissionDenied()
-    # Conditions (reopen window, pending extension): the action exists but not right now.
-    if not can_proceed(method) or (by is not None and not has_transition_perm(method, by)):
+        raise TransitionPermissionDenied(workflow.four_eyes_denial(case, name, by))
+    # Conditions (reopen window, pending extension): the action exists but not right now;
+    # the first unmet condition says why.
+    if not can_proceed(method):
+        for condition in meta.get_transition(case.state).conditions:
+            if not condition(case):
+                raise TransitionNotPermittedNow(getattr(condition, "message", None))
+        raise TransitionNotPermittedNow()
+    if by is not None and not has_transition_perm(method, by):
         raise TransitionNotPermittedNow()
 
 
@@ -240,6 +249,10 @@ def _run(
                 public_args=public_args,
                 context=context,
             )
+            if case.state in FINAL_STATES and from_state not in FINAL_STATES:
+                _record_closure(case)
+            if name in _WITHDRAWS_EXTENSION:
+                _withdraw_pending_extension(case=case, by=by, because=event_kind)
     except (ConcurrentTransition, IntegrityError) as exc:
         case.state = from_state
         raise ConcurrentUpdate() from exc
@@ -249,6 +262,39 @@ def _run(
 
 
 _FK_FIELDS = {"department", "assignee", "replied_by", "approved_by", "merged_into", "repeat_of"}
+
+# Transitions that take the case away from its officer: a pending extension request would be
+# stranded (nobody could decide it, and a closed case must never show one), so they withdraw it.
+_WITHDRAWS_EXTENSION = {"approve", "transfer", "file", "merge", "return_to_intake"}
+
+
+def _record_closure(case: Case) -> CaseClosure:
+    """One history row per final transition: the round's result survives a reopening."""
+    closure, _ = CaseClosure.objects.update_or_create(
+        case=case,
+        round=case.reopen_count + 1,
+        defaults={"state": case.state, "closed_at": case.closed_at, "due_at": case.due_at, "on_time": case.on_time},
+    )
+    return closure
+
+
+def _withdraw_pending_extension(*, case: Case, by, because: str) -> ExtensionRequest | None:
+    req = case.extensions.filter(status=ExtensionRequest.Status.PENDING).first()
+    if req is None:
+        return None
+    req.status = ExtensionRequest.Status.WITHDRAWN
+    req.decided_by = by if getattr(by, "pk", None) else None
+    req.decided_at = timezone.now()
+    req.decision_note = f"因案件{because}而撤回 / withdrawn: case {because}"
+    req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    record_event(
+        case=case,
+        kind="extension_withdrawn",
+        actor=by,
+        note=f"{req.days} 工作天：{req.reason}",
+        context={"extension": req.pk, "because": because},
+    )
+    return req
 
 
 def _is_fk(field: str) -> bool:
@@ -361,7 +407,7 @@ def case_approve(*, case: Case, by, note: str = "") -> Case:
         name="approve",
         by=by,
         kwargs={"approver": by, "now": timezone.now()},
-        fields=["approved_by", "closed_at", "on_time"],
+        fields=["approved_by", "closed_at", "on_time", "missed_due_at"],
         event_kind="closed",
         note=note,
         context={"reply": case.reply},
@@ -389,7 +435,7 @@ def case_transfer(*, case: Case, agency: str, reason: str, by) -> Case:
         name="transfer",
         by=by,
         kwargs={"agency": agency.strip()[:200], "now": timezone.now()},
-        fields=["transferred_to", "closed_at", "on_time"],
+        fields=["transferred_to", "closed_at", "on_time", "missed_due_at"],
         event_kind="transferred",
         note=reason,
         public_args={"agency": agency.strip()[:200]},
@@ -418,7 +464,7 @@ def case_file(*, case: Case, reason_code: str, note: str = "", repeat_of: Case |
         name="file",
         by=by,
         kwargs={"reason_code": reason_code, "repeat_of": repeat_of, "reply": reply, "now": timezone.now()},
-        fields=["filed_reason", "repeat_of", "reply", "closed_at", "on_time"],
+        fields=["filed_reason", "repeat_of", "reply", "closed_at", "on_time", "missed_due_at"],
         event_kind="filed",
         note=note,
     )
@@ -443,7 +489,7 @@ def case_merge(*, case: Case, into: Case, by, note: str = "") -> Case:
         name="merge",
         by=by,
         kwargs={"into": into, "now": timezone.now()},
-        fields=["merged_into", "closed_at", "on_time"],
+        fields=["merged_into", "closed_at", "on_time", "missed_due_at"],
         event_kind="merged",
         note=note,
         public_args={"into": into.number},
@@ -452,20 +498,41 @@ def case_merge(*, case: Case, into: Case, by, note: str = "") -> Case:
 
 
 def case_reopen(*, case: Case, reason: str, by) -> Case:
+    """A new round: a fresh deadline from now; the closed round stays in `CaseClosure`."""
     _require(reason, "reason", "請說明重新處理的理由 / Give the reason for reopening.")
+    now = timezone.now()
+    closed = {"round": case.reopen_count + 1, "state": case.state, "closed_at": case.closed_at,
+              "due_at": case.due_at, "on_time": case.on_time}
+
+    def keep_closed_round(c: Case) -> None:
+        # Cases closed before closure rows existed get theirs now, from what the case held.
+        CaseClosure.objects.update_or_create(
+            case=c, round=closed["round"], defaults={"reopened_at": now}, create_defaults={**closed, "reopened_at": now}
+        )
+
     return _run(
         case=case,
         name="reopen",
         by=by,
-        kwargs={"now": timezone.now()},
-        fields=["closed_at", "on_time", "approved_by", "satisfaction", "surveyed_at"],
+        kwargs={"now": now, "calendar": WorkCalendar.load()},
+        fields=[
+            "closed_at", "on_time", "approved_by", "satisfaction", "surveyed_at",
+            "clock_started_at", "extension_days", "missed_due_at", "due_at", "reopen_count",
+        ],
         event_kind="reopened",
         note=reason,
+        context={"previous_due": closed["due_at"]},
+        after=keep_closed_round,
     )
 
 
-def case_request_extension(*, case: Case, days: int, reason: str, by) -> ExtensionRequest:
+def case_request_extension(*, case: Case, days: int, reason: str, status_text: str, by) -> ExtensionRequest:
+    """Ask for more working days, before the deadline. `status_text` is the handling status in
+    the officer's words: the petitioner's extension notice quotes it."""
     _require(reason, "reason", "請說明展延理由 / Give the reason for the extension.")
+    _require(
+        status_text, "status_text", "請說明目前處理情形（將告知陳情人）/ Describe the current handling status (the petitioner is told)."
+    )
     try:
         days = int(days)
     except (TypeError, ValueError):
@@ -474,7 +541,8 @@ def case_request_extension(*, case: Case, days: int, reason: str, by) -> Extensi
         raise ValidationError({"days": ["展延天數須大於 0 / Days must be positive."]})
     calendar = WorkCalendar.load()
     new_due = deadlines.case_due(case, calendar, extension_days=case.extension_days + days)
-    cap = deadlines.max_due(case.received_at)
+    # A reopened case's round counts from its reopening, like its deadline.
+    cap = deadlines.max_due(case.deadline_start)
     if new_due > cap:
         raise ValidationError(
             {
@@ -487,7 +555,9 @@ def case_request_extension(*, case: Case, days: int, reason: str, by) -> Extensi
     created: dict[str, ExtensionRequest] = {}
 
     def create_request(c: Case) -> None:
-        created["req"] = ExtensionRequest.objects.create(case=c, days=days, reason=reason.strip(), requested_by=by)
+        created["req"] = ExtensionRequest.objects.create(
+            case=c, days=days, reason=reason.strip(), status_text=status_text.strip(), requested_by=by
+        )
 
     _run(
         case=case,
@@ -511,7 +581,7 @@ def case_decide_extension(*, case: Case, approve: bool, note: str = "", by) -> E
     calendar = WorkCalendar.load()
     total = case.extension_days + req.days
     new_due = deadlines.case_due(case, calendar, extension_days=total) if approve else None
-    if new_due is not None and new_due > deadlines.max_due(case.received_at):
+    if new_due is not None and new_due > deadlines.max_due(case.deadline_start):
         raise ValidationError({"approve": ["展延後超過全案期限上限 / The extension would exceed the case's limit."]})
     now = timezone.now()
     old_due = case.due_at
@@ -529,15 +599,25 @@ def case_decide_extension(*, case: Case, approve: bool, note: str = "", by) -> E
         case=case,
         name="decide_extension",
         by=by,
-        kwargs={"new_due_at": new_due, "extension_days": total},
-        fields=["due_at", "extension_days"],
+        kwargs={"new_due_at": new_due, "extension_days": total, "now": now},
+        fields=["due_at", "extension_days", "missed_due_at"],
         event_kind="extension_approved" if approve else "extension_rejected",
         note=note or req.reason,
         public_args={"due": f"{timezone.localtime(new_due):%Y-%m-%d}"} if new_due else None,
-        context={"reason": req.reason, "new_due": new_due, "extension": req.pk},
+        context={"reason": req.reason, "status_text": req.status_text, "new_due": new_due, "extension": req.pk},
         after=close_request,
     )
     return req
+
+
+# --- missed deadlines ----------------------------------------------------------------------
+
+
+def cases_stamp_missed_deadlines(*, now: dt.datetime) -> int:
+    """Record, for every open case that has just gone past its deadline, the deadline it
+    missed (one UPDATE whatever the number of cases). No version bump: nobody's copy of the
+    case becomes stale, and every transition that judges on-time computes the same value."""
+    return Case.objects.filter(OPEN_Q, missed_due_at__isnull=True, due_at__lt=now).update(missed_due_at=F("due_at"))
 
 
 # --- calendar changes -----------------------------------------------------------------------

@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from casesys.cases.models import OPEN_Q, Case, State
+from casesys.cases.services import cases_stamp_missed_deadlines
 from casesys.notifications.models import Notification, NotificationChannel
 from casesys.notifications.officehours import next_office_time
 from casesys.notifications.services import staff_dedupe_key
@@ -175,6 +176,9 @@ def deadlines_scan(*, now: dt.datetime | None = None, batch_size: int | None = N
     now = now or timezone.now()
     batch_size = batch_size or settings.CASESYS_REMINDERS["BATCH"]
     result = ScanResult()
+    # On-time is judged against the deadline in force when the case went overdue: note it
+    # before anything (an extension decided later) can move the deadline.
+    cases_stamp_missed_deadlines(now=now)
     rules = list(EscalationRule.objects.filter(active=True))
     if not rules:
         return result

@@ -122,12 +122,12 @@ def test_merge_into_invisible_or_itself_is_400(org, client_for):
 def test_extension_request_and_decision(org, client_for):
     case = case_at(org, "in_progress")
     old_due = case.due_at
-    body = ok(post(client_for("officer"), case, "request_extension", {"days": 2, "reason": "需會勘"}), "in_progress")
+    body = ok(post(client_for("officer"), case, "request_extension", {"days": 2, "reason": "需會勘", "status_text": "已派員勘查"}), "in_progress")
     assert body["extensions"][0]["status"] == "pending"
     assert "decide_extension" not in body["available_transitions"]
     assert "decide_extension" in client_for("supervisor").get(cases_url(case.number)).json()["available_transitions"]
     # A second request while one is pending: not allowed now.
-    r = post(client_for("officer"), case, "request_extension", {"days": 1, "reason": "再延"})
+    r = post(client_for("officer"), case, "request_extension", {"days": 1, "reason": "再延", "status_text": "同上"})
     assert r.status_code == 409
     body = ok(post(client_for("supervisor"), case, "decide_extension", {"approve": True, "note": "同意"}), "in_progress")
     assert body["extension_days"] == 2
@@ -139,15 +139,17 @@ def test_extension_validation(org, client_for):
     case = case_at(org, "in_progress")
     c = client_for("officer")
     for data, field in [
-        ({"days": 0, "reason": "x"}, "days"),
-        ({"days": "two", "reason": "x"}, "days"),
-        ({"days": 2}, "reason"),
-        ({"days": 40, "reason": "太久"}, "days"),  # beyond the 30-calendar-day cap
+        ({"days": 0, "reason": "x", "status_text": "x"}, "days"),
+        ({"days": "two", "reason": "x", "status_text": "x"}, "days"),
+        ({"days": 2, "status_text": "x"}, "reason"),
+        ({"days": 2, "reason": "需會勘"}, "status_text"),
+        ({"days": 2, "reason": "需會勘", "status_text": "   "}, "status_text"),
+        ({"days": 40, "reason": "太久", "status_text": "x"}, "days"),  # beyond the 30-calendar-day cap
     ]:
         r = post(c, case, "request_extension", data)
         assert r.status_code == 400, (data, r.content)
         assert field in r.json()["errors"]
-    post(c, case, "request_extension", {"days": 1, "reason": "需會勘"})
+    post(c, case, "request_extension", {"days": 1, "reason": "需會勘", "status_text": "已派員勘查"})
     r = post(client_for("supervisor"), case, "decide_extension", {"note": "?"})
     assert r.status_code == 400 and "approve" in r.json()["errors"]
     r = post(client_for("supervisor"), case, "decide_extension", {"approve": False})

@@ -135,7 +135,7 @@ def test_extension_allows_fresh_reminders_for_the_new_due_date(org, rules):
     deadlines_scan(now=day_before(old_due))
     assert Reminder.objects.filter(case=case, kind="due-soon").count() == 1
 
-    case_request_extension(case=case, days=2, reason="需會勘 / site visit", by=org.officer_light)
+    case_request_extension(case=case, days=2, reason="需會勘 / site visit", status_text="已排定會勘", by=org.officer_light)
     case.refresh_from_db()
     case_decide_extension(case=case, approve=True, by=org.supervisor)
     case.refresh_from_db()
@@ -202,7 +202,7 @@ def test_scan_works_in_batches_with_a_bounded_number_of_queries(org, rules, now)
         second = deadlines_scan(now=now, batch_size=7)
     assert second.batches == 1 and second.reminders == 7
 
-    setup = 5  # rules, calendar, departments, staff, the candidate cases
+    setup = 6  # missed deadlines UPDATE, rules, calendar, departments, staff, the candidate cases
     per_batch_small = (len(small) - setup) / first.batches
     per_batch_big = (len(big) - setup) / second.batches
     # savepoint, reminders INSERT, outbox INSERT, release: the same whatever the batch size.

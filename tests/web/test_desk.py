@@ -89,7 +89,8 @@ def test_action_validation_errors_appear_next_to_the_field(org, client_for):
     c = client_for(org.officer)
     resp = c.post(
         f"/desk/cases/{case.number}/actions/request_extension/",
-        {"request_extension-version": case.version + 0, "request_extension-days": "25", "request_extension-reason": "需會勘"},
+        {"request_extension-version": case.version + 0, "request_extension-days": "25", "request_extension-reason": "需會勘",
+         "request_extension-status_text": "已派員勘查"},
     )
     case.refresh_from_db()
     assert resp.status_code == 400
