@@ -15,8 +15,10 @@ from casesys.cases.services import (
     case_accept,
     case_approve,
     case_decide_extension,
+    case_reopen,
     case_request_extension,
     case_submit_reply,
+    cases_stamp_missed_deadlines,
 )
 from casesys.notifications.models import Notification
 from casesys.notifications.services import notifications_deliver_due
@@ -267,3 +269,62 @@ def test_two_scans_at_the_same_moment_send_one_reminder(org, rules, now):
         assert Reminder.objects.filter(case=case).count() == 1
     assert _inapp(org.officer_light, template="reminder_due_soon").count() == 5
     assert Case.objects.filter(state=State.IN_PROGRESS).count() == 5
+
+
+# --- issue 13: the missed deadline, and reopened cases --------------------------------------
+
+
+def test_scan_notes_the_deadline_each_overdue_case_missed_in_one_statement(org, rules, now):
+    late = [_in_progress(org, due=end_of_day(dt.date(2026, 11, 20 + i))) for i in range(3)]
+    upcoming = _in_progress(org, due=end_of_day(dt.date(2026, 11, 26)))
+    closed = _in_progress(org, due=end_of_day(dt.date(2026, 12, 4)))
+    case_submit_reply(case=closed, reply="已修復。", by=org.officer_light)
+    case_approve(case=closed, by=org.supervisor)
+    Case.objects.filter(pk=closed.pk).update(due_at=end_of_day(dt.date(2026, 11, 20)))
+
+    with CaptureQueriesContext(connection) as queries:
+        cases_stamp_missed_deadlines(now=now)
+    assert len(queries) == 1
+
+    deadlines_scan(now=now)
+    for case in late:
+        case.refresh_from_db()
+        assert case.missed_due_at == case.due_at
+    upcoming.refresh_from_db()
+    closed.refresh_from_db()
+    assert upcoming.missed_due_at is None and closed.missed_due_at is None
+
+
+def test_reopened_case_is_reminded_only_about_its_new_deadline(org, rules, time_machine):
+    def at(moment: dt.datetime) -> dt.datetime:
+        time_machine.move_to(moment, tick=False)
+        return moment
+
+    at(dt.datetime(2026, 11, 23, 9, 0, tzinfo=TAIPEI))  # Monday
+    case, _ = new_case(org, category=org.lights)  # 3 working days: due Thursday 26th
+    case_accept(case=case, by=org.officer_light)
+    old_due = case.due_at
+    deadlines_scan(now=at(dt.datetime(2026, 11, 27, 10, 0, tzinfo=TAIPEI)))  # a day late
+    assert list(Reminder.objects.filter(case=case).values_list("kind", "due_for")) == [("overdue", old_due)]
+
+    case_submit_reply(case=case, reply="已修復路燈。", by=org.officer_light)
+    case_approve(case=case, by=org.supervisor)
+    case.refresh_from_db()
+    assert case.on_time is False
+    at(dt.datetime(2026, 11, 30, 10, 0, tzinfo=TAIPEI))
+    case_reopen(case=case, reason="路燈又不亮了", by=org.supervisor)
+    case.refresh_from_db()
+    new_due = case.due_at
+    assert new_due == end_of_day(dt.date(2026, 12, 3))
+
+    before = set(Reminder.objects.filter(case=case).values_list("pk", flat=True))
+    for moment in (
+        dt.datetime(2026, 11, 30, 10, 5, tzinfo=TAIPEI),
+        dt.datetime(2026, 12, 2, 10, 0, tzinfo=TAIPEI),  # the old deadline is 4 working days past
+    ):
+        deadlines_scan(now=at(moment))
+    fresh = Reminder.objects.filter(case=case).exclude(pk__in=before)
+    assert list(fresh.values_list("kind", "due_for")) == [("due-soon", new_due)]
+    assert not Reminder.objects.filter(case=case, kind="overdue-3").exists()
+    case.refresh_from_db()
+    assert case.missed_due_at is None
