@@ -328,3 +328,26 @@ def test_reopened_case_is_reminded_only_about_its_new_deadline(org, rules, time_
     assert not Reminder.objects.filter(case=case, kind="overdue-3").exists()
     case.refresh_from_db()
     assert case.missed_due_at is None
+
+
+def test_reply_awaiting_approval_reminds_another_supervisor_than_its_drafter(org, rules, now):
+    from casesys.cases.services import case_assign
+    from casesys.org.models import Role
+    from tests.factories import make_staff
+
+    chief = make_staff("light_chief", org.light, [Role.SUPERVISOR])
+    by_officer = _in_progress(org, due=end_of_day(dt.date(2026, 12, 4)))
+    by_chief = _in_progress(org, due=end_of_day(dt.date(2026, 12, 4)))
+    case_assign(case=by_chief, assignee=chief, by=org.supervisor)
+    case_submit_reply(case=by_officer, reply="已修復路燈。", by=org.officer_light)
+    case_submit_reply(case=by_chief, reply="已修復路燈。", by=chief)
+    submitted = dt.datetime(2026, 11, 23, 15, tzinfo=TAIPEI)
+    Case.objects.filter(pk__in=[by_officer.pk, by_chief.pk]).update(reply_submitted_at=submitted)
+
+    deadlines_scan(now=now)
+
+    # The section chief approves the officer's reply; the chief's own waits for the bureau.
+    assert _inapp(chief, case=by_officer, template="reminder_approval_late").count() == 1
+    assert not _inapp(org.supervisor, case=by_officer, template="reminder_approval_late").exists()
+    assert not _inapp(chief, case=by_chief, template="reminder_approval_late").exists()
+    assert _inapp(org.supervisor, case=by_chief, template="reminder_approval_late").count() == 1
