@@ -238,6 +238,11 @@ def _run(
                     changes[f] = [before[f], new]
             if after is not None:
                 after(case)
+            # Before the transition's event, so its receivers see the case's history complete.
+            if name in _WITHDRAWS_EXTENSION:
+                _withdraw_pending_extension(case=case, by=by, because=event_kind)
+            if case.state in FINAL_STATES and from_state not in FINAL_STATES:
+                _record_closure(case)
             record_event(
                 case=case,
                 kind=event_kind,
@@ -249,10 +254,6 @@ def _run(
                 public_args=public_args,
                 context=context,
             )
-            if case.state in FINAL_STATES and from_state not in FINAL_STATES:
-                _record_closure(case)
-            if name in _WITHDRAWS_EXTENSION:
-                _withdraw_pending_extension(case=case, by=by, because=event_kind)
     except (ConcurrentTransition, IntegrityError) as exc:
         case.state = from_state
         raise ConcurrentUpdate() from exc
@@ -266,6 +267,13 @@ _FK_FIELDS = {"department", "assignee", "replied_by", "approved_by", "merged_int
 # Transitions that take the case away from its officer: a pending extension request would be
 # stranded (nobody could decide it, and a closed case must never show one), so they withdraw it.
 _WITHDRAWS_EXTENSION = {"approve", "transfer", "file", "merge", "return_to_intake"}
+_WITHDRAWN_BECAUSE = {
+    "closed": ("已結案", "was closed"),
+    "transferred": ("已移文", "was transferred"),
+    "filed": ("已存查", "was filed"),
+    "merged": ("已併案", "was merged"),
+    "returned_to_intake": ("已退回分文", "was returned to intake"),
+}
 
 
 def _record_closure(case: Case) -> CaseClosure:
@@ -285,13 +293,14 @@ def _withdraw_pending_extension(*, case: Case, by, because: str) -> ExtensionReq
     req.status = ExtensionRequest.Status.WITHDRAWN
     req.decided_by = by if getattr(by, "pk", None) else None
     req.decided_at = timezone.now()
-    req.decision_note = f"因案件{because}而撤回 / withdrawn: case {because}"
+    zh, en = _WITHDRAWN_BECAUSE.get(because, (because, because))
+    req.decision_note = f"案件{zh}，展延申請撤回 / Withdrawn: the case {en}."
     req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     record_event(
         case=case,
         kind="extension_withdrawn",
         actor=by,
-        note=f"{req.days} 工作天：{req.reason}",
+        note=f"{req.decision_note}\n{req.days} 工作天：{req.reason}",
         context={"extension": req.pk, "because": because},
     )
     return req

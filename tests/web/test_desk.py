@@ -332,6 +332,7 @@ def test_closed_case_page_shows_no_pending_extension_but_its_closure_history(org
     services.case_transfer(case=case, agency="交通部公路局", reason="省道非本府權責", by=org.supervisor)
     html = client_for(org.supervisor).get(f"/desk/cases/{case.number}/").content.decode()
     assert "展延申請待核" not in html
+    assert "展延申請撤回" in html and "案件已移文，展延申請撤回" in html
     assert 'id="h-closures"' in html and "已移文" in html
 
 
