@@ -15,7 +15,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, has_transition_perm
 
@@ -27,10 +26,8 @@ from casesys.cases.exceptions import (
     TransitionPermissionDenied,
 )
 from casesys.cases.models import (
-    FINAL_STATES,
     OPEN_Q,
     Case,
-    CaseClosure,
     Category,
     Channel,
     ExtensionRequest,
@@ -241,7 +238,7 @@ def _run(
             # Before the transition's event, so its receivers see the case's history complete.
             if name in _WITHDRAWS_EXTENSION:
                 _withdraw_pending_extension(case=case, by=by, because=event_kind)
-            if case.state in FINAL_STATES and from_state not in FINAL_STATES:
+            if not case.is_open:  # every transition into a final state comes from an open one
                 _record_closure(case)
             record_event(
                 case=case,
@@ -276,10 +273,9 @@ _WITHDRAWN_BECAUSE = {
 }
 
 
-def _record_closure(case: Case) -> CaseClosure:
+def _record_closure(case: Case):
     """One history row per final transition: the round's result survives a reopening."""
-    closure, _ = CaseClosure.objects.update_or_create(
-        case=case,
+    closure, _ = case.closures.update_or_create(
         round=case.reopen_count + 1,
         defaults={"state": case.state, "closed_at": case.closed_at, "due_at": case.due_at, "on_time": case.on_time},
     )
@@ -444,7 +440,7 @@ def case_transfer(*, case: Case, agency: str, reason: str, by) -> Case:
         name="transfer",
         by=by,
         kwargs={"agency": agency.strip()[:200], "now": timezone.now()},
-        fields=["transferred_to", "closed_at", "on_time", "missed_due_at"],
+        fields=["transferred_to", "closed_at", "on_time"],
         event_kind="transferred",
         note=reason,
         public_args={"agency": agency.strip()[:200]},
@@ -473,7 +469,7 @@ def case_file(*, case: Case, reason_code: str, note: str = "", repeat_of: Case |
         name="file",
         by=by,
         kwargs={"reason_code": reason_code, "repeat_of": repeat_of, "reply": reply, "now": timezone.now()},
-        fields=["filed_reason", "repeat_of", "reply", "closed_at", "on_time", "missed_due_at"],
+        fields=["filed_reason", "repeat_of", "reply", "closed_at", "on_time"],
         event_kind="filed",
         note=note,
     )
@@ -498,7 +494,7 @@ def case_merge(*, case: Case, into: Case, by, note: str = "") -> Case:
         name="merge",
         by=by,
         kwargs={"into": into, "now": timezone.now()},
-        fields=["merged_into", "closed_at", "on_time", "missed_due_at"],
+        fields=["merged_into", "closed_at", "on_time"],
         event_kind="merged",
         note=note,
         public_args={"into": into.number},
@@ -515,8 +511,8 @@ def case_reopen(*, case: Case, reason: str, by) -> Case:
 
     def keep_closed_round(c: Case) -> None:
         # Cases closed before closure rows existed get theirs now, from what the case held.
-        CaseClosure.objects.update_or_create(
-            case=c, round=closed["round"], defaults={"reopened_at": now}, create_defaults={**closed, "reopened_at": now}
+        c.closures.update_or_create(
+            round=closed["round"], defaults={"reopened_at": now}, create_defaults={**closed, "reopened_at": now}
         )
 
     return _run(
@@ -626,6 +622,8 @@ def cases_stamp_missed_deadlines(*, now: dt.datetime) -> int:
     """Record, for every open case that has just gone past its deadline, the deadline it
     missed (one UPDATE whatever the number of cases). No version bump: nobody's copy of the
     case becomes stale, and every transition that judges on-time computes the same value."""
+    from django.db.models import F
+
     return Case.objects.filter(OPEN_Q, missed_due_at__isnull=True, due_at__lt=now).update(missed_due_at=F("due_at"))
 
 
