@@ -273,13 +273,12 @@ _WITHDRAWN_BECAUSE = {
 }
 
 
-def _record_closure(case: Case):
+def _record_closure(case: Case) -> None:
     """One history row per final transition: the round's result survives a reopening."""
-    closure, _ = case.closures.update_or_create(
+    case.closures.update_or_create(
         round=case.reopen_count + 1,
         defaults={"state": case.state, "closed_at": case.closed_at, "due_at": case.due_at, "on_time": case.on_time},
     )
-    return closure
 
 
 def _withdraw_pending_extension(*, case: Case, by, because: str) -> ExtensionRequest | None:
