@@ -165,6 +165,9 @@ CASESYS = {
     "MAX_CASE_CALENDAR_DAYS": env_int("CASESYS_MAX_CASE_DAYS", 30),
     # A closed case may be reopened within this many calendar days.
     "REOPEN_WINDOW_DAYS": env_int("CASESYS_REOPEN_WINDOW_DAYS", 30),
+    # Four eyes (核稿): nobody approves their own reply or decides their own extension
+    # request. Turn off only for one-person offices.
+    "FOUR_EYES": env_bool("CASESYS_FOUR_EYES", True),
     "SURVEY_WINDOW_DAYS": env_int("CASESYS_SURVEY_WINDOW_DAYS", 7),
     # A survey score at or below this (of 5) counts as dissatisfied: reports, follow-ups (回訪).
     "SURVEY_DISSATISFIED_MAX": env_int("CASESYS_SURVEY_DISSATISFIED_MAX", 2),

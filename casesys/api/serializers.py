@@ -308,11 +308,23 @@ class EventSerializer(serializers.ModelSerializer):
 class ExtensionOutSerializer(serializers.Serializer):
     days = serializers.IntegerField()
     reason = serializers.CharField()
+    status_text = serializers.CharField()
     status = serializers.CharField()
     requested_by = serializers.CharField(source="requested_by.username")
     requested_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
     new_due_at = serializers.DateTimeField(allow_null=True)
+
+
+class ClosureOutSerializer(serializers.Serializer):
+    """One round of handling that reached a final state; a reopening starts the next."""
+
+    round = serializers.IntegerField()
+    state = serializers.CharField()
+    closed_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    on_time = serializers.BooleanField(allow_null=True)
+    reopened_at = serializers.DateTimeField(allow_null=True)
 
 
 class CaseDetailSerializer(CaseRowSerializer):
@@ -323,6 +335,7 @@ class CaseDetailSerializer(CaseRowSerializer):
     repeat_of = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     timeline = serializers.SerializerMethodField()
     extensions = serializers.SerializerMethodField()
+    closures = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
 
     class Meta(CaseRowSerializer.Meta):
@@ -338,6 +351,8 @@ class CaseDetailSerializer(CaseRowSerializer):
             "dispatch_due_at",
             "closed_at",
             "on_time",
+            "missed_due_at",
+            "reopen_count",
             "extension_days",
             "reply",
             "transferred_to",
@@ -349,6 +364,7 @@ class CaseDetailSerializer(CaseRowSerializer):
             "version",
             "timeline",
             "extensions",
+            "closures",
             "available_transitions",
         ]
 
@@ -373,6 +389,10 @@ class CaseDetailSerializer(CaseRowSerializer):
     @extend_schema_field(ExtensionOutSerializer(many=True))
     def get_extensions(self, case: Case) -> list[dict]:
         return ExtensionOutSerializer(case.extensions.select_related("requested_by"), many=True).data
+
+    @extend_schema_field(ClosureOutSerializer(many=True))
+    def get_closures(self, case: Case) -> list[dict]:
+        return ClosureOutSerializer(case.closures.order_by("round"), many=True).data
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_available_transitions(self, case: Case) -> list[str]:
@@ -544,6 +564,9 @@ class MergeSerializer(NoteMixin):
 
 class RequestExtensionSerializer(ReasonSerializer):
     days = serializers.IntegerField(min_value=1, max_value=60)
+    status_text = serializers.CharField(
+        max_length=2000, help_text="目前處理情形，將告知陳情人 / the current handling status, quoted to the petitioner"
+    )
 
 
 class DecideExtensionSerializer(NoteMixin):

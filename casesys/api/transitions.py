@@ -59,7 +59,9 @@ SPECS: dict[str, TransitionSpec] = {
         TransitionSpec(
             "request_extension",
             s.RequestExtensionSerializer,
-            lambda case, by, d: services.case_request_extension(case=case, days=d["days"], reason=d["reason"], by=by),
+            lambda case, by, d: services.case_request_extension(
+                case=case, days=d["days"], reason=d["reason"], status_text=d["status_text"], by=by
+            ),
             "申請展延 / Request an extension",
         ),
         TransitionSpec(

@@ -12,7 +12,7 @@ from faker import Faker
 
 from casesys.cases import services
 from casesys.cases.defaults import ensure_urgencies
-from casesys.cases.models import Case, Category, Channel, State, Urgency
+from casesys.cases.models import Case, CaseClosure, Category, Channel, State, Urgency
 from casesys.org.models import Department, Role, StaffProfile
 from casesys.workcal.calendar import WorkCalendar
 
@@ -220,7 +220,9 @@ def _advance(case: Case, users: dict, rng: random.Random, now: dt.datetime) -> N
     Case.objects.filter(pk=case.pk).update(
         closed_at=closed_at,
         on_time=on_time,
+        missed_due_at=None if on_time else case.due_at,
         satisfaction=satisfaction,
         surveyed_at=closed_at + dt.timedelta(days=1) if satisfaction else None,
         callback_required=bool(satisfaction and satisfaction <= 2),
     )
+    CaseClosure.objects.filter(case=case).update(closed_at=closed_at, on_time=on_time)

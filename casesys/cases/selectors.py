@@ -79,6 +79,27 @@ def case_search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
     return _bigram_search(qs, q)
 
 
+def case_approvers(case: Case, *, excluding: int | None = None) -> list:
+    """Who can approve the case's reply besides `excluding` (its drafter, under four eyes):
+    the nearest active supervisors above or in its department, so a supervisor's own draft
+    waits for another supervisor of the subtree, else for one of the parent department."""
+    from casesys.org.models import StaffProfile
+
+    if case.department_id is None:
+        return []
+    codes = [c for c in case.department.path.strip("/").split("/") if c]
+    prefixes = ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+    supervisors = [
+        p
+        for p in StaffProfile.objects.select_related("user", "department")
+        .filter(department__path__in=prefixes, user__is_active=True)
+        .exclude(user_id=excluding)
+        if p.has_role(Role.SUPERVISOR)
+    ]
+    nearest = max((len(p.department.path) for p in supervisors), default=0)
+    return sorted((p.user for p in supervisors if len(p.department.path) == nearest), key=lambda u: u.username)
+
+
 def case_timeline(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("at", "id")
 

@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, has_transition_perm
 
-from casesys.cases import deadlines
+from casesys.cases import deadlines, workflow
 from casesys.cases.events import event_due_recomputed, record_event
 from casesys.cases.exceptions import (
     ConcurrentUpdate,
@@ -194,9 +194,15 @@ def _check(case: Case, name: str, by) -> None:
             raise TransitionPermissionDenied()
         raise TransitionNotPermittedNow()
     if by is not None and not meta.has_transition_perm(case, case.state, by):
-        raise TransitionPermissionDenied()
-    # Conditions (reopen window, pending extension): the action exists but not right now.
-    if not can_proceed(method) or (by is not None and not has_transition_perm(method, by)):
+        raise TransitionPermissionDenied(workflow.four_eyes_denial(case, name, by))
+    # Conditions (reopen window, pending extension): the action exists but not right now;
+    # the first unmet condition says why.
+    if not can_proceed(method):
+        for condition in meta.get_transition(case.state).conditions:
+            if not condition(case):
+                raise TransitionNotPermittedNow(getattr(condition, "message", None))
+        raise TransitionNotPermittedNow()
+    if by is not None and not has_transition_perm(method, by):
         raise TransitionNotPermittedNow()
 
 
@@ -237,6 +243,11 @@ def _run(
                     changes[f] = [before[f], new]
             if after is not None:
                 after(case)
+            # Before the transition's event, so its receivers see the case's history complete.
+            if name in _WITHDRAWS_EXTENSION:
+                _withdraw_pending_extension(case=case, by=by, because=event_kind)
+            if not case.is_open:  # every transition into a final state comes from an open one
+                _record_closure(case)
             record_event(
                 case=case,
                 kind=event_kind,
@@ -257,6 +268,45 @@ def _run(
 
 
 _FK_FIELDS = {"department", "assignee", "replied_by", "approved_by", "merged_into", "repeat_of"}
+
+# Transitions that take the case away from its officer: a pending extension request would be
+# stranded (nobody could decide it, and a closed case must never show one), so they withdraw it.
+_WITHDRAWS_EXTENSION = {"approve", "transfer", "file", "merge", "return_to_intake"}
+_WITHDRAWN_BECAUSE = {
+    "closed": ("已結案", "was closed"),
+    "transferred": ("已移文", "was transferred"),
+    "filed": ("已存查", "was filed"),
+    "merged": ("已併案", "was merged"),
+    "returned_to_intake": ("已退回分文", "was returned to intake"),
+}
+
+
+def _record_closure(case: Case) -> None:
+    """One history row per final transition: the round's result survives a reopening."""
+    case.closures.update_or_create(
+        round=case.reopen_count + 1,
+        defaults={"state": case.state, "closed_at": case.closed_at, "due_at": case.due_at, "on_time": case.on_time},
+    )
+
+
+def _withdraw_pending_extension(*, case: Case, by, because: str) -> ExtensionRequest | None:
+    req = case.extensions.filter(status=ExtensionRequest.Status.PENDING).first()
+    if req is None:
+        return None
+    req.status = ExtensionRequest.Status.WITHDRAWN
+    req.decided_by = by if getattr(by, "pk", None) else None
+    req.decided_at = timezone.now()
+    zh, en = _WITHDRAWN_BECAUSE.get(because, (because, because))
+    req.decision_note = f"案件{zh}，展延申請撤回 / Withdrawn: the case {en}."
+    req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    record_event(
+        case=case,
+        kind="extension_withdrawn",
+        actor=by,
+        note=f"{req.decision_note}\n{req.days} 工作天：{req.reason}",
+        context={"extension": req.pk, "because": because},
+    )
+    return req
 
 
 def _is_fk(field: str) -> bool:
@@ -372,7 +422,7 @@ def case_approve(*, case: Case, by, note: str = "") -> Case:
         name="approve",
         by=by,
         kwargs={"approver": by, "now": timezone.now()},
-        fields=["approved_by", "closed_at", "on_time"],
+        fields=["approved_by", "closed_at", "on_time", "missed_due_at"],
         event_kind="closed",
         note=note,
         context={"reply": case.reply},
@@ -469,20 +519,41 @@ def case_merge(*, case: Case, into: Case, by, note: str = "") -> Case:
 
 
 def case_reopen(*, case: Case, reason: str, by) -> Case:
+    """A new round: a fresh deadline from now; the closed round stays in `CaseClosure`."""
     _require(reason, "reason", "請說明重新處理的理由 / Give the reason for reopening.")
+    now = timezone.now()
+    closed = {"round": case.reopen_count + 1, "state": case.state, "closed_at": case.closed_at,
+              "due_at": case.due_at, "on_time": case.on_time}
+
+    def keep_closed_round(c: Case) -> None:
+        # Cases closed before closure rows existed get theirs now, from what the case held.
+        c.closures.update_or_create(
+            round=closed["round"], defaults={"reopened_at": now}, create_defaults={**closed, "reopened_at": now}
+        )
+
     return _run(
         case=case,
         name="reopen",
         by=by,
-        kwargs={"now": timezone.now()},
-        fields=["closed_at", "on_time", "approved_by", "satisfaction", "surveyed_at"],
+        kwargs={"now": now, "calendar": WorkCalendar.load()},
+        fields=[
+            "closed_at", "on_time", "approved_by", "satisfaction", "surveyed_at",
+            "clock_started_at", "extension_days", "missed_due_at", "due_at", "reopen_count",
+        ],
         event_kind="reopened",
         note=reason,
+        context={"previous_due": closed["due_at"]},
+        after=keep_closed_round,
     )
 
 
-def case_request_extension(*, case: Case, days: int, reason: str, by) -> ExtensionRequest:
+def case_request_extension(*, case: Case, days: int, reason: str, status_text: str, by) -> ExtensionRequest:
+    """Ask for more working days, before the deadline. `status_text` is the handling status in
+    the officer's words: the petitioner's extension notice quotes it."""
     _require(reason, "reason", "請說明展延理由 / Give the reason for the extension.")
+    _require(
+        status_text, "status_text", "請說明目前處理情形（將告知陳情人）/ Describe the current handling status (the petitioner is told)."
+    )
     try:
         days = int(days)
     except (TypeError, ValueError):
@@ -491,7 +562,8 @@ def case_request_extension(*, case: Case, days: int, reason: str, by) -> Extensi
         raise ValidationError({"days": ["展延天數須大於 0 / Days must be positive."]})
     calendar = WorkCalendar.load()
     new_due = deadlines.case_due(case, calendar, extension_days=case.extension_days + days)
-    cap = deadlines.max_due(case.received_at)
+    # A reopened case's round counts from its reopening, like its deadline.
+    cap = deadlines.max_due(case.deadline_start)
     if new_due > cap:
         raise ValidationError(
             {
@@ -504,7 +576,9 @@ def case_request_extension(*, case: Case, days: int, reason: str, by) -> Extensi
     created: dict[str, ExtensionRequest] = {}
 
     def create_request(c: Case) -> None:
-        created["req"] = ExtensionRequest.objects.create(case=c, days=days, reason=reason.strip(), requested_by=by)
+        created["req"] = ExtensionRequest.objects.create(
+            case=c, days=days, reason=reason.strip(), status_text=status_text.strip(), requested_by=by
+        )
 
     _run(
         case=case,
@@ -528,7 +602,7 @@ def case_decide_extension(*, case: Case, approve: bool, note: str = "", by) -> E
     calendar = WorkCalendar.load()
     total = case.extension_days + req.days
     new_due = deadlines.case_due(case, calendar, extension_days=total) if approve else None
-    if new_due is not None and new_due > deadlines.max_due(case.received_at):
+    if new_due is not None and new_due > deadlines.max_due(case.deadline_start):
         raise ValidationError({"approve": ["展延後超過全案期限上限 / The extension would exceed the case's limit."]})
     now = timezone.now()
     old_due = case.due_at
@@ -546,15 +620,27 @@ def case_decide_extension(*, case: Case, approve: bool, note: str = "", by) -> E
         case=case,
         name="decide_extension",
         by=by,
-        kwargs={"new_due_at": new_due, "extension_days": total},
-        fields=["due_at", "extension_days"],
+        kwargs={"new_due_at": new_due, "extension_days": total, "now": now},
+        fields=["due_at", "extension_days", "missed_due_at"],
         event_kind="extension_approved" if approve else "extension_rejected",
         note=note or req.reason,
         public_args={"due": f"{timezone.localtime(new_due):%Y-%m-%d}"} if new_due else None,
-        context={"reason": req.reason, "new_due": new_due, "extension": req.pk},
+        context={"reason": req.reason, "status_text": req.status_text, "new_due": new_due, "extension": req.pk},
         after=close_request,
     )
     return req
+
+
+# --- missed deadlines ----------------------------------------------------------------------
+
+
+def cases_stamp_missed_deadlines(*, now: dt.datetime) -> int:
+    """Record, for every open case that has just gone past its deadline, the deadline it
+    missed (one UPDATE whatever the number of cases). No version bump: nobody's copy of the
+    case becomes stale, and every transition that judges on-time computes the same value."""
+    from django.db.models import F
+
+    return Case.objects.filter(OPEN_Q, missed_due_at__isnull=True, due_at__lt=now).update(missed_due_at=F("due_at"))
 
 
 # --- calendar changes -----------------------------------------------------------------------

@@ -72,8 +72,57 @@ def can_reply(case, user) -> bool:
     return has_role(user, Role.OFFICER) and case.assignee_id == user.pk
 
 
-def can_approve(case, user) -> bool:
+# Four eyes (核稿): approving a reply or deciding an extension is a second person's act.
+OWN_REPLY = "不可核定自己擬辦的答復 / You cannot approve your own reply."
+OWN_EXTENSION = "不可核定自己申請的展延 / You cannot decide your own extension request."
+
+
+def four_eyes() -> bool:
+    return bool(settings.CASESYS.get("FOUR_EYES", True))
+
+
+def _supervises(case, user) -> bool:
     return is_admin(user) or _dept_supervisor(case, user)
+
+
+def _drafted_reply(case, user) -> bool:
+    return case.replied_by_id is not None and case.replied_by_id == user.pk
+
+
+def _pending_requester_id(case) -> int | None:
+    return case.extensions.filter(status="pending").values_list("requested_by_id", flat=True).first()
+
+
+def can_approve(case, user) -> bool:
+    """Approve a reply: a supervisor over the case (or an administrator), never its drafter."""
+    return _supervises(case, user) and not (four_eyes() and _drafted_reply(case, user))
+
+
+def can_return_reply(case, user) -> bool:
+    # Sending a reply back for revision approves nothing: its drafter may take it back too.
+    return _supervises(case, user)
+
+
+def can_decide_extension(case, user, *, requested_by_id: int | None = None) -> bool:
+    """Decide an extension request: a supervisor over the case, never the one who asked."""
+    if not _supervises(case, user):
+        return False
+    if not four_eyes():
+        return True
+    if requested_by_id is None:
+        requested_by_id = _pending_requester_id(case)
+    return requested_by_id is None or requested_by_id != user.pk
+
+
+def four_eyes_denial(case, name: str, user) -> str | None:
+    """The reason a supervisor may not run `name` when four eyes is the only obstacle."""
+    if not four_eyes() or user is None or not _supervises(case, user):
+        return None
+    if name == "approve" and _drafted_reply(case, user):
+        return OWN_REPLY
+    if name == "decide_extension" and _pending_requester_id(case) == user.pk:
+        return OWN_EXTENSION
+    return None
 
 
 def can_route_out(case, user) -> bool:
@@ -98,8 +147,18 @@ def is_staff_actor(user) -> bool:
 
 
 # --- conditions -------------------------------------------------------------------------
+# Each condition carries the message shown when it is what stops the transition (409).
 
 
+def _explained(message: str):
+    def mark(condition):
+        condition.message = message
+        return condition
+
+    return mark
+
+
+@_explained("已超過可重新處理的期間 / The case was closed too long ago to be reopened.")
 def within_reopen_window(case) -> bool:
     if case.closed_at is None:
         return False
@@ -107,12 +166,48 @@ def within_reopen_window(case) -> bool:
     return timezone.now() <= case.closed_at + window
 
 
+@_explained("已有展延申請待核 / An extension request is already pending.")
 def has_no_pending_extension(case) -> bool:
     return not case.extensions.filter(status="pending").exists()
 
 
+@_explained(
+    "展延申請待核中，主管核定後才能送出答復 / An extension request is pending: "
+    "the reply can be submitted once a supervisor has decided it."
+)
+def no_extension_awaiting_decision(case) -> bool:
+    return not case.extensions.filter(status="pending").exists()
+
+
+@_explained("沒有待核的展延申請 / There is no pending extension request.")
 def has_pending_extension(case) -> bool:
     return case.extensions.filter(status="pending").exists()
+
+
+@_explained(
+    "案件已逾處理期限，不能申請展延 / The case is past its deadline: "
+    "an extension can only be requested before it is due."
+)
+def not_yet_due(case) -> bool:
+    return timezone.now() <= case.due_at
+
+
+# --- on-time bookkeeping -----------------------------------------------------------------
+
+
+def note_missed_deadline(case, *, now: dt.datetime) -> None:
+    """Remember the deadline in force when the case first went past it (this round).
+
+    The deadline scan stamps it in bulk; a decision or closure that comes before the scan
+    stamps it here, so an extension approved after the old deadline cannot hide the miss."""
+    if case.missed_due_at is None and now > case.due_at:
+        case.missed_due_at = case.due_at
+
+
+def closed_on_time(case, *, now: dt.datetime) -> bool:
+    """On time: never past a deadline in this round, and closed by the one in force."""
+    note_missed_deadline(case, now=now)
+    return case.missed_due_at is None and now <= case.due_at
 
 
 class CaseWorkflow:
@@ -142,13 +237,19 @@ class CaseWorkflow:
         self.dispatched_at = None
         self.accepted_at = None
 
-    @transition(field="state", source=IN_PROGRESS, target=PENDING_APPROVAL, permission=can_reply)
+    @transition(
+        field="state",
+        source=IN_PROGRESS,
+        target=PENDING_APPROVAL,
+        permission=can_reply,
+        conditions=[no_extension_awaiting_decision],
+    )
     def submit_reply(self, *, reply, officer, now):
         self.reply = reply
         self.replied_by = officer
         self.reply_submitted_at = now
 
-    @transition(field="state", source=PENDING_APPROVAL, target=IN_PROGRESS, permission=can_approve)
+    @transition(field="state", source=PENDING_APPROVAL, target=IN_PROGRESS, permission=can_return_reply)
     def return_reply(self, *, now):
         self.reply_submitted_at = None
 
@@ -156,7 +257,7 @@ class CaseWorkflow:
     def approve(self, *, approver, now):
         self.approved_by = approver
         self.closed_at = now
-        self.on_time = now <= self.due_at
+        self.on_time = closed_on_time(self, now=now)
 
     @transition(field="state", source=ACTIVE, target=TRANSFERRED, permission=can_route_out)
     def transfer(self, *, agency, now, site_visit=False, transfer_due=None):
@@ -186,27 +287,41 @@ class CaseWorkflow:
     @transition(
         field="state", source=CLOSED, target=IN_PROGRESS, permission=can_reopen, conditions=[within_reopen_window]
     )
-    def reopen(self, *, now):
+    def reopen(self, *, now, calendar):
+        from casesys.cases import deadlines  # deadlines imports the models, which import us
+
         self.closed_at = None
         self.on_time = None
         self.approved_by = None
         self.satisfaction = None
         self.surveyed_at = None
+        # A fresh round: a fresh deadline under the frozen rule, counted from now.
+        self.clock_started_at = now
+        self.extension_days = 0
+        self.missed_due_at = None
+        self.due_at = deadlines.case_due(self, calendar)
+        self.reopen_count += 1
 
     @transition(
         field="state",
         source=IN_PROGRESS,
         target=IN_PROGRESS,
         permission=can_request_extension,
-        conditions=[has_no_pending_extension],
+        conditions=[has_no_pending_extension, not_yet_due],
     )
     def request_extension(self):
         pass
 
     @transition(
-        field="state", source=IN_PROGRESS, target=IN_PROGRESS, permission=can_approve, conditions=[has_pending_extension]
+        field="state",
+        source=IN_PROGRESS,
+        target=IN_PROGRESS,
+        permission=can_decide_extension,
+        conditions=[has_pending_extension],
     )
-    def decide_extension(self, *, new_due_at, extension_days):
+    def decide_extension(self, *, new_due_at, extension_days, now):
+        # Decided after the old deadline passed: the case stays late whatever the new date.
+        note_missed_deadline(self, now=now)
         if new_due_at is not None:
             self.due_at = new_due_at
             self.extension_days = extension_days

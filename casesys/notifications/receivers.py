@@ -70,6 +70,9 @@ def on_case_event(sender, case, event, context, **kwargs) -> None:
             context={
                 **_base(case),
                 "reason": context.get("reason", ""),
+                # The officer's own words on where the case stands; the state label only
+                # for requests made before they were asked for.
+                "status_text": context.get("status_text", ""),
                 "status": zh,
                 "status_en": en,
                 "due": _fmt(context.get("new_due") or case.due_at),

@@ -67,6 +67,17 @@ class StaffDirectory:
             found = self._supervisors[department.pk] = [m for m in covering if len(m.path) == nearest]
         return found
 
+    def approvers_of(self, department: Department | None, *, drafter_id: int | None) -> list[Member]:
+        """Four eyes: the nearest supervisors other than the reply's drafter (another one of
+        the same subtree, else those of the parent department)."""
+        if department is None or drafter_id is None:
+            return self.supervisors_of(department)
+        covering = [
+            m for m in self._with(Role.SUPERVISOR) if department.path.startswith(m.path) and m.user.pk != drafter_id
+        ]
+        nearest = max((len(m.path) for m in covering), default=0)
+        return [m for m in covering if len(m.path) == nearest]
+
     def resolve(self, recipient: str, case) -> list[object]:
         department = self.departments.get(case.department_id) if case.department_id else None
         found: list[Member] = []
@@ -80,6 +91,11 @@ class StaffDirectory:
             else:
                 found = [m for m in self._with(Role.OFFICER) if m.department_id == department.pk]
                 found = found or self.supervisors_of(department)
+        elif recipient == Recipient.APPROVER and department is not None:
+            from casesys.cases.workflow import four_eyes
+
+            drafter_id = getattr(case, "replied_by_id", None) if four_eyes() else None
+            found = self.approvers_of(department, drafter_id=drafter_id)
         elif recipient in (Recipient.DEPARTMENT_SUPERVISOR, Recipient.APPROVER):
             found = self.supervisors_of(department) if department else self._with(Role.INTAKE)
         elif recipient == Recipient.AGENCY_ANALYSTS:

@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from casesys.cases.models import OPEN_Q, Case, State
+from casesys.cases.services import cases_stamp_missed_deadlines
 from casesys.notifications.models import Notification, NotificationChannel
 from casesys.notifications.officehours import next_office_time
 from casesys.notifications.services import staff_dedupe_key
@@ -128,7 +129,7 @@ def candidates(rules: list[EscalationRule], *, now: dt.datetime, calendar: WorkC
 _CASE_COLUMNS = (
     "pk", "version", "number", "subject", "state", "department_id", "assignee_id", "due_at", "dispatch_due_at",
     "dispatched_at", "reply_submitted_at", "assignee__is_active", "assignee__email",
-    "assignee__first_name", "assignee__last_name", "assignee__username",
+    "assignee__first_name", "assignee__last_name", "assignee__username", "replied_by_id",
 )
 
 
@@ -161,20 +162,24 @@ class DueCase:
     dispatched_at: dt.datetime | None
     reply_submitted_at: dt.datetime | None
     assignee: StaffRef | None
+    replied_by_id: int | None = None  # four eyes: the approval reminder skips the drafter
 
     @classmethod
     def from_row(cls, row: tuple) -> DueCase:
         (pk, version, number, subject, state, department_id, assignee_id, due_at, dispatch_due_at, dispatched_at,
-         reply_submitted_at, is_active, email, first_name, last_name, username) = row
+         reply_submitted_at, is_active, email, first_name, last_name, username, replied_by_id) = row
         assignee = StaffRef(assignee_id, is_active, email, first_name, last_name, username) if assignee_id else None
         return cls(pk, version, number, subject, state, department_id, assignee_id, due_at, dispatch_due_at,
-                   dispatched_at, reply_submitted_at, assignee)
+                   dispatched_at, reply_submitted_at, assignee, replied_by_id)
 
 
 def deadlines_scan(*, now: dt.datetime | None = None, batch_size: int | None = None) -> ScanResult:
     now = now or timezone.now()
     batch_size = batch_size or settings.CASESYS_REMINDERS["BATCH"]
     result = ScanResult()
+    # On-time is judged against the deadline in force when the case went overdue: note it
+    # before anything (an extension decided later) can move the deadline.
+    cases_stamp_missed_deadlines(now=now)
     rules = list(EscalationRule.objects.filter(active=True))
     if not rules:
         return result

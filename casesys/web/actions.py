@@ -51,7 +51,8 @@ ACTIONS: dict[str, Action] = {
         Action("return_reply", "退回修正", "Return for revision", f.ReturnReplyForm,
                lambda c, d, u: services.case_return_reply(case=c, comment=d["comment"], by=u)),
         Action("request_extension", "申請展延", "Request extension", f.RequestExtensionForm,
-               lambda c, d, u: services.case_request_extension(case=c, days=d["days"], reason=d["reason"], by=u)),
+               lambda c, d, u: services.case_request_extension(
+                   case=c, days=d["days"], reason=d["reason"], status_text=d["status_text"], by=u)),
         Action("decide_extension", "核定展延", "Decide extension", f.DecideExtensionForm,
                lambda c, d, u: services.case_decide_extension(case=c, approve=d["approve"], note=d.get("note", ""), by=u), "primary"),
         Action("return_to_intake", "退回分文", "Return to intake", f.ReturnToIntakeForm,

@@ -125,6 +125,11 @@ class ReturnReplyForm(ActionForm):
 class RequestExtensionForm(ActionForm):
     days = forms.IntegerField(label="展延工作天 / Working days", min_value=1, max_value=30)
     reason = forms.CharField(label="展延理由 / Reason", widget=forms.Textarea(attrs={"rows": 3}))
+    status_text = forms.CharField(
+        label="目前處理情形（將告知陳情人）/ Current handling status (the petitioner is told)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
 
 
 class DecideExtensionForm(ActionForm):

@@ -190,8 +190,17 @@ def related_cases(*, user, case: Case) -> dict[str, list[Case]]:
 
 
 def approvals_inbox(*, user) -> dict[str, list]:
-    from casesys.cases.workflow import can_approve
+    from casesys.cases.selectors import case_approvers
+    from casesys.cases.workflow import can_approve, can_decide_extension
 
+    # Four eyes: what the user drafted is in someone else's inbox; show them whose.
+    own = list(
+        cases_visible_to(user)
+        .filter(state=State.PENDING_APPROVAL, replied_by=user)
+        .select_related("category", "department")
+        .order_by("due_at")[:50]
+    )
+    awaiting_others = [{"case": c, "approvers": case_approvers(c, excluding=user.pk)} for c in own if not can_approve(c, user)]
     replies = [
         c
         for c in cases_visible_to(user)
@@ -207,9 +216,35 @@ def approvals_inbox(*, user) -> dict[str, list]:
         )
         .select_related("case", "case__department", "requested_by")
         .order_by("requested_at")[:200]
-        if can_approve(e.case, user)
+        if can_decide_extension(e.case, user, requested_by_id=e.requested_by_id)
     ]
-    return {"replies": replies, "extensions": extensions}
+    return {"replies": replies, "extensions": extensions, "awaiting_others": awaiting_others}
+
+
+def _waiting_for_others(message: str, case: Case, user) -> str:
+    from casesys.cases.selectors import case_approvers
+
+    names = "、".join(u.first_name or u.username for u in case_approvers(case, excluding=user.pk)) or "—"
+    zh, en = message.split(" / ", 1)
+    return f"{zh.rstrip('。')}，待 {names} 核定。 / {en} Waiting for: {names}."
+
+
+def case_action_notes(*, case: Case, user) -> list[str]:
+    """Why an action the user would expect is not offered on the case page right now
+    (pending extension, past the deadline, four eyes), in "中文 / English" pairs."""
+    from casesys.cases import workflow
+
+    notes: list[str] = []
+    if case.state == State.IN_PROGRESS:
+        if workflow.can_reply(case, user) and not workflow.no_extension_awaiting_decision(case):
+            notes.append(workflow.no_extension_awaiting_decision.message)
+        if workflow.can_request_extension(case, user) and not workflow.not_yet_due(case):
+            notes.append(workflow.not_yet_due.message)
+    if case.state == State.PENDING_APPROVAL and workflow.four_eyes_denial(case, "approve", user):
+        notes.append(_waiting_for_others(workflow.OWN_REPLY, case, user))
+    if case.state == State.IN_PROGRESS and workflow.four_eyes_denial(case, "decide_extension", user):
+        notes.append(_waiting_for_others(workflow.OWN_EXTENSION, case, user))
+    return notes
 
 
 # --- notifications ------------------------------------------------------------------------

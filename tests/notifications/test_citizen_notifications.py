@@ -73,12 +73,14 @@ def test_transfer_extension_and_closure_notify_the_citizen(org):
 
     case, _ = new_case(org, category=org.lights)
     case_accept(case=case, by=org.officer_light)
-    case_request_extension(case=case, days=2, reason="需協調台電施工", by=org.officer_light)
+    case_request_extension(
+        case=case, days=2, reason="需協調台電施工", status_text="已聯繫台電排定施工", by=org.officer_light
+    )
     case.refresh_from_db()
     case_decide_extension(case=case, approve=True, by=org.supervisor)
     case.refresh_from_db()
     extension = _citizen_rows(case, "case_extended").get().body
-    assert "需協調台電施工" in extension and "處理中" in extension
+    assert "需協調台電施工" in extension and "已聯繫台電排定施工" in extension
     assert f"{timezone.localtime(case.due_at):%Y-%m-%d}" in extension
 
     case_submit_reply(case=case, reply="路燈已於今日修復，謝謝您的通報。", by=org.officer_light)

@@ -15,8 +15,10 @@ from casesys.cases.services import (
     case_accept,
     case_approve,
     case_decide_extension,
+    case_reopen,
     case_request_extension,
     case_submit_reply,
+    cases_stamp_missed_deadlines,
 )
 from casesys.notifications.models import Notification
 from casesys.notifications.services import notifications_deliver_due
@@ -135,7 +137,7 @@ def test_extension_allows_fresh_reminders_for_the_new_due_date(org, rules):
     deadlines_scan(now=day_before(old_due))
     assert Reminder.objects.filter(case=case, kind="due-soon").count() == 1
 
-    case_request_extension(case=case, days=2, reason="需會勘 / site visit", by=org.officer_light)
+    case_request_extension(case=case, days=2, reason="需會勘 / site visit", status_text="已排定會勘", by=org.officer_light)
     case.refresh_from_db()
     case_decide_extension(case=case, approve=True, by=org.supervisor)
     case.refresh_from_db()
@@ -202,7 +204,7 @@ def test_scan_works_in_batches_with_a_bounded_number_of_queries(org, rules, now)
         second = deadlines_scan(now=now, batch_size=7)
     assert second.batches == 1 and second.reminders == 7
 
-    setup = 5  # rules, calendar, departments, staff, the candidate cases
+    setup = 6  # missed deadlines UPDATE, rules, calendar, departments, staff, the candidate cases
     per_batch_small = (len(small) - setup) / first.batches
     per_batch_big = (len(big) - setup) / second.batches
     # savepoint, reminders INSERT, outbox INSERT, release: the same whatever the batch size.
@@ -267,3 +269,86 @@ def test_two_scans_at_the_same_moment_send_one_reminder(org, rules, now):
         assert Reminder.objects.filter(case=case).count() == 1
     assert _inapp(org.officer_light, template="reminder_due_soon").count() == 5
     assert Case.objects.filter(state=State.IN_PROGRESS).count() == 5
+
+
+# --- issue 13: the missed deadline, and reopened cases --------------------------------------
+
+
+def test_scan_notes_the_deadline_each_overdue_case_missed_in_one_statement(org, rules, now):
+    late = [_in_progress(org, due=end_of_day(dt.date(2026, 11, 20 + i))) for i in range(3)]
+    upcoming = _in_progress(org, due=end_of_day(dt.date(2026, 11, 26)))
+    closed = _in_progress(org, due=end_of_day(dt.date(2026, 12, 4)))
+    case_submit_reply(case=closed, reply="已修復。", by=org.officer_light)
+    case_approve(case=closed, by=org.supervisor)
+    Case.objects.filter(pk=closed.pk).update(due_at=end_of_day(dt.date(2026, 11, 20)))
+    closed.refresh_from_db()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert cases_stamp_missed_deadlines(now=now) == len(late)  # neither the upcoming nor the closed one
+    assert len(queries) == 1
+
+    deadlines_scan(now=now)
+    for case in late:
+        case.refresh_from_db()
+        assert case.missed_due_at == case.due_at
+    upcoming.refresh_from_db()
+    assert upcoming.missed_due_at is None
+    assert Case.objects.get(pk=closed.pk).missed_due_at == closed.missed_due_at
+
+
+def test_reopened_case_is_reminded_only_about_its_new_deadline(org, rules, time_machine):
+    def at(moment: dt.datetime) -> dt.datetime:
+        time_machine.move_to(moment, tick=False)
+        return moment
+
+    at(dt.datetime(2026, 11, 23, 9, 0, tzinfo=TAIPEI))  # Monday
+    case, _ = new_case(org, category=org.lights)  # 3 working days: due Thursday 26th
+    case_accept(case=case, by=org.officer_light)
+    old_due = case.due_at
+    deadlines_scan(now=at(dt.datetime(2026, 11, 27, 10, 0, tzinfo=TAIPEI)))  # a day late
+    assert list(Reminder.objects.filter(case=case).values_list("kind", "due_for")) == [("overdue", old_due)]
+
+    case_submit_reply(case=case, reply="已修復路燈。", by=org.officer_light)
+    case_approve(case=case, by=org.supervisor)
+    case.refresh_from_db()
+    assert case.on_time is False
+    at(dt.datetime(2026, 11, 30, 10, 0, tzinfo=TAIPEI))
+    case_reopen(case=case, reason="路燈又不亮了", by=org.supervisor)
+    case.refresh_from_db()
+    new_due = case.due_at
+    assert new_due == end_of_day(dt.date(2026, 12, 3))
+
+    before = set(Reminder.objects.filter(case=case).values_list("pk", flat=True))
+    for moment in (
+        dt.datetime(2026, 11, 30, 10, 5, tzinfo=TAIPEI),
+        dt.datetime(2026, 12, 2, 10, 0, tzinfo=TAIPEI),  # the old deadline is 4 working days past
+    ):
+        deadlines_scan(now=at(moment))
+    fresh = Reminder.objects.filter(case=case).exclude(pk__in=before)
+    assert list(fresh.values_list("kind", "due_for")) == [("due-soon", new_due)]
+    assert not Reminder.objects.filter(case=case, kind="overdue-3").exists()
+    case.refresh_from_db()
+    assert case.missed_due_at is None
+
+
+def test_reply_awaiting_approval_reminds_another_supervisor_than_its_drafter(org, rules, now):
+    from casesys.cases.services import case_assign
+    from casesys.org.models import Role
+    from tests.factories import make_staff
+
+    chief = make_staff("light_chief", org.light, [Role.SUPERVISOR])
+    by_officer = _in_progress(org, due=end_of_day(dt.date(2026, 12, 4)))
+    by_chief = _in_progress(org, due=end_of_day(dt.date(2026, 12, 4)))
+    case_assign(case=by_chief, assignee=chief, by=org.supervisor)
+    case_submit_reply(case=by_officer, reply="已修復路燈。", by=org.officer_light)
+    case_submit_reply(case=by_chief, reply="已修復路燈。", by=chief)
+    submitted = dt.datetime(2026, 11, 23, 15, tzinfo=TAIPEI)
+    Case.objects.filter(pk__in=[by_officer.pk, by_chief.pk]).update(reply_submitted_at=submitted)
+
+    deadlines_scan(now=now)
+
+    # The section chief approves the officer's reply; the chief's own waits for the bureau.
+    assert _inapp(chief, case=by_officer, template="reminder_approval_late").count() == 1
+    assert not _inapp(org.supervisor, case=by_officer, template="reminder_approval_late").exists()
+    assert not _inapp(chief, case=by_chief, template="reminder_approval_late").exists()
+    assert _inapp(org.supervisor, case=by_chief, template="reminder_approval_late").count() == 1

@@ -56,7 +56,9 @@ def data(org):
     closed_case(org)
     case, _ = new_case(org, category=org.pothole)
     services.case_accept(case=case, by=org.officer)
-    services.case_request_extension(case=case, days=3, reason="需協調廠商 / contractor needed", by=org.officer)
+    services.case_request_extension(
+        case=case, days=3, reason="需協調廠商 / contractor needed", status_text="廠商報價中", by=org.officer
+    )
     CalendarOverride.objects.create(date=TODAY() + dt.timedelta(days=1), is_working_day=False, reason="颱風停班")
     return org
 

@@ -46,7 +46,7 @@ def _moves_in_progress(org, other: Case) -> list[tuple[str, Callable[[Case], obj
         ("return_to_intake", lambda c: services.case_return_to_intake(case=c, reason="非本科業務", by=org.officer)),
         ("transfer", lambda c: services.case_transfer(case=c, agency="交通部公路局", reason="省道非本府權責", by=org.supervisor)),
         ("file", lambda c: services.case_file(case=c, reason_code="no_content", note="無具體內容", by=org.supervisor)),
-        ("request_extension", lambda c: services.case_request_extension(case=c, days=2, reason="待廠商報價", by=org.officer)),
+        ("request_extension", lambda c: services.case_request_extension(case=c, days=2, reason="待廠商報價", status_text="廠商報價中", by=org.officer)),
         ("merge", lambda c: services.case_merge(case=c, into=other, by=org.supervisor)),
     ]
 

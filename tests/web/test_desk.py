@@ -89,7 +89,8 @@ def test_action_validation_errors_appear_next_to_the_field(org, client_for):
     c = client_for(org.officer)
     resp = c.post(
         f"/desk/cases/{case.number}/actions/request_extension/",
-        {"request_extension-version": case.version + 0, "request_extension-days": "25", "request_extension-reason": "需會勘"},
+        {"request_extension-version": case.version + 0, "request_extension-days": "25", "request_extension-reason": "需會勘",
+         "request_extension-status_text": "已派員勘查"},
     )
     case.refresh_from_db()
     assert resp.status_code == 400
@@ -242,3 +243,109 @@ def test_leads_are_converted_or_dismissed_from_the_triage_page(org, client_for):
     assert dismiss.status == Lead.Status.DISMISSED
     again = c.post(f"/desk/leads/{dismiss.pk}/dismiss/", {"reason": "x"}, follow=True)
     assert "已由他人處理" in again.content.decode()
+
+
+# --- issue 13: extensions, four eyes, reopening on the case page and the inbox --------------
+
+TPE = dt.timezone(dt.timedelta(hours=8))
+
+
+def _road_case_in_progress(org):
+    case, _ = new_case(org, category=org.pothole)
+    services.case_accept(case=case, by=org.officer)
+    case.refresh_from_db()
+    return case
+
+
+def test_extension_form_takes_the_status_and_then_the_page_holds_back_the_reply_saying_why(org, client_for):
+    case = _road_case_in_progress(org)
+    c = client_for(org.officer)
+    html = c.get(f"/desk/cases/{case.number}/").content.decode()
+    assert 'id="action-submit_reply"' in html and "request_extension-status_text" in html
+    resp = c.post(
+        f"/desk/cases/{case.number}/actions/request_extension/",
+        {"request_extension-version": case.version, "request_extension-days": "1",
+         "request_extension-reason": "需會同管線單位會勘", "request_extension-status_text": "已派員勘查，待管線單位回覆"},
+    )
+    assert resp.status_code == 302
+    html = c.get(f"/desk/cases/{case.number}/").content.decode()
+    assert 'id="action-submit_reply"' not in html
+    assert "展延申請待核中，主管核定後才能送出答復" in html
+    assert "目前處理情形：已派員勘查，待管線單位回覆" in html
+
+
+def test_extension_form_without_the_status_shows_a_field_error(org, client_for):
+    case = _road_case_in_progress(org)
+    resp = client_for(org.officer).post(
+        f"/desk/cases/{case.number}/actions/request_extension/",
+        {"request_extension-version": case.version, "request_extension-days": "1", "request_extension-reason": "需會勘"},
+    )
+    assert resp.status_code == 400
+    assert 'id="id_request_extension-status_text_error"' in resp.content.decode()
+
+
+def test_overdue_case_page_offers_no_extension_and_says_why(org, client_for, time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 23, 9, 0, tzinfo=TPE), tick=False)
+    case = _road_case_in_progress(org)
+    time_machine.move_to(case.due_at + dt.timedelta(hours=1), tick=False)
+    html = client_for(org.officer).get(f"/desk/cases/{case.number}/").content.decode()
+    assert 'id="action-request_extension"' not in html
+    assert "案件已逾處理期限，不能申請展延" in html
+
+
+def test_own_draft_waits_in_another_supervisors_inbox_and_the_drafter_is_told_whose(org, client_for):
+    from casesys.org.models import Role
+    from tests.factories import make_staff
+
+    chief = make_staff("road_chief", org.road, [Role.SUPERVISOR])
+    chief.first_name = "路科長"
+    chief.save()
+    org.supervisor.first_name = "工務主管"
+    org.supervisor.save()
+    case, _ = new_case(org, category=org.pothole, subject="科長自擬的坑洞答復")
+    services.case_assign(case=case, assignee=chief, by=org.supervisor)
+    services.case_submit_reply(case=case, reply="已修補完成。", by=chief)
+
+    mine = client_for(chief).get("/desk/approvals/").content.decode()
+    replies = mine[mine.index('id="h-replies"'):mine.index('id="h-own"')]
+    assert "科長自擬的坑洞答復" not in replies
+    own = mine[mine.index('id="h-own"'):mine.index('id="h-ext"')]
+    assert "科長自擬的坑洞答復" in own and "工務主管" in own
+
+    theirs = client_for(org.supervisor).get("/desk/approvals/").content.decode()
+    assert "科長自擬的坑洞答復" in theirs[theirs.index('id="h-replies"'):theirs.index('id="h-ext"')]
+
+    page = client_for(chief).get(f"/desk/cases/{case.number}/").content.decode()
+    assert 'id="action-approve"' not in page
+    assert "不可核定自己擬辦的答復，待 工務主管 核定" in page
+    resp = client_for(chief).post(
+        f"/desk/cases/{case.number}/actions/approve/", {"approve-version": case.version}, follow=True
+    )
+    assert "不可核定自己擬辦的答復" in resp.content.decode()
+    case.refresh_from_db()
+    assert case.state == State.PENDING_APPROVAL
+
+
+def test_closed_case_page_shows_no_pending_extension_but_its_closure_history(org, client_for):
+    case = _road_case_in_progress(org)
+    services.case_request_extension(case=case, days=1, reason="需會勘", status_text="已派員", by=org.officer)
+    services.case_transfer(case=case, agency="交通部公路局", reason="省道非本府權責", by=org.supervisor)
+    html = client_for(org.supervisor).get(f"/desk/cases/{case.number}/").content.decode()
+    assert "展延申請待核" not in html
+    assert "展延申請撤回" in html and "案件已移文，展延申請撤回" in html
+    assert 'id="h-closures"' in html and "已移文" in html
+
+
+def test_reopened_case_page_lists_the_late_first_round(org, client_for, time_machine):
+    time_machine.move_to(dt.datetime(2026, 11, 23, 9, 0, tzinfo=TPE), tick=False)
+    case = _road_case_in_progress(org)
+    services.case_submit_reply(case=case, reply="已修補。", by=org.officer)
+    time_machine.move_to(dt.datetime(2026, 11, 26, 9, 0, tzinfo=TPE), tick=False)  # pothole: due in 24 hours
+    services.case_approve(case=case, by=org.supervisor)
+    time_machine.move_to(dt.datetime(2026, 11, 27, 10, 0, tzinfo=TPE), tick=False)
+    services.case_reopen(case=case, reason="民眾表示仍有坑洞", by=org.supervisor)
+    html = client_for(org.officer).get(f"/desk/cases/{case.number}/").content.decode()
+    history = html[html.index('id="h-closures"'):html.index('id="h-timeline"')]
+    assert "逾限" in history and "2026-11-27 10:00" in history
+    # The fresh deadline: 24 hours from the reopening.
+    assert "2026-11-28 10:00" in html

@@ -52,6 +52,7 @@ EVENT_LABELS = {
     "extension_requested": ("申請展延", "Extension requested"),
     "extension_approved": ("展延核准", "Extension approved"),
     "extension_rejected": ("展延駁回", "Extension rejected"),
+    "extension_withdrawn": ("展延申請撤回", "Extension request withdrawn"),
     "due_recomputed": ("期限重算", "Deadline recomputed"),
     "identity_revealed": ("查閱陳情人身分", "Identity revealed"),
     "surveyed": ("滿意度調查", "Survey answered"),

@@ -116,7 +116,12 @@ def _case_context(request, case: Case, *, bound: dict | None = None, petitioner=
         "note_form": note_form or NoteForm(),
         "actions": actions,
         "open_action": next(iter(bound), None),
-        "pending_extension": case.extensions.filter(status=ExtensionRequest.Status.PENDING).first(),
+        # Final transitions withdraw a pending request; a closed case never shows one.
+        "pending_extension": case.extensions.filter(status=ExtensionRequest.Status.PENDING).first()
+        if case.is_open
+        else None,
+        "action_notes": selectors.case_action_notes(case=case, user=request.user),
+        "closures": list(case.closures.order_by("round")),
         **_citizen_notices_context(request.user, case),
     }
 
