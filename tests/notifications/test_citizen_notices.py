@@ -219,9 +219,9 @@ def test_overdue_notice_quotes_the_officers_own_words_and_waits_for_a_pending_ex
     with time_machine.travel(T0, tick=False):
         case, _ = new_case(org, petitioner=ALICE, category=org.lights)
         services.case_accept(case=case, by=org.officer_light)
-        request = services.case_request_extension(case=case, days=2, reason="需台電配合更換變壓器", by=org.officer_light)
-    request.status_text = "已會同台電現場勘查"
-    request.save(update_fields=["status_text"])
+        request = services.case_request_extension(
+            case=case, days=2, reason="需台電配合更換變壓器", status_text="已會同台電現場勘查", by=org.officer_light
+        )
     case.refresh_from_db()
     late = case.due_at + dt.timedelta(hours=1)
 
@@ -252,7 +252,9 @@ def test_phone_only_petitioner_gets_a_call_task_on_the_case_page_and_in_the_offi
     assert not _citizen_rows(case, "case_acknowledged").exists()
 
     services.case_accept(case=case, by=org.officer_light)
-    services.case_request_extension(case=case, days=2, reason="需協調台電施工", by=org.officer_light)
+    services.case_request_extension(
+        case=case, days=2, reason="需協調台電施工", status_text="已排定施工日期", by=org.officer_light
+    )
     case.refresh_from_db()
     services.case_decide_extension(case=case, approve=True, by=org.supervisor)
 
