@@ -166,6 +166,11 @@ CASESYS = {
     # A closed case may be reopened within this many calendar days.
     "REOPEN_WINDOW_DAYS": env_int("CASESYS_REOPEN_WINDOW_DAYS", 30),
     "SURVEY_WINDOW_DAYS": env_int("CASESYS_SURVEY_WINDOW_DAYS", 7),
+    # A survey score at or below this is "dissatisfied": it opens a follow-up (回訪) and is
+    # counted as dissatisfied in the reports.
+    "SURVEY_DISSATISFIED_MAX": env_int("CASESYS_SURVEY_DISSATISFIED_MAX", 2),
+    # A follow-up is due by the end of this many working days after it opened.
+    "FOLLOW_UP_WORKING_DAYS": env_int("CASESYS_FOLLOW_UP_WORKING_DAYS", 3),
     "ATTACHMENT_MAX_BYTES": env_int("CASESYS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
     "ATTACHMENT_TYPES": env_list(
         "CASESYS_ATTACHMENT_TYPES",

@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casesys.cases import deadlines
-from casesys.cases.identity import petitioner_for
+from casesys.cases.identity import description_for, petitioner_for
 from casesys.cases.models import (
     OPEN_STATES,
     Case,
@@ -316,6 +316,10 @@ class ExtensionOutSerializer(serializers.Serializer):
 
 
 class CaseDetailSerializer(CaseRowSerializer):
+    description = serializers.SerializerMethodField(
+        help_text="保密案件中身分證字號、電話、電子郵件已遮蔽（揭露後可見原文）/ "
+        "confidential cases: ID numbers, phones and e-mail addresses masked (the reveal shows the original)"
+    )
     urgency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     location = serializers.SerializerMethodField()
     petitioner = serializers.SerializerMethodField()
@@ -358,6 +362,10 @@ class CaseDetailSerializer(CaseRowSerializer):
             "lat": float(case.lat) if case.lat is not None else None,
             "lng": float(case.lng) if case.lng is not None else None,
         }
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_description(self, case: Case) -> str:
+        return description_for(self.context["request"].user, case)
 
     @extend_schema_field(PetitionerOutSerializer(allow_null=True))
     def get_petitioner(self, case: Case) -> dict | None:
@@ -416,6 +424,7 @@ class IntakeResultSerializer(serializers.Serializer):
 class RevealSerializer(serializers.Serializer):
     number = serializers.CharField()
     petitioner = PetitionerOutSerializer(allow_null=True)
+    description = serializers.CharField(help_text="原文（保密案件亦同）/ the original description, also of confidential cases")
 
 
 class TokenRequestSerializer(serializers.Serializer):

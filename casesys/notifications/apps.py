@@ -14,3 +14,9 @@ class NotificationsConfig(AppConfig):
         from casesys.notifications.receivers import on_case_event
 
         case_event_recorded.connect(on_case_event, dispatch_uid="notifications.citizen")
+
+        from casesys.notifications.followup_receivers import on_case_event_for_follow_up
+        from casesys.notifications.staff_receivers import on_case_event_for_staff
+
+        case_event_recorded.connect(on_case_event_for_staff, dispatch_uid="notifications.staff")
+        case_event_recorded.connect(on_case_event_for_follow_up, dispatch_uid="notifications.follow_up")

@@ -5,7 +5,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from casesys.web.views import desk, intake, portal, reports
+from casesys.web.views import desk, followups, intake, portal, reports
 
 app_name = "web"
 
@@ -24,6 +24,10 @@ urlpatterns = [
     path("desk/cases/<str:number>/attachments/<int:pk>/", desk.case_attachment, name="case_attachment"),
     path("desk/cases/<str:number>/reply-template/", desk.reply_template, name="reply_template"),
     path("desk/approvals/", desk.approvals, name="approvals"),
+    path("desk/follow-ups/", followups.inbox, name="follow_ups"),
+    path(
+        "desk/cases/<str:number>/follow-ups/<int:pk>/<str:how>/", followups.close, name="follow_up_close"
+    ),
     path("desk/notifications/", desk.notifications, name="notifications"),
     path("desk/notifications/count/", desk.notifications_count, name="notifications_count"),
     path("desk/notifications/read/", desk.notifications_read, name="notifications_read"),

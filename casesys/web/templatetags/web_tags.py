@@ -55,6 +55,9 @@ EVENT_LABELS = {
     "due_recomputed": ("期限重算", "Deadline recomputed"),
     "identity_revealed": ("查閱陳情人身分", "Identity revealed"),
     "surveyed": ("滿意度調查", "Survey answered"),
+    "follow_up_opened": ("不滿意回訪待辦", "Follow-up opened"),
+    "follow_up_callback": ("回訪：已電話聯繫", "Follow-up: called back"),
+    "second_reply": ("回訪：再次答復", "Follow-up: second reply"),
 }
 
 

@@ -113,8 +113,16 @@ def case_status(request, number: str):
 
 
 def _status_context(case: Case, survey_form) -> dict:
+    from casesys.cases.selectors import case_second_replies
+
     timeline = CaseEvent.objects.filter(case=case, public=True).order_by("at", "id")
-    return {"case": case, "timeline": timeline, "survey_open": survey_open(case), "survey_form": survey_form}
+    return {
+        "case": case,
+        "timeline": timeline,
+        "survey_open": survey_open(case),
+        "survey_form": survey_form,
+        "second_replies": list(case_second_replies(case)),
+    }
 
 
 @require_POST
