@@ -445,6 +445,11 @@ class PublicEventSerializer(serializers.Serializer):
     text = serializers.CharField(source="public_text")
 
 
+class PublicSecondReplySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    text = serializers.CharField()
+
+
 class PublicCaseSerializer(serializers.Serializer):
     """What the citizen sees: no personal data, no internal notes, no staff names."""
 
@@ -457,6 +462,7 @@ class PublicCaseSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
     timeline = serializers.SerializerMethodField()
     reply = serializers.SerializerMethodField(help_text="結案或存查後才提供 / only once closed or filed")
+    second_replies = serializers.SerializerMethodField(help_text="回訪時的再次答復 / second replies after a dissatisfied survey")
 
     @extend_schema_field(PublicEventSerializer(many=True))
     def get_timeline(self, case: Case) -> list[dict]:
@@ -469,6 +475,13 @@ class PublicCaseSerializer(serializers.Serializer):
         if case.state in (State.CLOSED, State.FILED) and case.reply:
             return case.reply
         return None
+
+    @extend_schema_field(PublicSecondReplySerializer(many=True))
+    def get_second_replies(self, case: Case) -> list[dict]:
+        from casesys.cases.selectors import case_second_replies
+
+        rows = [{"at": fu.closed_at, "text": fu.note} for fu in case_second_replies(case)]
+        return PublicSecondReplySerializer(rows, many=True).data
 
 
 # --- transitions ----------------------------------------------------------------------

@@ -7,11 +7,14 @@ import datetime as dt
 import pytest
 import time_machine
 
+from casesys.cases import services
+from casesys.cases.followups import follow_up_send_second_reply
 from casesys.cases.models import FollowUp
 from casesys.notifications.models import Notification
 from casesys.web.services import case_survey_submit
 from casesys.workcal.calendar import TAIPEI
 from tests.api.conftest import case_at, cases_url
+from tests.factories import new_case
 
 pytestmark = pytest.mark.django_db
 
@@ -60,3 +63,16 @@ def test_follow_up_of_an_invisible_case_is_404(org, client_for, follow_up):
     assert client_for("supervisor_epb").post(url, {"note": "x"}, format="json").status_code == 404
     wrong = cases_url(follow_up.case.number, "follow-ups", str(follow_up.pk + 999), "callback")
     assert client_for("supervisor").post(wrong, {"note": "x"}, format="json").status_code == 404
+
+
+def test_track_shows_the_second_reply_to_the_petitioner(org, client_for):
+    with time_machine.travel(MONDAY, tick=False):
+        case, password = new_case(org, category=org.pothole)
+        services.case_accept(case=case, by=org.officer)
+        services.case_submit_reply(case=case, reply="已修復。", by=org.officer)
+        services.case_approve(case=case, by=org.supervisor)
+        case_survey_submit(case=case, score=2)
+        follow_up_send_second_reply(follow_up=FollowUp.objects.get(case=case), reply="已再次派員確認", by=org.supervisor)
+        body = client_for(None).post("/api/v1/track/", {"number": case.number, "password": password}, format="json").json()
+    assert [r["text"] for r in body["second_replies"]] == ["已再次派員確認"]
+    assert body["timeline"][-1]["text"] == "機關已再次答復 / A second reply was sent"

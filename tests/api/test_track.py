@@ -39,7 +39,7 @@ def test_public_view_carries_no_personal_data_or_internal_notes(org, client_for)
     services.case_accept(case=case, by=org.officer)
     services.case_return_to_intake(case=case, reason="內部：非本科業務", by=org.officer)
     body = track(client_for(None), case.number, password).json()
-    assert set(body) == {"number", "state", "state_label", "category", "received_at", "due_at", "closed_at", "timeline", "reply"}
+    assert set(body) == {"number", "state", "state_label", "category", "received_at", "due_at", "closed_at", "timeline", "reply", "second_replies"}
     assert all(set(e) == {"at", "text"} for e in body["timeline"])
     text = str(body)
     for secret in (*PETITIONER.values(), "張小姐", "積水", "內部", '"officer"', "intake", password):
