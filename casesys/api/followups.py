@@ -44,7 +44,7 @@ class FollowUpSerializer(serializers.Serializer):
     overdue = serializers.SerializerMethodField()
     closed_at = serializers.DateTimeField(allow_null=True)
     closed_by = serializers.CharField(source="closed_by.username", default=None, allow_null=True)
-    method = serializers.CharField(help_text="callback | second_reply（辦結後）/ once closed")
+    method = serializers.CharField(help_text="callback | second_reply（辦結後） / once closed")
     note = serializers.CharField(help_text="回電紀錄或再次答復內容 / the call-back note or the second reply")
 
     def get_overdue(self, follow_up: FollowUp) -> bool:

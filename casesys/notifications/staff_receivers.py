@@ -77,7 +77,7 @@ def _is_actor(user, event) -> bool:
     return user is not None and event.actor_id is not None and user.pk == event.actor_id
 
 
-def _send(users, *, template: str, case, event, context: dict) -> None:
+def _send(users, template: str, case, event, context: dict) -> None:
     seen: set[int] = set()
     calendar = WorkCalendar.load()
     for user in users:
@@ -97,32 +97,30 @@ def _send(users, *, template: str, case, event, context: dict) -> None:
 def on_case_event_for_staff(sender, case, event, context, **kwargs) -> None:
     kind = event.kind
     if kind == "dispatched":
-        users = [u for u in nearest_supervisors(case.department) if not _is_actor(u, event)]
-        _send(users, template="staff_case_dispatched", case=case, event=event,
-              context=_context(case, note=event.note))
+        supervisors = [u for u in nearest_supervisors(case.department) if not _is_actor(u, event)]
+        _send(supervisors, "staff_case_dispatched", case, event, _context(case, note=event.note))
     elif kind == "assigned":
         assignee = case.assignee
         if assignee is not None and not _is_actor(assignee, event):
-            _send([assignee], template="staff_case_assigned", case=case, event=event,
-                  context=_context(case, by=_name(event.actor), note=event.note))
+            ctx = _context(case, by=_name(event.actor), note=event.note)
+            _send([assignee], "staff_case_assigned", case, event, ctx)
     elif kind == "reply_returned":
         drafter = case.replied_by
         if drafter is not None and not _is_actor(drafter, event):
-            _send([drafter], template="staff_reply_returned", case=case, event=event,
-                  context=_context(case, by=_name(event.actor), comment=event.note))
+            ctx = _context(case, by=_name(event.actor), comment=event.note)
+            _send([drafter], "staff_reply_returned", case, event, ctx)
     elif kind in ("extension_approved", "extension_rejected"):
         _extension_decided(case, event, context)
     elif kind == "follow_up_opened":
         follow_up = context.get("follow_up")
-        if follow_up is None:
-            return
-        _send(nearest_supervisors(follow_up.department), template="staff_follow_up_opened", case=case, event=event,
-              context=_context(
-                  case,
-                  score=follow_up.score,
-                  follow_up_due=_fmt(follow_up.due_at),
-                  inbox_url=f"{_base_url()}/desk/follow-ups/",
-              ))
+        if follow_up is not None:
+            ctx = _context(
+                case,
+                score=follow_up.score,
+                follow_up_due=_fmt(follow_up.due_at),
+                inbox_url=f"{_base_url()}/desk/follow-ups/",
+            )
+            _send(nearest_supervisors(follow_up.department), "staff_follow_up_opened", case, event, ctx)
 
 
 def _extension_decided(case, event, context: dict) -> None:
@@ -132,14 +130,13 @@ def _extension_decided(case, event, context: dict) -> None:
     request = ExtensionRequest.objects.select_related("requested_by").filter(pk=pk).first() if pk else None
     if request is None or _is_actor(request.requested_by, event):
         return
-    approved = event.kind == "extension_approved"
-    _send([request.requested_by], template="staff_extension_decided", case=case, event=event,
-          context=_context(
-              case,
-              approved=approved,
-              days=request.days,
-              reason=request.reason,
-              note=request.decision_note,
-              by=_name(event.actor),
-              new_due=_fmt(request.new_due_at),
-          ))
+    ctx = _context(
+        case,
+        approved=event.kind == "extension_approved",
+        days=request.days,
+        reason=request.reason,
+        note=request.decision_note,
+        by=_name(event.actor),
+        new_due=_fmt(request.new_due_at),
+    )
+    _send([request.requested_by], "staff_extension_decided", case, event, ctx)

@@ -31,7 +31,7 @@ class CallbackForm(forms.Form):
 
 class SecondReplyForm(forms.Form):
     reply = forms.CharField(
-        label="再次答復內容（將送給陳情人）/ Second reply (sent to the petitioner)",
+        label="再次答復內容（將送給陳情人） / Second reply (sent to the petitioner)",
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=5000,
     )
