@@ -133,11 +133,12 @@ PERSONAL_DATA_PATTERNS: tuple[PersonalDataPattern, ...] = (
         re.compile(rf"{_NOT_BEFORE}[{_LETTER}](?:[12１２89８９]|[A-Da-dＡ-Ｄａ-ｄ])\d{{8}}{_NOT_AFTER_DIGIT}"),
         _mask_national_id,
     ),
-    # Mobile: 0912-345-678, 0912 345 678, 0912345678, +886 912 345 678, +886-912-345-678.
+    # Mobile: 0912-345-678, 0912 345 678, 0912345678, (0912)345-678, +886 912 345 678.
     PersonalDataPattern(
         "mobile",
         re.compile(
-            rf"{_NOT_BEFORE_DIGIT}(?:{_PLUS_886}{_SEP}?(?:\(0\)|0)?|0|０)[9９]\d{{2}}{_SEP}?\d{{3}}{_SEP}?\d{{3}}{_NOT_AFTER_DIGIT}"
+            rf"{_NOT_BEFORE_DIGIT}(?:{_PLUS_886}{_SEP}?(?:\(0\)|0)?|[(（]?[0０])[9９]\d{{2}}[)）]?"
+            rf"{_SEP}?\d{{3}}{_SEP}?\d{{3}}{_NOT_AFTER_DIGIT}"
         ),
         _mask_phone_match,
     ),
@@ -150,6 +151,7 @@ PERSONAL_DATA_PATTERNS: tuple[PersonalDataPattern, ...] = (
             rf"[(（]\s*[0０]\d{{1,3}}\s*[)）]\s*\d{{3,4}}{_SEP}?\d{{4}}"
             rf"|{_PLUS_886}{_SEP}?(?:\(0\))?[2-8２-８]\d{{0,2}}{_SEP}?\d{{3,4}}{_SEP}?\d{{4}}"
             rf"|[0０][2-8２-８]\d{{0,2}}{_SEP}\d{{3,4}}{_SEP}?\d{{4}}"
+            rf"|[0０][2-8２-８]\d{{1,2}}{_SEP}\d{{6}}"  # 3-digit area codes with 6-digit numbers (037-123456)
             rf"|[0０][2-8２-８]\d{{7,8}}"
             rf"){_EXT}{_NOT_AFTER_DIGIT}",
             re.IGNORECASE,
