@@ -126,8 +126,14 @@ def on_case_event_for_staff(sender, case, event, context, **kwargs) -> None:
 def _extension_decided(case, event, context: dict) -> None:
     from casesys.cases.models import ExtensionRequest
 
+    requests = ExtensionRequest.objects.select_related("requested_by").filter(case=case)
     pk = context.get("extension")
-    request = ExtensionRequest.objects.select_related("requested_by").filter(pk=pk).first() if pk else None
+    # The decided request (the event's context names it; else the case's latest decision).
+    request = (
+        requests.filter(pk=pk).first()
+        if pk
+        else requests.exclude(decided_at=None).order_by("-decided_at", "-pk").first()
+    )
     if request is None or _is_actor(request.requested_by, event):
         return
     ctx = _context(
