@@ -169,8 +169,11 @@ CASESYS = {
     # request. Turn off only for one-person offices.
     "FOUR_EYES": env_bool("CASESYS_FOUR_EYES", True),
     "SURVEY_WINDOW_DAYS": env_int("CASESYS_SURVEY_WINDOW_DAYS", 7),
-    # A survey score at or below this (of 5) counts as dissatisfied: reports, follow-ups (回訪).
+    # A survey score at or below this is "dissatisfied": it opens a follow-up (回訪) and is
+    # counted as dissatisfied in the reports.
     "SURVEY_DISSATISFIED_MAX": env_int("CASESYS_SURVEY_DISSATISFIED_MAX", 2),
+    # A follow-up is due by the end of this many working days after it opened.
+    "FOLLOW_UP_WORKING_DAYS": env_int("CASESYS_FOLLOW_UP_WORKING_DAYS", 3),
     "ATTACHMENT_MAX_BYTES": env_int("CASESYS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
     "ATTACHMENT_TYPES": env_list(
         "CASESYS_ATTACHMENT_TYPES",

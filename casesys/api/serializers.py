@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from casesys.cases import deadlines
-from casesys.cases.identity import petitioner_for
+from casesys.cases.identity import description_for, petitioner_for
 from casesys.cases.models import (
     OPEN_STATES,
     Case,
@@ -328,6 +328,10 @@ class ClosureOutSerializer(serializers.Serializer):
 
 
 class CaseDetailSerializer(CaseRowSerializer):
+    description = serializers.SerializerMethodField(
+        help_text="保密案件中身分證字號、電話、電子郵件已遮蔽（揭露後可見原文）/ "
+        "confidential cases: ID numbers, phones and e-mail addresses masked (the reveal shows the original)"
+    )
     urgency = serializers.SlugRelatedField(slug_field="code", read_only=True)
     location = serializers.SerializerMethodField()
     petitioner = serializers.SerializerMethodField()
@@ -376,6 +380,10 @@ class CaseDetailSerializer(CaseRowSerializer):
             "lat": float(case.lat) if case.lat is not None else None,
             "lng": float(case.lng) if case.lng is not None else None,
         }
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_description(self, case: Case) -> str:
+        return description_for(self.context["request"].user, case)
 
     @extend_schema_field(PetitionerOutSerializer(allow_null=True))
     def get_petitioner(self, case: Case) -> dict | None:
@@ -439,6 +447,7 @@ class IntakeResultSerializer(serializers.Serializer):
 class RevealSerializer(serializers.Serializer):
     number = serializers.CharField()
     petitioner = PetitionerOutSerializer(allow_null=True)
+    description = serializers.CharField(help_text="原文（保密案件亦同）/ the original description, also of confidential cases")
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -459,6 +468,11 @@ class PublicEventSerializer(serializers.Serializer):
     text = serializers.CharField(source="public_text")
 
 
+class PublicSecondReplySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    text = serializers.CharField()
+
+
 class PublicCaseSerializer(serializers.Serializer):
     """What the citizen sees: no personal data, no internal notes, no staff names."""
 
@@ -476,6 +490,7 @@ class PublicCaseSerializer(serializers.Serializer):
     )
     merged_into = serializers.SerializerMethodField(help_text="併案時承接之案號 / for a merged case, the case carrying it")
     merged_into_state = serializers.SerializerMethodField(help_text="承接案件之狀態 / the state of the carrying case")
+    second_replies = serializers.SerializerMethodField(help_text="回訪時的再次答復 / second replies after a dissatisfied survey")
 
     @extend_schema_field(PublicEventSerializer(many=True))
     def get_timeline(self, case: Case) -> list[dict]:
@@ -510,6 +525,13 @@ class PublicCaseSerializer(serializers.Serializer):
     def get_merged_into_state(self, case: Case) -> str | None:
         carrier = self._carrier(case)
         return carrier.state if carrier else None
+
+    @extend_schema_field(PublicSecondReplySerializer(many=True))
+    def get_second_replies(self, case: Case) -> list[dict]:
+        from casesys.cases.selectors import case_second_replies
+
+        rows = [{"at": fu.closed_at, "text": fu.note} for fu in case_second_replies(case)]
+        return PublicSecondReplySerializer(rows, many=True).data
 
 
 # --- transitions ----------------------------------------------------------------------

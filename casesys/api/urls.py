@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from casesys.api import views
+from casesys.api import followups, views
 
 app_name = "api"
 
@@ -22,6 +22,17 @@ urlpatterns = [
         for name, view in views.TRANSITION_VIEWS.items()
     ],
     path("v1/cases/<str:number>/transitions/<str:name>/", views.UnknownTransitionView.as_view(), name="case-transition"),
+    path("v1/follow-ups/", followups.FollowUpListView.as_view(), name="follow-up-list"),
+    path(
+        "v1/cases/<str:number>/follow-ups/<int:follow_up>/callback/",
+        followups.FollowUpCallbackView.as_view(),
+        name="follow-up-callback",
+    ),
+    path(
+        "v1/cases/<str:number>/follow-ups/<int:follow_up>/second-reply/",
+        followups.FollowUpSecondReplyView.as_view(),
+        name="follow-up-second-reply",
+    ),
     path("v1/categories/", views.CategoryListView.as_view(), name="category-list"),
     path("v1/departments/", views.DepartmentListView.as_view(), name="department-list"),
     path("v1/calendar/", views.CalendarView.as_view(), name="calendar"),

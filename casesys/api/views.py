@@ -195,7 +195,9 @@ class CaseRevealView(APIView):
     def post(self, request, number: str):
         case = _case_or_404(request.user, number)
         view = identity_reveal(case=case, by=request.user)
-        return Response({"number": case.number, "petitioner": view.as_dict() if view else None})
+        return Response(
+            {"number": case.number, "petitioner": view.as_dict() if view else None, "description": case.description}
+        )
 
 
 class TransitionView(APIView):

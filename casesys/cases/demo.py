@@ -12,6 +12,7 @@ from faker import Faker
 
 from casesys.cases import services
 from casesys.cases.defaults import ensure_urgencies
+from casesys.cases.followups import follow_up_open, follow_up_record_callback, is_dissatisfied
 from casesys.cases.models import Case, CaseClosure, Category, Channel, State, Urgency
 from casesys.org.models import Department, Role, StaffProfile
 from casesys.workcal.calendar import WorkCalendar
@@ -223,6 +224,11 @@ def _advance(case: Case, users: dict, rng: random.Random, now: dt.datetime) -> N
         missed_due_at=None if on_time else case.due_at,
         satisfaction=satisfaction,
         surveyed_at=closed_at + dt.timedelta(days=1) if satisfaction else None,
-        callback_required=bool(satisfaction and satisfaction <= 2),
+        callback_required=is_dissatisfied(satisfaction),
     )
     CaseClosure.objects.filter(case=case).update(closed_at=closed_at, on_time=on_time)
+    if is_dissatisfied(satisfaction):
+        case.refresh_from_db()
+        follow_up = follow_up_open(case=case, score=satisfaction, now=closed_at + dt.timedelta(days=1))
+        if follow_up.due_at < now and target < 0.9:
+            follow_up_record_callback(follow_up=follow_up, note="已電話回訪，說明後續改善情形。", by=supervisor)

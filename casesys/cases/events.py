@@ -25,6 +25,7 @@ PUBLIC_TEXT = {
     "reopened": "案件重新處理 / Case reopened",
     "extension_approved": "處理期限展延至 {due} / Deadline extended to {due}",
     "due_recomputed": "因辦公日曆異動，處理期限調整為 {due} / Deadline moved to {due} after a calendar change",
+    "second_reply": "機關已再次答復 / A second reply was sent",
 }
 
 

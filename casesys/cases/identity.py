@@ -7,6 +7,8 @@ every access to it is logged.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -67,6 +69,120 @@ def mask_address(address: str) -> str:
 def mask_id(value: str) -> str:
     value = value or ""
     return (value[:3] + MASK * 3) if value else ""
+
+
+# --- personal data in free text ---------------------------------------------------------------
+#
+# The description of a confidential case is shown with identifying numbers masked. The
+# scrubber is a catalogue of compiled patterns, tried in order (the most specific first), so
+# a new kind of identifier is one more entry. Python's `\d` also matches full-width digits
+# (０-９); letters and separators list their full-width forms explicitly.
+#
+# Boundaries are lookarounds on ASCII/full-width letters and digits, never `\b`: CJK
+# characters are word characters too, so "身分證A123456789" has no `\b` before the "A".
+
+_ALNUM = "A-Za-z0-9Ａ-Ｚａ-ｚ０-９"
+_LETTER = "A-Za-zＡ-Ｚａ-ｚ"
+_SEP = r"[-‐‑‒–—－\s.．]"  # hyphens and dashes, full-width hyphen, spaces, dots
+_NOT_BEFORE = rf"(?<![{_ALNUM}])"
+_NOT_AFTER_DIGIT = r"(?![0-9０-９])"
+# Phone numbers may follow a letter ("TEL0912345678"), never another digit.
+_NOT_BEFORE_DIGIT = r"(?<![0-9０-９])"
+_EXT = r"(?:\s*(?:[#＃]|分機|轉|ext\.?|x)\s*\d{1,6})?"
+_PLUS_886 = r"(?:[+＋]\s*|00)?886"
+
+
+def _mask_national_id(raw: str) -> str:
+    return raw[:1] + MASK * (len(raw) - 1)
+
+
+def _mask_phone_match(raw: str) -> str:
+    text = unicodedata.normalize("NFKC", raw)
+    main = re.split(r"(?:#|分機|轉|ext\.?|x(?=\s*\d))", text, maxsplit=1, flags=re.IGNORECASE)[0]
+    digits = re.sub(r"\D", "", main)
+    if digits.startswith("886"):
+        digits = "0" + digits[3:].lstrip("0")
+    elif digits.startswith("00886"):
+        digits = "0" + digits[5:].lstrip("0")
+    masked = mask_phone(digits)
+    return masked + ("#xxx" if main != text else "")
+
+
+def _mask_email_match(raw: str) -> str:
+    local, _, domain = unicodedata.normalize("NFKC", raw).partition("@")
+    return f"{local[:1]}{MASK * 3}@{domain}"
+
+
+@dataclass(frozen=True)
+class PersonalDataPattern:
+    name: str
+    pattern: re.Pattern[str]
+    mask: Callable[[str], str]
+
+
+PERSONAL_DATA_PATTERNS: tuple[PersonalDataPattern, ...] = (
+    PersonalDataPattern(
+        "email",
+        re.compile(rf"(?<![{_ALNUM}._%+\-])[{_ALNUM}._%+\-]+[@＠][{_ALNUM}.\-]+[.．][{_LETTER}]{{2,}}"),
+        _mask_email_match,
+    ),
+    # 身分證字號 (letter + 1/2 + 8 digits) and 居留證號: the old format (two letters + 8
+    # digits) and the 2021 format (letter + 8/9 + 8 digits).
+    PersonalDataPattern(
+        "national_id",
+        re.compile(rf"{_NOT_BEFORE}[{_LETTER}](?:[12１２89８９]|[A-Da-dＡ-Ｄａ-ｄ])\d{{8}}{_NOT_AFTER_DIGIT}"),
+        _mask_national_id,
+    ),
+    # Mobile: 0912-345-678, 0912 345 678, 0912345678, (0912)345-678, +886 912 345 678.
+    PersonalDataPattern(
+        "mobile",
+        re.compile(
+            rf"{_NOT_BEFORE_DIGIT}(?:{_PLUS_886}{_SEP}?(?:\(0\)|0)?|[(（]?[0０])[9９]\d{{2}}[)）]?"
+            rf"{_SEP}?\d{{3}}{_SEP}?\d{{3}}{_NOT_AFTER_DIGIT}"
+        ),
+        _mask_phone_match,
+    ),
+    # Landline with area code: (02)2345-6789, （02）2345 6789, 02-2345-6789#123, +886-2-2345-6789,
+    # 049-2345678, 0223456789 (also with full-width digits).
+    PersonalDataPattern(
+        "landline",
+        re.compile(
+            rf"{_NOT_BEFORE_DIGIT}(?:"
+            rf"[(（]\s*[0０]\d{{1,3}}\s*[)）]\s*\d{{3,4}}{_SEP}?\d{{4}}"
+            rf"|{_PLUS_886}{_SEP}?(?:\(0\))?[2-8２-８]\d{{0,2}}{_SEP}?\d{{3,4}}{_SEP}?\d{{4}}"
+            rf"|[0０][2-8２-８]\d{{0,2}}{_SEP}\d{{3,4}}{_SEP}?\d{{4}}"
+            rf"|[0０][2-8２-８]\d{{1,2}}{_SEP}\d{{6}}"  # 3-digit area codes with 6-digit numbers (037-123456)
+            rf"|[0０][2-8２-８]\d{{7,8}}"
+            rf"){_EXT}{_NOT_AFTER_DIGIT}",
+            re.IGNORECASE,
+        ),
+        _mask_phone_match,
+    ),
+)
+
+
+def mask_personal_data(text: str, *, known: Iterable[str] = ()) -> str:
+    """The text with ID numbers, phone numbers and e-mail addresses masked.
+
+    `known`: further strings to hide wherever they appear (e.g. the petitioner's own name
+    and address as recorded); each is replaced by its masked form."""
+    if not text:
+        return text or ""
+    for entry in PERSONAL_DATA_PATTERNS:
+        text = entry.pattern.sub(lambda m, mask=entry.mask: mask(m.group(0)), text)
+    for value in sorted({v.strip() for v in known if v and len(v.strip()) >= 2}, key=len, reverse=True):
+        text = text.replace(value, MASK * len(value))
+    return text
+
+
+def description_for(user, case: Case, *, revealed: bool = False) -> str:
+    """The case description as this user sees it: for a confidential case, personal data
+    masked (like the petitioner fields) unless the caller has just revealed it."""
+    if not case.confidential or revealed:
+        return case.description
+    pet = case.petitioner
+    known = (pet.name, pet.address) if pet is not None else ()
+    return mask_personal_data(case.description, known=known)
 
 
 def may_view_identity(user, case: Case) -> bool:
@@ -168,11 +284,16 @@ def identity_reveal(*, case: Case, by) -> PetitionerView | None:
     if not may_reveal_identity(by, case):
         raise RevealNotAllowed("您沒有檢視陳情人身分的權限 / You may not see the petitioner's identity.")
     pet = case.petitioner
-    if pet is None:
+    # A confidential case's description is masked too, so revealing shows (and logs) it,
+    # even when the petitioner left no identity fields.
+    fields = list(IDENTITY_FIELDS) if pet is not None else []
+    if case.confidential:
+        fields.append("description")
+    if not fields:
         return None
     with transaction.atomic():
-        event_identity_revealed(case=case, actor=by, fields=list(IDENTITY_FIELDS))
-    return clear_view(pet, confidential=case.confidential)
+        event_identity_revealed(case=case, actor=by, fields=fields)
+    return clear_view(pet, confidential=case.confidential) if pet is not None else None
 
 
 def petitioner_row(user, case: Case) -> dict[str, str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from casesys.cases.models import Case, CaseEvent, State
+from casesys.cases.models import Case, CaseEvent, FollowUp, Petitioner, State
 from casesys.org.models import Role
 from casesys.org.roles import roles_of, user_department
 
@@ -107,3 +107,76 @@ def case_timeline(case: Case) -> QuerySet[CaseEvent]:
 def case_public_timeline(case: Case) -> QuerySet[CaseEvent]:
     """Events the citizen may see: only their fixed public texts, never notes or actors."""
     return case.events.filter(public=True).order_by("at", "id")
+
+
+# --- the same petitioner ----------------------------------------------------------------
+
+
+def _petitioner_match_q(pets: list[Petitioner]) -> Q:
+    """Petitioners sharing any normalised contact key (phone, e-mail, LINE, Telegram) with
+    one of `pets`, or being one of them."""
+    q = Q(pk__in=[p.pk for p in pets])
+    for pet in pets:
+        if pet.phone_key:
+            q |= Q(phone_key=pet.phone_key)
+        if pet.email_key:
+            q |= Q(email_key=pet.email_key)
+        if pet.line_user_id:
+            q |= Q(line_user_id=pet.line_user_id)
+        if pet.telegram_chat_id:
+            q |= Q(telegram_chat_id=pet.telegram_chat_id)
+    return q
+
+
+def same_petitioner_cases(case: Case, *, user=None) -> QuerySet[Case]:
+    """Other cases of the same petitioner, recognised by normalised phone, e-mail, LINE or
+    Telegram id (also as a co-petitioner of a merged case), newest first.
+
+    With `user`, only cases that user may see. Rows carry number, subject, state and dates
+    only: a match never brings the other case's petitioner along, so it reveals nothing
+    that masking hides (the keys are compared in the database, never shown)."""
+    pets = []
+    if case.petitioner_id:
+        pets.append(case.petitioner)
+    pets.extend(case.co_petitioners.all())
+    if not pets:
+        return Case.objects.none()
+    matching = Petitioner.objects.filter(_petitioner_match_q(pets)).values("pk")
+    qs = cases_visible_to(user) if user is not None else Case.objects.all()
+    as_co_petitioner = Case.co_petitioners.through.objects.filter(petitioner__in=matching).values("case_id")
+    return (
+        qs.filter(Q(petitioner__in=matching) | Q(pk__in=as_co_petitioner))
+        .exclude(pk=case.pk)
+        .only("id", "number", "subject", "state", "version", "received_at", "closed_at")
+        .order_by("-received_at", "-id")
+    )
+
+
+def is_same_petitioner(case: Case, other: Case) -> bool:
+    return same_petitioner_cases(case).filter(pk=other.pk).exists()
+
+
+# --- follow-ups (回訪) ---------------------------------------------------------------------
+
+
+def follow_ups_for_inbox(*, user, status: str = FollowUp.Status.OPEN) -> QuerySet[FollowUp]:
+    """Follow-ups in the caller's charge: their subtree (supervisors), all (administrators);
+    soonest due first."""
+    roles = roles_of(user)
+    qs = FollowUp.objects.filter(status=status).select_related("case", "department", "closed_by")
+    if Role.ADMIN in roles:
+        pass
+    elif Role.SUPERVISOR in roles and user_department(user) is not None:
+        qs = qs.filter(department__path__startswith=user_department(user).path)
+    else:
+        return qs.none()
+    return qs.order_by("due_at", "id")
+
+
+def case_follow_ups(case: Case) -> QuerySet[FollowUp]:
+    return case.follow_ups.select_related("closed_by").order_by("opened_at", "id")
+
+
+def case_second_replies(case: Case) -> QuerySet[FollowUp]:
+    """Second replies sent to the petitioner (shown on their status page)."""
+    return case.follow_ups.filter(status=FollowUp.Status.DONE, method=FollowUp.Method.SECOND_REPLY).order_by("closed_at", "id")

@@ -18,3 +18,8 @@ class NotificationsConfig(AppConfig):
         from casesys.notifications.outcomes import on_case_outcome
 
         case_event_recorded.connect(on_case_outcome, dispatch_uid="notifications.citizen_outcomes")
+        from casesys.notifications.followup_receivers import on_case_event_for_follow_up
+        from casesys.notifications.staff_receivers import on_case_event_for_staff
+
+        case_event_recorded.connect(on_case_event_for_staff, dispatch_uid="notifications.staff")
+        case_event_recorded.connect(on_case_event_for_follow_up, dispatch_uid="notifications.follow_up")

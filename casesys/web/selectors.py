@@ -15,7 +15,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from casesys.cases.models import OPEN_Q, Case, ExtensionRequest, State
-from casesys.cases.selectors import case_search, cases_visible_to
+from casesys.cases.selectors import case_search, cases_visible_to, same_petitioner_cases
 from casesys.notifications.models import Notification
 from casesys.notifications.selectors import inapp_for
 from casesys.workcal.calendar import WorkCalendar, local_date
@@ -162,8 +162,9 @@ def related_cases(*, user, case: Case) -> dict[str, list[Case]]:
     out["linked"] = list(
         visible.filter(Q(pk__in=case.related.values("pk")) | Q(merged_into=case) | Q(pk=case.merged_into_id or 0))[:10]
     )
-    if case.petitioner_id:
-        out["petitioner"] = list(visible.filter(petitioner_id=case.petitioner_id).order_by("-received_at")[:10])
+    # Recognised by normalised contact keys; rows show number, subject, state and date only,
+    # so the list works on confidential cases without revealing anyone.
+    out["petitioner"] = list(same_petitioner_cases(case, user=user)[:10])
     place = Q(pk__in=[])
     if case.address:
         place |= Q(address=case.address)
@@ -187,6 +188,13 @@ def related_cases(*, user, case: Case) -> dict[str, list[Case]]:
         scored.sort(key=lambda p: -p[0])
         out["text"] = [c for _s, c in scored[:5]]
     return out
+
+
+def repeat_candidates(*, user, case: Case) -> list[Case]:
+    """The same petitioner's answered cases a repeat filing (存查) may cite, newest first."""
+    if not case.is_open:
+        return []
+    return list(same_petitioner_cases(case, user=user).filter(state=State.CLOSED)[:10])
 
 
 def approvals_inbox(*, user) -> dict[str, list]:

@@ -21,8 +21,6 @@ from casesys.cases.models import Attachment, Case, CaseNote, Category, State
 from casesys.cases.services import IntakeResult, case_intake
 
 MAX_ATTACHMENTS = 5
-# Scores at or below this are "dissatisfied" and call for a call-back (New Taipei practice).
-DISSATISFIED_AT_OR_BELOW = 2
 
 
 # --- attachments ------------------------------------------------------------------------------
@@ -109,7 +107,11 @@ def survey_open(case: Case, *, now: dt.datetime | None = None) -> bool:
 
 
 def case_survey_submit(*, case: Case, score: int, comment: str = "") -> Case:
-    """Record the citizen's 1–5 answer; a dissatisfied answer flags the case for a call-back."""
+    """Record the citizen's 1–5 answer. A dissatisfied answer (at or below
+    ``CASESYS["SURVEY_DISSATISFIED_MAX"]``) flags the case for a call-back and opens a
+    follow-up (回訪) in the same transaction."""
+    from casesys.cases.followups import follow_up_open, is_dissatisfied
+
     try:
         score = int(score)
     except (TypeError, ValueError):
@@ -136,7 +138,7 @@ def case_survey_submit(*, case: Case, score: int, comment: str = "") -> Case:
         locked.satisfaction = score
         locked.survey_comment = comment
         locked.surveyed_at = timezone.now()
-        locked.callback_required = score <= DISSATISFIED_AT_OR_BELOW
+        locked.callback_required = is_dissatisfied(score)
         locked.version += 1
         locked.save(update_fields=["satisfaction", "survey_comment", "surveyed_at", "callback_required", "version", "updated_at"])
         record_event(
@@ -145,6 +147,8 @@ def case_survey_submit(*, case: Case, score: int, comment: str = "") -> Case:
             note=f"{score}/5",
             changes={"satisfaction": [None, score], "callback_required": [False, locked.callback_required]},
         )
+        if locked.callback_required:
+            follow_up_open(case=locked, score=score, now=locked.surveyed_at)
     return locked
 
 

@@ -5,7 +5,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from casesys.web.views import desk, intake, notices, portal, reports
+from casesys.web.views import desk, followups, intake, notices, portal, reports
 
 app_name = "web"
 
@@ -27,6 +27,10 @@ urlpatterns = [
         "desk/cases/<str:number>/contact-tasks/<int:pk>/done/", notices.contact_task_done_view, name="contact_task_done"
     ),
     path("desk/approvals/", desk.approvals, name="approvals"),
+    path("desk/follow-ups/", followups.inbox, name="follow_ups"),
+    path(
+        "desk/cases/<str:number>/follow-ups/<int:pk>/<str:how>/", followups.close, name="follow_up_close"
+    ),
     path("desk/notifications/", desk.notifications, name="notifications"),
     path("desk/notifications/count/", desk.notifications_count, name="notifications_count"),
     path("desk/notifications/read/", desk.notifications_read, name="notifications_read"),

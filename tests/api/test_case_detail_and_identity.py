@@ -159,7 +159,7 @@ def test_reveal_of_anonymous_case_has_no_petitioner(org, client_for):
     case, _ = new_case(org, petitioner=None)
     r = reveal(client_for("admin"), case.number)
     assert r.status_code == 200
-    assert r.json() == {"number": case.number, "petitioner": None}
+    assert r.json() == {"number": case.number, "petitioner": None, "description": case.description}
 
 
 def test_export_rows_follow_the_same_masking(org):

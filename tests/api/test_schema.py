@@ -27,6 +27,9 @@ OUR_PATHS = {
     "/api/v1/calendar/": {"get"},
     "/api/v1/track/": {"post"},
     "/api/v1/auth/token/": {"post"},
+    "/api/v1/follow-ups/": {"get"},
+    "/api/v1/cases/{number}/follow-ups/{follow_up}/callback/": {"post"},
+    "/api/v1/cases/{number}/follow-ups/{follow_up}/second-reply/": {"post"},
 }
 TRANSITIONS = [
     "dispatch", "accept", "assign", "submit_reply", "approve", "return_reply", "request_extension",

@@ -41,7 +41,7 @@ def test_public_view_carries_no_personal_data_or_internal_notes(org, client_for)
     body = track(client_for(None), case.number, password).json()
     assert set(body) == {
         "number", "state", "state_label", "category", "received_at", "due_at", "closed_at", "timeline", "reply",
-        "merged_into", "merged_into_state",
+        "merged_into", "merged_into_state", "second_replies",
     }
     assert all(set(e) == {"at", "text"} for e in body["timeline"])
     text = str(body)

@@ -57,6 +57,9 @@ EVENT_LABELS = {
     "identity_revealed": ("查閱陳情人身分", "Identity revealed"),
     "surveyed": ("滿意度調查", "Survey answered"),
     "contact_done": ("已電話/書面通知陳情人", "Petitioner told by phone or letter"),
+    "follow_up_opened": ("不滿意回訪待辦", "Follow-up opened"),
+    "follow_up_callback": ("回訪：已電話聯繫", "Follow-up: called back"),
+    "second_reply": ("回訪：再次答復", "Follow-up: second reply"),
 }
 
 

@@ -11,7 +11,13 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from casesys.cases.exceptions import CaseError
-from casesys.cases.identity import RevealNotAllowed, identity_reveal, petitioner_for
+from casesys.cases.identity import (
+    RevealNotAllowed,
+    description_for,
+    identity_reveal,
+    may_reveal_identity,
+    petitioner_for,
+)
 from casesys.cases.models import Attachment, Case, CaseEvent, ExtensionRequest
 from casesys.cases.selectors import case_get_visible
 from casesys.org.models import Role
@@ -95,9 +101,12 @@ def _case_or_404(request, number: str) -> Case | None:
     return case_get_visible(user=request.user, number=number)
 
 
-def _case_context(request, case: Case, *, bound: dict | None = None, petitioner=None, note_form=None) -> dict:
+def _case_context(
+    request, case: Case, *, bound: dict | None = None, petitioner=None, note_form=None, revealed: bool = False
+) -> dict:
     from django.utils import timezone
 
+    from casesys.web.views.followups import follow_up_panel
     from casesys.workcal.calendar import WorkCalendar
 
     bound = bound or {}
@@ -105,11 +114,17 @@ def _case_context(request, case: Case, *, bound: dict | None = None, petitioner=
     for action in available_actions(case, request.user):
         actions.append({"action": action, "form": bound.get(action.name) or build_form(action, case)})
     events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"))
+    description = description_for(request.user, case, revealed=revealed)
     return {
         "case": case,
         "urgency": selectors.urgency_of(case, calendar=WorkCalendar.load(), now=timezone.now()),
         "events": events,
         "petitioner": petitioner or petitioner_for(request.user, case),
+        "description": description,
+        "description_masked": description != case.description,
+        "can_reveal": may_reveal_identity(request.user, case),
+        "follow_ups": follow_up_panel(request.user, case),
+        "repeat_candidates": selectors.repeat_candidates(user=request.user, case=case),
         "attachments": list(case.attachments.all()),
         "related": selectors.related_cases(user=request.user, case=case),
         "notes": list(case.notes.select_related("author")),
@@ -200,8 +215,13 @@ def case_reveal(request, number: str):
     except RevealNotAllowed as exc:
         return forbidden(request, pick(str(exc)))
     if request.htmx:
-        return render(request, "web/desk/_petitioner.html", {"case": case, "petitioner": view})
-    return render(request, "web/desk/case.html", _case_context(request, case, petitioner=view))
+        # The description of a confidential case was masked too: swap in the original.
+        return render(
+            request,
+            "web/desk/_reveal.html",
+            {"case": case, "petitioner": view, "description": case.description, "oob": True},
+        )
+    return render(request, "web/desk/case.html", _case_context(request, case, petitioner=view, revealed=True))
 
 
 @staff_required()

@@ -114,6 +114,7 @@ def case_status(request, number: str):
 
 def _status_context(case: Case, survey_form) -> dict:
     from casesys.cases.outcomes import case_carrier, public_reply
+    from casesys.cases.selectors import case_second_replies
 
     timeline = CaseEvent.objects.filter(case=case, public=True).order_by("at", "id")
     return {
@@ -124,6 +125,7 @@ def _status_context(case: Case, survey_form) -> dict:
         # A merged case is answered by the case that carried it.
         "carrier": case_carrier(case),
         "reply": public_reply(case),
+        "second_replies": list(case_second_replies(case)),
     }
 
 
