@@ -106,7 +106,9 @@ def test_extension_decision_tells_the_requester_with_the_note(org, office, appro
     case, _ = new_case(org)  # 首長信箱, 6 working days, dispatched by hand
     services.case_dispatch(case=case, department=org.road, by=org.intake)
     services.case_accept(case=case, by=org.officer)
-    services.case_request_extension(case=case, days=3, reason="需會同管線單位", by=org.officer)
+    services.case_request_extension(
+        case=case, days=3, reason="需會同管線單位", status_text="已會勘，待管線單位排程", by=org.officer
+    )
     note = "同意，請掌握進度" if approve else "期限內應可完成"
     services.case_decide_extension(case=case, approve=approve, note=note, by=org.supervisor)
 
