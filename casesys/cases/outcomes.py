@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from casesys.cases.models import Case, Petitioner, State
+from casesys.cases.selectors import petitioner_match_q
 
 # Merges may chain (A into B, B into C); no real chain is this deep, and the bound keeps a
 # corrupt cycle from looping.
@@ -39,15 +40,6 @@ def filed_reason_words(code: str) -> tuple[str, str]:
     return FILED_REASON_WORDS.get(code, ("依規定存查。", "Filed for reference."))
 
 
-def _contact_q(pet: Petitioner) -> Q:
-    q = Q(pk=pet.pk)
-    for field in ("phone_key", "email_key", "line_user_id", "telegram_chat_id"):
-        value = getattr(pet, field)
-        if value:
-            q |= Q(**{field: value})
-    return q
-
-
 def is_same_petitioner(case: Case, earlier: Case) -> bool:
     """The earlier case is this petitioner's own: the same row, or a matching normalised
     phone, e-mail, LINE or Telegram id of its petitioner or of a co-petitioner merged into it
@@ -56,7 +48,7 @@ def is_same_petitioner(case: Case, earlier: Case) -> bool:
     if pet is None:
         return False
     earlier_people = Petitioner.objects.filter(Q(cases=earlier) | Q(co_cases=earlier))
-    return earlier_people.filter(_contact_q(pet)).exists()
+    return earlier_people.filter(petitioner_match_q([pet])).exists()
 
 
 def filed_reply_text(*, case: Case, reason_code: str, repeat_of: Case | None) -> str:

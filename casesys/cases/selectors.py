@@ -112,7 +112,7 @@ def case_public_timeline(case: Case) -> QuerySet[CaseEvent]:
 # --- the same petitioner ----------------------------------------------------------------
 
 
-def _petitioner_match_q(pets: list[Petitioner]) -> Q:
+def petitioner_match_q(pets: list[Petitioner]) -> Q:
     """Petitioners sharing any normalised contact key (phone, e-mail, LINE, Telegram) with
     one of `pets`, or being one of them."""
     q = Q(pk__in=[p.pk for p in pets])
@@ -141,7 +141,7 @@ def same_petitioner_cases(case: Case, *, user=None) -> QuerySet[Case]:
     pets.extend(case.co_petitioners.all())
     if not pets:
         return Case.objects.none()
-    matching = Petitioner.objects.filter(_petitioner_match_q(pets)).values("pk")
+    matching = Petitioner.objects.filter(petitioner_match_q(pets)).values("pk")
     qs = cases_visible_to(user) if user is not None else Case.objects.all()
     as_co_petitioner = Case.co_petitioners.through.objects.filter(petitioner__in=matching).values("case_id")
     return (
@@ -150,10 +150,6 @@ def same_petitioner_cases(case: Case, *, user=None) -> QuerySet[Case]:
         .only("id", "number", "subject", "state", "version", "received_at", "closed_at")
         .order_by("-received_at", "-id")
     )
-
-
-def is_same_petitioner(case: Case, other: Case) -> bool:
-    return same_petitioner_cases(case).filter(pk=other.pk).exists()
 
 
 # --- follow-ups (回訪) ---------------------------------------------------------------------

@@ -8,7 +8,8 @@ from django.test import Client
 from django.utils import timezone
 
 from casesys.cases import services
-from casesys.cases.selectors import is_same_petitioner, same_petitioner_cases
+from casesys.cases.outcomes import is_same_petitioner
+from casesys.cases.selectors import same_petitioner_cases
 from tests.factories import new_case
 
 pytestmark = pytest.mark.django_db
