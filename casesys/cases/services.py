@@ -646,7 +646,7 @@ def cases_stamp_missed_deadlines(*, now: dt.datetime) -> int:
 # --- calendar changes -----------------------------------------------------------------------
 
 
-def recompute_due_dates_for_day(*, day: dt.date, reason: str) -> list[Case]:
+def recompute_due_dates_for_day(*, day: dt.date, reason: str, now: dt.datetime | None = None) -> list[Case]:
     """Recompute deadlines of open cases whose window covers `day`; call inside the
     transaction that changed the calendar so both commit together.
 
@@ -655,7 +655,11 @@ def recompute_due_dates_for_day(*, day: dt.date, reason: str) -> list[Case]:
     day ends on the next working day); hour deadlines do not, unless an extension added
     working days to them. The dispatch deadline of undispatched cases moves too, never past
     the case's own deadline.
+
+    A case already marked as having missed the deadline that moved is judged against the
+    corrected one: not late at all if that lies ahead, else late against it.
     """
+    now = now or timezone.now()
     calendar = WorkCalendar.load()
     start = end_of_day(day - dt.timedelta(days=1))
     # A case returned to intake was given a fresh dispatch window from that moment.
@@ -680,6 +684,9 @@ def recompute_due_dates_for_day(*, day: dt.date, reason: str) -> list[Case]:
         if new_due != case.due_at:
             case.due_at = new_due
             fields.append("due_at")
+            if case.missed_due_at is not None and case.missed_due_at == old_due:
+                case.missed_due_at = new_due if now > new_due else None
+                fields.append("missed_due_at")
         if case.state == State.RECEIVED:
             new_dispatch = deadlines.compute_dispatch_due(
                 received_at=case.returned_at or case.received_at, calendar=calendar, due_at=new_due

@@ -236,3 +236,33 @@ def test_recomputation_counts_from_the_reopening(org):
     )
     office_close(day=dt.date(2026, 12, 9), reason="颱風停班")
     assert Case.objects.get(pk=case.pk).due_at == dt.datetime(2026, 12, 16, 23, 59, 59, tzinfo=TPE)
+
+
+def test_closure_declared_after_the_scan_marked_a_case_late_clears_the_mark(org):
+    CategoryFactory(code="PARK-3CD", sla_unit=SlaUnit.CALENDAR_DAYS, sla_value=3)
+    out = intake(org, category="PARK-3CD")
+    case = Case.objects.get(number=out["number"])
+    # The scan saw it past its deadline (end of Thursday 26 November) during the night.
+    Case.objects.filter(pk=case.pk).update(missed_due_at=case.due_at)
+    client = APIClient()
+    client.force_authenticate(org.admin)
+    with time_machine.travel(dt.datetime(2026, 11, 27, 8, 0, tzinfo=TPE), tick=False):
+        # Thursday's typhoon closure, recorded the next morning: the period ends on Friday.
+        office_close(day=dt.date(2026, 11, 26), reason="颱風停班")
+        detail = client.get(f"{CASES}{out['number']}/").json()
+    assert detail["due_at"] == at(2026, 11, 27, 23, 59, 59)
+    assert detail["missed_due_at"] is None
+
+
+def test_closure_that_moves_a_missed_deadline_still_in_the_past_keeps_the_case_late(org):
+    CategoryFactory(code="PARK-3CD", sla_unit=SlaUnit.CALENDAR_DAYS, sla_value=3)
+    out = intake(org, category="PARK-3CD")
+    case = Case.objects.get(number=out["number"])
+    Case.objects.filter(pk=case.pk).update(missed_due_at=case.due_at)
+    client = APIClient()
+    client.force_authenticate(org.admin)
+    with time_machine.travel(dt.datetime(2026, 11, 30, 9, 0, tzinfo=TPE), tick=False):
+        office_close(day=dt.date(2026, 11, 26), reason="颱風停班")
+        detail = client.get(f"{CASES}{out['number']}/").json()
+    assert detail["due_at"] == at(2026, 11, 27, 23, 59, 59)
+    assert detail["missed_due_at"] == at(2026, 11, 27, 23, 59, 59)
