@@ -401,3 +401,10 @@ def test_survey_report_is_scoped_to_the_supervisors_subtree(surveys, client_for)
         assert client_for(surveys.officer).get("/reports/surveys/", Q1).status_code == 403
         bad = client_for(surveys.analyst).get("/reports/surveys/", {"start": "2026-03-01", "end": "2026-01-01"})
     assert bad.status_code == 400 and 'id="id_end_error"' in bad.content.decode()
+
+
+def test_report_period_fields_show_the_default_period(org, client_for):
+    # A localised date (2026/03/17) in <input type="date"> shows as an empty field.
+    with time_machine.travel(dt.datetime(2026, 3, 17, 10, 0, tzinfo=ZoneInfo("Asia/Taipei")), tick=False):
+        html = client_for(org.supervisor).get("/reports/performance/").content.decode()
+    assert 'name="start" value="2026-03-01"' in html and 'name="end" value="2026-03-17"' in html
