@@ -50,6 +50,13 @@ class RedactSecretsFilter(logging.Filter):
             value = record.__dict__.get(name)
             if isinstance(value, str):
                 record.__dict__[name] = redact_secrets(value)
+        request = record.__dict__.get("request")
+        if request is not None and not isinstance(request, str):
+            # Django's request loggers attach the request itself; the JSON formatter writes
+            # it as its repr, which holds the full path with the query string.
+            text = redact_secrets(repr(request))
+            if text != repr(request):
+                record.__dict__["request"] = text
         return True
 
 
