@@ -11,7 +11,7 @@ from pathlib import Path
 
 from casesys.dbconf import REPLICA, database_from_url, replica_from_url
 from casesys.env import env_bool, env_int, env_list, env_month_day, env_str
-from casesys.logconf import json_formatter
+from casesys.logconf import REQUEST_LOGGERS, json_formatter, redact_filter
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CASESYS_VAR_DIR", str(BASE_DIR / "var")))
@@ -81,6 +81,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: no-store on everything a signed-in user sees (casesys/common/nostore.py).
+    "casesys.common.nostore.NoStoreForSignedInMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -156,6 +158,17 @@ STORAGES = {
 }
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
+# Sessions (casesys/web/staff_session.py, casesys/web/citizen_session.py): staff stay signed in
+# for a working day from log-in; a citizen's status-page session is a browser-session cookie
+# whose remembered cases are forgotten after this many idle minutes. Sessions with no expiry
+# of their own fall back to the staff length, never Django's two weeks.
+CASESYS_STAFF_SESSION_HOURS = env_int("CASESYS_STAFF_SESSION_HOURS", 10)
+CASESYS_CITIZEN_SESSION_IDLE_MINUTES = env_int("CASESYS_CITIZEN_SESSION_IDLE_MINUTES", 30)
+if CASESYS_STAFF_SESSION_HOURS < 1 or CASESYS_CITIZEN_SESSION_IDLE_MINUTES < 1:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("CASESYS_STAFF_SESSION_HOURS and CASESYS_CITIZEN_SESSION_IDLE_MINUTES must be at least 1.")
+SESSION_COOKIE_AGE = CASESYS_STAFF_SESSION_HOURS * 3600
 
 # --- casesys domain settings ---------------------------------------------------------
 CASESYS = {
@@ -304,12 +317,16 @@ OPEN311_POST_PER_MINUTE = env_int("OPEN311_POST_PER_MINUTE", 60)
 OPEN311_KEY_MAX_FAILURES = env_int("OPEN311_KEY_MAX_FAILURES", 20)
 OPEN311_KEY_FAILURE_WINDOW_SECONDS = env_int("OPEN311_KEY_FAILURE_WINDOW_SECONDS", 900)
 
+# Query-string secrets (api_key, password, token) are redacted from every log line
+# (casesys.logconf.RedactSecretsFilter): on the request loggers and on the handler.
+_REDACT = {"filters": ["redact_secrets"]}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": redact_filter()},
+    "handlers": {"console": {"class": "logging.StreamHandler", **_REDACT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, **{name: dict(_REDACT) for name in REQUEST_LOGGERS}},
 }
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
@@ -381,12 +398,14 @@ if PRODUCTION:
         "version": 1,
         "disable_existing_loggers": False,
         "formatters": {"json": json_formatter(env_str("CASESYS_SERVICE_NAME", "casesys"))},
-        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
+        "filters": {"redact_secrets": redact_filter()},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", **_REDACT}},
         "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
         "loggers": {
+            **{name: dict(_REDACT) for name in REQUEST_LOGGERS},
             "django.db.backends": {"level": "WARNING"},
             # Requests are logged once, by casesys.request, with status and duration.
-            "django.server": {"level": "WARNING"},
+            "django.server": {"level": "WARNING", **_REDACT},
         },
     }
     # Celery workers and beat log through the JSON configuration above, not their own format.

@@ -11,7 +11,7 @@ import os
 import shutil
 from pathlib import Path
 
-from casesys.logconf import json_formatter
+from casesys.logconf import json_formatter, redact_filter
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # gthread: a few threads per process overlap database and Redis waits at little memory cost.
@@ -34,11 +34,21 @@ logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": json_formatter(os.environ.get("CASESYS_SERVICE_NAME", "casesys"))},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    # A partner's api_key (and any password/token) in a query string is logged as ***.
+    "filters": {"redact_secrets": redact_filter()},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json",
+            "stream": "ext://sys.stderr",
+            "filters": ["redact_secrets"],
+        }
+    },
     "loggers": {
-        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        # Off: Django logs each request once (casesys.request) with the view and user.
-        "gunicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False},
+        "gunicorn.error": {"handlers": ["console"], "level": "INFO", "propagate": False, "filters": ["redact_secrets"]},
+        # Off: Django logs each request once (casesys.request) with the view and user. If it is
+        # switched on, its request line is still redacted (the filter rewrites the atoms).
+        "gunicorn.access": {"handlers": [], "level": "CRITICAL", "propagate": False, "filters": ["redact_secrets"]},
     },
 }
 

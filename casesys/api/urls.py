@@ -7,6 +7,7 @@ may catch all paths (unknown /api/ paths get the JSON 404 from casesys.api.handl
 from __future__ import annotations
 
 from django.urls import path
+from django.views.decorators.cache import never_cache
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from casesys.api import followups, views
@@ -36,7 +37,7 @@ urlpatterns = [
     path("v1/categories/", views.CategoryListView.as_view(), name="category-list"),
     path("v1/departments/", views.DepartmentListView.as_view(), name="department-list"),
     path("v1/calendar/", views.CalendarView.as_view(), name="calendar"),
-    path("v1/track/", views.TrackView.as_view(), name="track"),
+    path("v1/track/", never_cache(views.TrackView.as_view()), name="track"),
     path("v1/auth/token/", views.ObtainTokenView.as_view(), name="token"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # Split view: the init script is a separate request, not inline (strict CSP).

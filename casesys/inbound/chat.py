@@ -73,6 +73,39 @@ def chat_cases(*, channel: str, user_key: str):
     return Case.objects.filter(channel=channel, **{f"petitioner__{field}": str(user_key)}).order_by("-received_at")
 
 
+@dataclass(frozen=True)
+class ChatLookup:
+    case: Case | None
+    wait: int = 0  # seconds the lookups with a password are paused for (too many failures)
+
+
+def chat_case_lookup(*, channel: str, user_key: str, number: str, password: str = "") -> ChatLookup:
+    """`查詢 <案號> [密碼]` in a chat: one of the user's own chat cases, or any case with its password.
+
+    Guessing passwords goes through the same failure limiter as `/api/v1/track/` and
+    `/status/`, counted per chat user and per case number (a chat has no client address;
+    the number's counter stops guesses from many accounts at one case). The user's own
+    cases need no password and are never paused.
+    """
+    from casesys.api.throttles import track_limiter
+    from casesys.cases.numbering import check_case_password
+
+    own = chat_cases(channel=channel, user_key=user_key).select_related("department").filter(number__iexact=number).first()
+    if own is not None:
+        return ChatLookup(case=own)
+    limiter = track_limiter()
+    idents = (f"chat:{channel}:{user_key}", f"case:{number.upper()}")
+    wait = max(limiter.retry_after(ident) for ident in idents)
+    if wait:
+        return ChatLookup(case=None, wait=wait)
+    case = Case.objects.select_related("department").filter(number__iexact=number).first() if password else None
+    if case is not None and check_case_password(password, case.password_hash):
+        return ChatLookup(case=case)
+    for ident in idents:
+        limiter.record_failure(ident)
+    return ChatLookup(case=None)
+
+
 def chat_default_category() -> Category:
     """The category of chat-opened cases: intake reclassifies them while `received`."""
     code = getattr(settings, "CONNECTOR_CASE_CATEGORY", "") or ""

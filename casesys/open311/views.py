@@ -145,7 +145,9 @@ def _requests_get(request: HttpRequest, fmt: str) -> HttpResponse:
 
 def _requests_post(request: HttpRequest, fmt: str) -> HttpResponse:
     params = {k: v for k, v in request.POST.items()}
-    api_key = params.get("api_key") or request.GET.get("api_key")
+    # GeoReport v2 puts api_key in the form (or query); the X-Api-Key header keeps it out of
+    # URLs, proxies' logs and browser histories.
+    api_key = request.headers.get("X-Api-Key") or params.get("api_key") or request.GET.get("api_key")
     partner = partner_authenticate(api_key, client=client_ident(request))
     partner_rate_check(partner=partner)
     created = open311_request_create(partner=partner, params=params)

@@ -52,4 +52,5 @@ urlpatterns = [
     path("status/", portal.status_lookup, name="status_lookup"),
     path("status/<str:number>/", portal.case_status, name="status"),
     path("status/<str:number>/survey/", portal.survey, name="survey"),
+    path("status/<str:number>/forget/", portal.forget_case, name="status_forget"),
 ]

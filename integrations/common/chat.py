@@ -14,8 +14,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from casesys.cases.models import Case, State
-from casesys.cases.numbering import check_case_password
-from casesys.inbound.chat import ChatResult, chat_cases, chat_open_cases
+from casesys.inbound.chat import ChatResult, chat_case_lookup, chat_open_cases
 
 NEW_CASE_FLAG_SECONDS = 30 * 60
 CASE_NUMBER_RE = re.compile(r"[A-Za-z0-9]{1,16}-\d{7}-\d{5}")
@@ -102,14 +101,30 @@ def status_reply(*, channel: str, user_key: str, argument: str) -> str:
     if not parts:
         return "請輸入案號，例如：查詢 CS-1151122-00001\nPlease give a case number."
     number = parts[0].strip().upper() if CASE_NUMBER_RE.fullmatch(parts[0].strip()) else parts[0].strip()
-    case = chat_cases(channel=channel, user_key=user_key).select_related("department").filter(number__iexact=number).first()
-    if case is None and len(parts) > 1:
-        other = Case.objects.select_related("department").filter(number__iexact=number).first()
-        if other is not None and check_case_password(parts[1], other.password_hash):
-            case = other
-    if case is None:
+    found = chat_case_lookup(channel=channel, user_key=user_key, number=number, password=parts[1] if len(parts) > 1 else "")
+    if found.wait:
+        minutes = max(1, (found.wait + 59) // 60)
+        return (
+            f"查詢失敗次數過多，查詢已暫停，請於 {minutes} 分鐘後再試。\n"
+            f"Too many failed lookups: lookups are paused for {minutes} minutes."
+        )
+    if found.case is None:
         return f"找不到案件 {number}（只能查詢您透過此帳號陳情的案件，或附上查詢密碼）。\nCase not found."
-    return case_status_text(case)
+    return case_status_text(found.case)
+
+
+def redact_status_command(text: str, argument: str) -> str:
+    """The command as typed, with everything after the case number (the password) as ***.
+
+    The stored inbound event keeps what was asked, never the password once it was checked.
+    """
+    parts = argument.split()
+    if len(parts) < 2:
+        return text
+    at = text.find(parts[0])
+    if at < 0:
+        return text
+    return text[: at + len(parts[0])] + " ***"
 
 
 def my_cases_reply(*, channel: str, user_key: str) -> str:

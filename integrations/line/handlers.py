@@ -188,6 +188,16 @@ def _command(text: str) -> tuple[str, str] | None:
     return None
 
 
+def _without_password(event: InboundEvent, text: str, argument: str) -> dict | None:
+    """The stored event with the status command's password replaced by ***, once checked."""
+    redacted = texts.redact_status_command(text, argument)
+    if redacted == text or not isinstance(event.payload, dict):
+        return None
+    payload = dict(event.payload)
+    payload["message"] = {**payload.get("message", {}), "text": redacted}
+    return payload
+
+
 def _unsent_already(message_id: str) -> bool:
     return InboundEvent.objects.filter(
         provider=PROVIDER, event_type="unsend", payload__unsend__messageId=message_id
@@ -215,7 +225,8 @@ def _user_message(ev: MessageEvent, event: InboundEvent) -> Outcome:
         if command is not None:
             name, argument = command
             if name == "status":
-                return _with_reply(Outcome(), ev, [texts.status_reply(channel=Channel.LINE, user_key=user_id, argument=argument)])
+                answer = texts.status_reply(channel=Channel.LINE, user_key=user_id, argument=argument)
+                return _with_reply(Outcome(payload=_without_password(event, msg.text, argument)), ev, [answer])
             if name == "mycases":
                 return _with_reply(Outcome(), ev, [texts.my_cases_reply(channel=Channel.LINE, user_key=user_id)])
             if name == "help":

@@ -69,7 +69,7 @@ def handle_update(event: InboundEvent) -> Outcome:
         kinds = sorted(k for k in payload if k != "update_id")
         return Outcome.ignored(f"不處理的更新類型 / Update type not handled: {', '.join(kinds) or '?'}")
     if msg.chat.type == ChatType.PRIVATE:
-        return _private_message(update, msg)
+        return _private_message(update, msg, payload)
     if msg.chat.type in GROUP_TYPES:
         return _group_message(update, msg, event)
     return Outcome.ignored(f"不處理的聊天類型 / Chat type not handled: {msg.chat.type}")
@@ -148,7 +148,7 @@ def _command(msg: Message) -> tuple[str, str] | None:
     return None
 
 
-def _private_message(update: Update, msg: Message) -> Outcome:
+def _private_message(update: Update, msg: Message, payload: dict[str, Any]) -> Outcome:
     chat_id = msg.chat.id
     user_key = str(chat_id)
     sender = msg.from_user.full_name if msg.from_user else ""
@@ -168,7 +168,8 @@ def _private_message(update: Update, msg: Message) -> Outcome:
         if name in ("start", "help"):
             return reply(Outcome(), [texts.telegram_welcome_text()])
         if name == "status":
-            return reply(Outcome(), [texts.status_reply(channel=Channel.TELEGRAM, user_key=user_key, argument=argument)])
+            answer = texts.status_reply(channel=Channel.TELEGRAM, user_key=user_key, argument=argument)
+            return reply(Outcome(payload=_without_password(payload, msg.text or "", argument)), [answer])
         if name == "mycases":
             return reply(Outcome(), [texts.my_cases_reply(channel=Channel.TELEGRAM, user_key=user_key)])
         if name == "new":
@@ -214,6 +215,16 @@ def _private_message(update: Update, msg: Message) -> Outcome:
             Outcome(), chat_id, [ack_text or texts.opened_text(result)], case=result.case, ack=ack, secret=result.password
         )
     return reply(Outcome(), [texts.appended_text(result)], result.case)
+
+
+def _without_password(stored: dict[str, Any], text: str, argument: str) -> dict | None:
+    """The stored update with the status command's password replaced by ***, once checked."""
+    redacted = texts.redact_status_command(text, argument)
+    if redacted == text:
+        return None
+    payload = dict(stored)
+    payload["message"] = {**payload.get("message", {}), "text": redacted}
+    return payload
 
 
 def _download(msg: Message) -> tuple[str, ChatFile | None, dict[str, Any]]:

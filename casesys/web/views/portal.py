@@ -5,10 +5,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from casesys.cases.models import Case, CaseEvent, Category
 from casesys.cases.numbering import check_case_password
+from casesys.web import citizen_session
 from casesys.web.forms import MailboxForm, StatusLookupForm, SurveyForm
 from casesys.web.i18n import is_english, tr
 from casesys.web.services import case_survey_submit, mailbox_submit, survey_open
@@ -24,6 +26,7 @@ def portal_home(request):
     return render(request, "web/portal/home.html")
 
 
+@never_cache
 def mailbox(request):
     form = MailboxForm(request.POST or None, request.FILES or None)
     status = 200
@@ -57,26 +60,25 @@ def mailbox(request):
                     apply_errors(form, exc)
                 else:
                     # Shown once, on the next page only (post/redirect/get keeps reloads harmless).
-                    request.session["mailbox_done"] = {"number": result.case.number, "password": result.password}
+                    citizen_session.keep_once(request, {"number": result.case.number, "password": result.password})
                     _remember(request, result.case.number)
                     return redirect("web:mailbox_done")
     return render(request, "web/portal/mailbox.html", {"form": form}, status=status)
 
 
+@never_cache
 def mailbox_done(request):
-    data = request.session.pop("mailbox_done", None)
+    data = citizen_session.take_once(request)
     if not data:
         return redirect("web:status_lookup")
     return render(request, "web/portal/mailbox_done.html", data)
 
 
 def _remember(request, number: str) -> None:
-    allowed = list(request.session.get(SESSION_KEY, []))[-9:]
-    if number not in allowed:
-        allowed.append(number)
-    request.session[SESSION_KEY] = allowed
+    citizen_session.remember_case(request, number)
 
 
+@never_cache
 def status_lookup(request):
     form = StatusLookupForm(request.POST or None)
     status = 200
@@ -100,11 +102,12 @@ def status_lookup(request):
 
 
 def _portal_case(request, number: str) -> Case | None:
-    if number not in request.session.get(SESSION_KEY, []):
+    if not citizen_session.may_see(request, number):
         return None
     return Case.objects.select_related("category", "department", "merged_into").filter(number=number).first()
 
 
+@never_cache
 def case_status(request, number: str):
     case = _portal_case(request, number)
     if case is None:
@@ -129,6 +132,7 @@ def _status_context(case: Case, survey_form) -> dict:
     }
 
 
+@never_cache
 @require_POST
 def survey(request, number: str):
     case = _portal_case(request, number)
@@ -144,3 +148,12 @@ def survey(request, number: str):
             messages.success(request, tr("感謝您填寫滿意度調查。", "Thank you for answering the survey."))
             return redirect("web:status", number=case.number)
     return render(request, "web/portal/status.html", _status_context(case, form), status=400)
+
+
+@never_cache
+@require_POST
+def forget_case(request, number: str):
+    """忘記此案件 / Forget this case: this browser no longer shows it without the password."""
+    citizen_session.forget_case(request, number)
+    messages.info(request, tr("已忘記此案件；再次查看需輸入案號與查詢密碼。", "Forgotten: enter the number and password to see it again."))
+    return redirect("web:status_lookup")
