@@ -169,6 +169,9 @@ if CASESYS_STAFF_SESSION_HOURS < 1 or CASESYS_CITIZEN_SESSION_IDLE_MINUTES < 1:
 
     raise ImproperlyConfigured("CASESYS_STAFF_SESSION_HOURS and CASESYS_CITIZEN_SESSION_IDLE_MINUTES must be at least 1.")
 SESSION_COOKIE_AGE = CASESYS_STAFF_SESSION_HOURS * 3600
+# Flash messages live in the session, not in a cookie: the intake confirmation carries the
+# case password, which must not travel (or sit in the browser) as a readable cookie.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- casesys domain settings ---------------------------------------------------------
 CASESYS = {

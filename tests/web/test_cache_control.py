@@ -102,6 +102,9 @@ def test_desk_pages_case_detail_reveal_intake_and_leads(org):
     )
     assert "查詢密碼" in resp.content.decode()  # the success page shows the password
     assert_no_store(resp)
+    # …and the password never travels in a cookie (flash messages live in the session).
+    redirect = resp.redirect_chain[0][0]
+    assert redirect and "messages" not in intake.cookies
 
 
 def test_public_answers_stay_cacheable_and_do_not_vary_on_the_cookie(org):
