@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from casesys.dbconf import REPLICA, database_from_url, replica_from_url
-from casesys.env import env_bool, env_int, env_list, env_month_day, env_str
+from casesys.env import env_bool, env_int, env_list, env_month_day, env_networks, env_str
 from casesys.logconf import json_formatter
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -120,6 +120,23 @@ if _replica_url:
 # The alias report queries run on (casesys/reports/selectors.py), checked by /healthz.
 CASESYS_REPORTS_DB = REPLICA if REPLICA in DATABASES else "default"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Who the client is (casesys/common/clientip.py; docs/operations.md, "Client address and limits")
+# The proxies in front of the application (CIDRs, e.g. the nginx or load balancer address). A
+# request from one of them is attributed to the right-most X-Forwarded-For entry that is not a
+# trusted proxy; every other request to REMOTE_ADDR, whatever X-Forwarded-For it sends.
+CASESYS_TRUSTED_PROXIES = env_networks("CASESYS_TRUSTED_PROXIES")
+# Instead of CIDRs: the number of proxies every request passes (only when the application cannot
+# be reached around them); the client is that many X-Forwarded-For entries from the right.
+CASESYS_TRUSTED_PROXY_COUNT = env_int("CASESYS_TRUSTED_PROXY_COUNT", 0)
+if CASESYS_TRUSTED_PROXIES and CASESYS_TRUSTED_PROXY_COUNT:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("Set CASESYS_TRUSTED_PROXIES or CASESYS_TRUSTED_PROXY_COUNT, not both.")
+if CASESYS_TRUSTED_PROXY_COUNT < 0:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("CASESYS_TRUSTED_PROXY_COUNT must be 0 or more.")
 
 # --- Cache (throttling, login lock-out) ---------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")

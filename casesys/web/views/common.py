@@ -62,8 +62,11 @@ def apply_errors(form, exc: ValidationError) -> None:
 
 
 def client_ip(request) -> str:
-    # Behind a proxy the operator sets REMOTE_ADDR correctly (e.g. gunicorn --forwarded-allow-ips).
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The bucket of the portal's limits (casesys.common.clientip: X-Forwarded-For only
+    through a trusted proxy)."""
+    from casesys.common.clientip import client_key
+
+    return client_key(request)
 
 
 def rate_limited(key: str, *, limit: int, window: int) -> bool:
