@@ -202,6 +202,11 @@ CASESYS = {
     "LOGIN_MAX_FAILURES_PER_USER": env_int("CASESYS_LOGIN_MAX_FAILURES", 5),
     "LOGIN_MAX_FAILURES_PER_IP": env_int("CASESYS_LOGIN_MAX_FAILURES_PER_IP", 20),
     "LOGIN_FAILURE_WINDOW_SECONDS": env_int("CASESYS_LOGIN_FAILURE_WINDOW", 900),
+    # The mayor's mailbox: accepted letters per client address and hour; counter addresses
+    # (district offices, where many citizens write from one address) get their own allowance.
+    "MAILBOX_PER_HOUR": env_int("CASESYS_MAILBOX_PER_HOUR", 5),
+    "MAILBOX_COUNTER_ADDRESSES": env_networks("CASESYS_MAILBOX_COUNTER_ADDRESSES"),
+    "MAILBOX_COUNTER_PER_HOUR": env_int("CASESYS_MAILBOX_COUNTER_PER_HOUR", 60),
     # From this day of the year (MM-DD) on, while next year's DGPA office calendar has not been
     # imported, /healthz warns, administrators see a banner and get a daily notice.
     "CALENDAR_WARN_FROM": env_month_day("CASESYS_CALENDAR_WARN_FROM", "11-01"),
