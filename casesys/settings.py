@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "csp",
+    "axes",
     "casesys.ops",
     "casesys.org",
     "casesys.workcal",
@@ -84,6 +85,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it sees the log-in views' answers.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "casesys.urls"
@@ -145,8 +148,23 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# ModelBackend plus failure counters in the cache: throttles every password log-in.
+# ModelBackend behind django-axes' lockouts: every password log-in (admin, web, API token).
 AUTHENTICATION_BACKENDS = ["casesys.org.auth.ThrottledModelBackend"]
+# django-axes (casesys/org/auth.py): failed log-ins are counted per (username, client address)
+# pair, so one address's failures cannot lock every staff member out; lockouts are listed and
+# lifted in the admin (Axes → Access attempts).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = "casesys.org.auth.failure_limit"
+AXES_COOLOFF_TIME = "casesys.org.auth.cool_off"
+AXES_USERNAME_CALLABLE = "casesys.org.auth.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "casesys.org.auth.lockout_client_ip"
+AXES_LOCKOUT_CALLABLE = "casesys.org.auth.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Refused attempts are not counted (ThrottledModelBackend), so a lockout ends on time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Successful log-ins are in the access log already; no second, ever-growing table of them.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -196,11 +214,11 @@ CASESYS = {
         "CASESYS_ATTACHMENT_TYPES",
         ["image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf", "video/mp4", "audio/m4a", "audio/mpeg", "text/plain"],
     ),
-    # Brute-force protection (counted in the cache): citizen lookups and staff log-ins.
+    # Brute-force protection: citizen lookups (cache) and staff log-ins (django-axes, per
+    # username and client address pair; see AXES_* above).
     "TRACK_MAX_FAILURES": env_int("CASESYS_TRACK_MAX_FAILURES", 10),
     "TRACK_FAILURE_WINDOW_SECONDS": env_int("CASESYS_TRACK_FAILURE_WINDOW", 900),
     "LOGIN_MAX_FAILURES_PER_USER": env_int("CASESYS_LOGIN_MAX_FAILURES", 5),
-    "LOGIN_MAX_FAILURES_PER_IP": env_int("CASESYS_LOGIN_MAX_FAILURES_PER_IP", 20),
     "LOGIN_FAILURE_WINDOW_SECONDS": env_int("CASESYS_LOGIN_FAILURE_WINDOW", 900),
     # The mayor's mailbox: accepted letters per client address and hour; counter addresses
     # (district offices, where many citizens write from one address) get their own allowance.
