@@ -63,3 +63,19 @@ def env_month_day(name: str, default: str) -> tuple[int, int]:
             f"Environment variable {name}={value!r} is not a day of the year (use MM-DD, e.g. 11-01)."
         ) from exc
     return parsed.month, parsed.day
+
+
+def env_networks(name: str, default: list[str] | None = None) -> list[str]:
+    """Comma-separated IP networks in CIDR notation (a bare address means /32 or /128),
+    returned normalised (``10.0.0.0/8``); a malformed entry stops start-up."""
+    import ipaddress
+
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"Environment variable {name}: {item!r} is not an IP network (use CIDR, e.g. 10.0.0.0/8)."
+            ) from exc
+    return networks

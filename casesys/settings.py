@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from casesys.dbconf import REPLICA, database_from_url, replica_from_url
-from casesys.env import env_bool, env_int, env_list, env_month_day, env_str
+from casesys.env import env_bool, env_int, env_list, env_month_day, env_networks, env_str
 from casesys.logconf import REQUEST_LOGGERS, json_formatter, redact_filter
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_htmx",
     "csp",
+    "axes",
     "casesys.ops",
     "casesys.org",
     "casesys.workcal",
@@ -86,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it sees the log-in views' answers.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "casesys.urls"
@@ -123,6 +126,23 @@ if _replica_url:
 CASESYS_REPORTS_DB = REPLICA if REPLICA in DATABASES else "default"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Who the client is (casesys/common/clientip.py; docs/operations.md, "Client address and limits")
+# The proxies in front of the application (CIDRs, e.g. the nginx or load balancer address). A
+# request from one of them is attributed to the right-most X-Forwarded-For entry that is not a
+# trusted proxy; every other request to REMOTE_ADDR, whatever X-Forwarded-For it sends.
+CASESYS_TRUSTED_PROXIES = env_networks("CASESYS_TRUSTED_PROXIES")
+# Instead of CIDRs: the number of proxies every request passes (only when the application cannot
+# be reached around them); the client is that many X-Forwarded-For entries from the right.
+CASESYS_TRUSTED_PROXY_COUNT = env_int("CASESYS_TRUSTED_PROXY_COUNT", 0)
+if CASESYS_TRUSTED_PROXIES and CASESYS_TRUSTED_PROXY_COUNT:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("Set CASESYS_TRUSTED_PROXIES or CASESYS_TRUSTED_PROXY_COUNT, not both.")
+if CASESYS_TRUSTED_PROXY_COUNT < 0:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("CASESYS_TRUSTED_PROXY_COUNT must be 0 or more.")
+
 # --- Cache (throttling, login lock-out) ---------------------------------------------
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
@@ -130,8 +150,23 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
-# ModelBackend plus failure counters in the cache: throttles every password log-in.
+# ModelBackend behind django-axes' lockouts: every password log-in (admin, web, API token).
 AUTHENTICATION_BACKENDS = ["casesys.org.auth.ThrottledModelBackend"]
+# django-axes (casesys/org/auth.py): failed log-ins are counted per (username, client address)
+# pair, so one address's failures cannot lock every staff member out; lockouts are listed and
+# lifted in the admin (Axes → Access attempts).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = "casesys.org.auth.failure_limit"
+AXES_COOLOFF_TIME = "casesys.org.auth.cool_off"
+AXES_USERNAME_CALLABLE = "casesys.org.auth.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "casesys.org.auth.lockout_client_ip"
+AXES_LOCKOUT_CALLABLE = "casesys.org.auth.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+# Refused attempts are not counted (ThrottledModelBackend), so a lockout ends on time.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Successful log-ins are in the access log already; no second, ever-growing table of them.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -195,12 +230,17 @@ CASESYS = {
         "CASESYS_ATTACHMENT_TYPES",
         ["image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf", "video/mp4", "audio/m4a", "audio/mpeg", "text/plain"],
     ),
-    # Brute-force protection (counted in the cache): citizen lookups and staff log-ins.
+    # Brute-force protection: citizen lookups (cache) and staff log-ins (django-axes, per
+    # username and client address pair; see AXES_* above).
     "TRACK_MAX_FAILURES": env_int("CASESYS_TRACK_MAX_FAILURES", 10),
     "TRACK_FAILURE_WINDOW_SECONDS": env_int("CASESYS_TRACK_FAILURE_WINDOW", 900),
     "LOGIN_MAX_FAILURES_PER_USER": env_int("CASESYS_LOGIN_MAX_FAILURES", 5),
-    "LOGIN_MAX_FAILURES_PER_IP": env_int("CASESYS_LOGIN_MAX_FAILURES_PER_IP", 20),
     "LOGIN_FAILURE_WINDOW_SECONDS": env_int("CASESYS_LOGIN_FAILURE_WINDOW", 900),
+    # The mayor's mailbox: accepted letters per client address and hour; counter addresses
+    # (district offices, where many citizens write from one address) get their own allowance.
+    "MAILBOX_PER_HOUR": env_int("CASESYS_MAILBOX_PER_HOUR", 5),
+    "MAILBOX_COUNTER_ADDRESSES": env_networks("CASESYS_MAILBOX_COUNTER_ADDRESSES"),
+    "MAILBOX_COUNTER_PER_HOUR": env_int("CASESYS_MAILBOX_COUNTER_PER_HOUR", 60),
     # From this day of the year (MM-DD) on, while next year's DGPA office calendar has not been
     # imported, /healthz warns, administrators see a banner and get a daily notice.
     "CALENDAR_WARN_FROM": env_month_day("CASESYS_CALENDAR_WARN_FROM", "11-01"),

@@ -7,15 +7,15 @@ The citizen lookup is guessable only by brute force over (number, password); cou
 from __future__ import annotations
 
 from django.conf import settings
-from rest_framework.throttling import BaseThrottle
 
+from casesys.common.clientip import client_key
 from casesys.org.auth import FailureLimiter
 
 
 def client_ident(request) -> str:
-    """The client address as DRF's throttles see it (X-Forwarded-For trusted `NUM_PROXIES`
-    deep), for the failure counters of the public endpoints."""
-    return BaseThrottle().get_ident(request) or "unknown"
+    """The bucket of the public endpoints' failure counters: the client address as
+    casesys.common.clientip decides it (X-Forwarded-For only through a trusted proxy)."""
+    return client_key(getattr(request, "_request", request))
 
 
 def track_limiter() -> FailureLimiter:

@@ -24,6 +24,7 @@ from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
+from casesys.common.clientip import client_ip
 from casesys.ops import responses, views
 from casesys.ops.metrics import DB_UNAVAILABLE, LATENCY, REQUESTS
 
@@ -95,9 +96,8 @@ class RequestMetricsMiddleware:
 
 
 def _client_ip(request: HttpRequest) -> str:
-    # Behind the load balancer REMOTE_ADDR is the balancer; the client is the first hop it added.
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR", "")
+    # The same address the abuse limits use: X-Forwarded-For only through a trusted proxy.
+    return client_ip(request)
 
 
 class RequestTooLargeMiddleware:

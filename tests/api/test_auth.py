@@ -5,7 +5,7 @@ import io
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, RequestFactory
 from rest_framework.test import APIClient
 
 from casesys.org.auth import LoginThrottled
@@ -68,31 +68,41 @@ def test_obtain_token_wrong_password_is_400(org):
 
 @pytest.fixture
 def low_limits(settings):
-    settings.CASESYS = {
-        **settings.CASESYS,
-        "LOGIN_MAX_FAILURES_PER_USER": 3,
-        "LOGIN_MAX_FAILURES_PER_IP": 5,
-    }
+    settings.CASESYS = {**settings.CASESYS, "LOGIN_MAX_FAILURES_PER_USER": 3}
+    settings.CASESYS_TRUSTED_PROXIES = []
+
+
+def _from(ip: str):
+    return RequestFactory().post("/accounts/login/", REMOTE_ADDR=ip)
 
 
 def test_backend_locks_a_username_after_repeated_failures(org, low_limits):
     for _ in range(3):
-        assert authenticate(None, username="officer", password="wrong") is None
-    with pytest.raises(LoginThrottled):
-        authenticate(None, username="officer", password=PASSWORD)
+        assert authenticate(_from("203.0.113.50"), username="officer", password="wrong") is None
+    with pytest.raises(LoginThrottled) as refused:
+        authenticate(_from("203.0.113.50"), username="officer", password=PASSWORD)
+    assert "請於 15 分鐘後再試" in refused.value.messages[0]
     # Other accounts are unaffected; username case does not evade the lock.
-    assert authenticate(None, username="analyst", password=PASSWORD) == org.analyst
+    assert authenticate(_from("203.0.113.50"), username="analyst", password=PASSWORD) == org.analyst
     with pytest.raises(LoginThrottled):
-        authenticate(None, username="OFFICER", password=PASSWORD)
+        authenticate(_from("203.0.113.50"), username="OFFICER", password=PASSWORD)
+
+
+def test_a_guesser_elsewhere_does_not_lock_a_staff_member_out_of_their_desk(org, low_limits):
+    for _ in range(3):
+        assert authenticate(_from("203.0.113.50"), username="officer", password="wrong") is None
+    with pytest.raises(LoginThrottled):
+        authenticate(_from("203.0.113.50"), username="officer", password=PASSWORD)
+    assert authenticate(_from("198.51.100.20"), username="officer", password=PASSWORD) == org.officer
 
 
 def test_success_resets_the_username_counter(org, low_limits):
     for _ in range(2):
-        authenticate(None, username="officer", password="wrong")
-    assert authenticate(None, username="officer", password=PASSWORD) == org.officer
+        authenticate(_from("203.0.113.50"), username="officer", password="wrong")
+    assert authenticate(_from("203.0.113.50"), username="officer", password=PASSWORD) == org.officer
     for _ in range(2):
-        authenticate(None, username="officer", password="wrong")
-    assert authenticate(None, username="officer", password=PASSWORD) == org.officer
+        authenticate(_from("203.0.113.50"), username="officer", password="wrong")
+    assert authenticate(_from("203.0.113.50"), username="officer", password=PASSWORD) == org.officer
 
 
 def test_admin_login_is_throttled(org, low_limits):
@@ -102,21 +112,55 @@ def test_admin_login_is_throttled(org, low_limits):
         assert r.status_code == 200 and not r.wsgi_request.user.is_authenticated
     r = c.post("/admin/login/", {"username": "admin", "password": PASSWORD})
     assert r.status_code == 200  # the form again, with the lock-out message, not a redirect
-    assert "登入失敗次數過多" in r.content.decode()
+    assert "登入失敗次數過多，請於 15 分鐘後再試" in r.content.decode()
     assert "_auth_user_id" not in c.session
 
 
-def test_login_view_is_throttled_per_client_address(org, low_limits):
-    # Spraying many usernames from one address trips the per-address limit.
+def test_failures_from_one_address_do_not_lock_every_staff_member_out(org, low_limits):
+    # An office shares one address: somebody there mistyping (or guessing) many usernames
+    # locks those usernames from there, not the colleague who types their own password.
     c = Client(REMOTE_ADDR="203.0.113.50")
-    for i in range(5):
+    for i in range(25):  # more than any per-address limit would allow
         c.post("/accounts/login/", {"username": f"guess{i}", "password": "wrong"})
-    r = c.post("/accounts/login/", {"username": "officer", "password": PASSWORD})
-    assert r.status_code == 200
-    assert "登入失敗次數過多" in r.content.decode()
-    # The same user from another address gets in.
-    other = Client(REMOTE_ADDR="198.51.100.20")
-    assert other.post("/accounts/login/", {"username": "officer", "password": PASSWORD}).status_code == 302
+    for _ in range(3):
+        r = c.post("/accounts/login/", {"username": "admin", "password": "wrong"})
+        assert "登入失敗次數過多" not in r.content.decode()
+    r = c.post("/accounts/login/", {"username": "admin", "password": PASSWORD})
+    assert r.status_code == 200 and "登入失敗次數過多，請於 15 分鐘後再試" in r.content.decode()
+    colleague = Client(REMOTE_ADDR="203.0.113.50")
+    assert colleague.post("/accounts/login/", {"username": "officer", "password": PASSWORD}).status_code == 302
+
+
+def test_behind_the_proxy_a_forged_x_forwarded_for_does_not_reset_the_lock(org, low_limits, settings):
+    settings.CASESYS_TRUSTED_PROXIES = ["10.0.0.5/32"]
+
+    def via_proxy(xff, password):
+        c = Client(REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR=xff)
+        return c.post("/accounts/login/", {"username": "officer", "password": password})
+
+    for i in range(3):
+        via_proxy(f"6.6.6.{i}, 203.0.113.50", "wrong")
+    assert "登入失敗次數過多" in via_proxy("6.6.6.99, 203.0.113.50", PASSWORD).content.decode()
+    # The officer at their own desk, behind the same proxy, gets in.
+    assert via_proxy("198.51.100.20", PASSWORD).status_code == 302
+
+
+def test_lockouts_are_listed_and_lifted_in_the_admin(org, low_limits):
+    from axes.models import AccessAttempt
+    from django.contrib.auth import get_user_model
+
+    c = Client(REMOTE_ADDR="203.0.113.50")
+    for _ in range(3):
+        c.post("/accounts/login/", {"username": "officer", "password": "wrong"})
+    root = get_user_model().objects.create_superuser("root", "root@example.invalid", "x" * 12)
+    admin = Client()
+    admin.force_login(root)
+    listing = admin.get("/admin/axes/accessattempt/").content.decode()
+    assert "officer" in listing and "203.0.113.50" in listing
+    attempt = AccessAttempt.objects.get(username="officer")
+    r = admin.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
+    assert r.status_code == 302
+    assert c.post("/accounts/login/", {"username": "officer", "password": PASSWORD}).status_code == 302
 
 
 def test_token_endpoint_is_throttled_with_429(org, low_limits):

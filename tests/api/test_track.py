@@ -114,6 +114,40 @@ def test_repeated_failures_from_one_client_are_throttled(org, client_for, settin
     assert track(c, case.number, password, ip="198.51.100.9").status_code == 200
 
 
+def test_a_forged_x_forwarded_for_does_not_escape_the_failure_limit(org, client_for, settings):
+    settings.CASESYS = {**settings.CASESYS, "TRACK_MAX_FAILURES": 3}
+    settings.CASESYS_TRUSTED_PROXIES = []
+    case, password = new_case(org)
+    c = client_for(None)
+    for i in range(3):
+        r = c.post(URL, {"number": case.number, "password": "guess23456"}, format="json",
+                   REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR=f"192.0.2.{i}")
+        assert r.status_code == 404
+    r = c.post(URL, {"number": case.number, "password": password}, format="json",
+               REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR="192.0.2.99")
+    assert r.status_code == 429
+    assert "請於" in r.json()["detail"] and int(r["Retry-After"]) > 0
+
+
+def test_behind_the_load_balancer_each_citizen_has_their_own_bucket(org, client_for, settings):
+    settings.CASESYS = {**settings.CASESYS, "TRACK_MAX_FAILURES": 3}
+    settings.CASESYS_TRUSTED_PROXIES = ["10.0.0.5/32"]
+    case, password = new_case(org)
+    c = client_for(None)
+
+    def via_proxy(xff, pw):
+        return c.post(URL, {"number": case.number, "password": pw}, format="json",
+                      REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR=xff)
+
+    for i in range(3):
+        # The guesser varies the left-most entry; nginx appends the real address.
+        assert via_proxy(f"198.18.0.{i}, 203.0.113.1", "guess23456").status_code == 404
+    r = via_proxy("198.18.0.77, 203.0.113.1", password)
+    assert r.status_code == 429 and int(r["Retry-After"]) > 0
+    # Another citizen behind the same balancer is not affected.
+    assert via_proxy("203.0.113.2", password).status_code == 200
+
+
 def test_successes_do_not_count_towards_the_limit(org, client_for, settings):
     settings.CASESYS = {**settings.CASESYS, "TRACK_MAX_FAILURES": 2}
     case, password = new_case(org)

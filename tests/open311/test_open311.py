@@ -301,6 +301,17 @@ def test_guessing_api_keys_is_refused_with_429_after_the_failure_limit(client, o
     assert other.status_code == 201
 
 
+def test_a_forged_x_forwarded_for_does_not_reset_the_key_guessing_limit(client, org, partner, settings):
+    settings.OPEN311_KEY_MAX_FAILURES = 3
+    settings.CASESYS_TRUSTED_PROXIES = []
+    app, key = partner
+    for i in range(3):
+        response = client.post(f"{BASE}/requests.json", _form(api_key="o311_guess"), HTTP_X_FORWARDED_FOR=f"192.0.2.{i}")
+        assert_error(response, "json", 403, "Invalid api_key")
+    response = client.post(f"{BASE}/requests.json", _form(api_key=key), HTTP_X_FORWARDED_FOR="192.0.2.99")
+    assert_error(response, "json", 429, "Too many invalid api_key attempts")
+
+
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_partner_over_its_rate_gets_429_and_no_case(client, org, partner, settings, fmt):
     settings.OPEN311_POST_PER_MINUTE = 2

@@ -74,6 +74,86 @@ def test_mailbox_is_rate_limited_per_address(org):
     assert Case.objects.count() == 5
 
 
+@pytest.fixture
+def mailbox_limits(settings):
+    settings.CASESYS = {
+        **settings.CASESYS,
+        "MAILBOX_PER_HOUR": 2,
+        "MAILBOX_COUNTER_ADDRESSES": ["192.0.2.0/28"],
+        "MAILBOX_COUNTER_PER_HOUR": 4,
+    }
+    settings.CASESYS_TRUSTED_PROXIES = ["10.0.0.5/32"]
+
+
+def test_mailbox_counts_accepted_letters_only(org, mailbox_limits):
+    c = Client(REMOTE_ADDR="198.51.100.7")
+    for _ in range(4):  # sent back for a missing name: nothing stored, nothing counted
+        assert c.post("/mailbox/", letter(org, name="")).status_code == 400
+    assert [c.post("/mailbox/", letter(org)).status_code for _ in range(2)] == [302, 302]
+    assert Case.objects.count() == 2
+
+
+def test_a_refused_letter_says_how_long_to_wait(org, mailbox_limits):
+    c = Client(REMOTE_ADDR="198.51.100.7")
+    for _ in range(2):
+        assert c.post("/mailbox/", letter(org)).status_code == 302
+    resp = c.post("/mailbox/", letter(org))
+    assert resp.status_code == 429
+    assert 3500 < int(resp["Retry-After"]) <= 3600
+    assert "請於 60 分鐘後再試" in resp.content.decode()
+    assert Case.objects.count() == 2
+    # Another address writes on.
+    assert Client(REMOTE_ADDR="198.51.100.8").post("/mailbox/", letter(org)).status_code == 302
+
+
+def test_a_district_office_counter_has_a_higher_allowance(org, mailbox_limits):
+    counter = Client(REMOTE_ADDR="192.0.2.3")
+    assert [counter.post("/mailbox/", letter(org)).status_code for _ in range(5)] == [302] * 4 + [429]
+
+
+def test_behind_the_proxy_each_citizen_has_their_own_mailbox_allowance(org, mailbox_limits):
+    def via_proxy(xff):
+        return Client(REMOTE_ADDR="10.0.0.5", HTTP_X_FORWARDED_FOR=xff).post("/mailbox/", letter(org))
+
+    assert [via_proxy(f"6.6.6.{i}, 203.0.113.1").status_code for i in range(3)] == [302, 302, 429]
+    assert via_proxy("203.0.113.2").status_code == 302
+    # Through the proxy, a counter address is recognised by the address nginx appended.
+    assert [via_proxy("192.0.2.3").status_code for _ in range(3)] == [302] * 3
+
+
+def test_status_lookup_counts_failed_lookups_only(org):
+    case, password = closed_case(org)
+    c = Client(REMOTE_ADDR="198.51.100.7")
+    for _ in range(12):  # a citizen checking on the case again and again is never refused
+        assert c.post("/status/", {"number": case.number, "password": password}).status_code == 302
+
+
+def test_failed_status_lookups_are_refused_with_the_wait(org, settings):
+    settings.CASESYS = {**settings.CASESYS, "TRACK_MAX_FAILURES": 3}
+    case, password = closed_case(org)
+    c = Client(REMOTE_ADDR="198.51.100.7")
+    for _ in range(3):
+        assert c.post("/status/", {"number": case.number, "password": "nope"}).status_code == 400
+    resp = c.post("/status/", {"number": case.number, "password": password})
+    assert resp.status_code == 429
+    assert 0 < int(resp["Retry-After"]) <= 900
+    assert "請於 15 分鐘後再試" in resp.content.decode()
+    assert Client(REMOTE_ADDR="198.51.100.8").post("/status/", {"number": case.number, "password": password}).status_code == 302
+
+
+def test_the_portal_and_the_api_share_one_lookup_counter(org, settings):
+    from rest_framework.test import APIClient
+
+    settings.CASESYS = {**settings.CASESYS, "TRACK_MAX_FAILURES": 3}
+    case, password = closed_case(org)
+    api = APIClient()
+    for _ in range(3):
+        r = api.post("/api/v1/track/", {"number": case.number, "password": "nope23456"}, format="json", REMOTE_ADDR="198.51.100.7")
+        assert r.status_code == 404
+    resp = Client(REMOTE_ADDR="198.51.100.7").post("/status/", {"number": case.number, "password": password})
+    assert resp.status_code == 429
+
+
 def test_status_lookup_needs_the_right_password_and_escapes_citizen_text(org):
     case, password = closed_case(org, subject=f"坑洞{EVIL}")
     c = Client()

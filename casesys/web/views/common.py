@@ -1,11 +1,10 @@
-"""Helpers shared by the views: access checks, error mapping and a small rate limiter."""
+"""Helpers shared by the views: access checks, error mapping and the client address."""
 
 from __future__ import annotations
 
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.shortcuts import render
 
@@ -62,19 +61,8 @@ def apply_errors(form, exc: ValidationError) -> None:
 
 
 def client_ip(request) -> str:
-    # Behind a proxy the operator sets REMOTE_ADDR correctly (e.g. gunicorn --forwarded-allow-ips).
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The bucket of the portal's limits (casesys.common.clientip: X-Forwarded-For only
+    through a trusted proxy)."""
+    from casesys.common.clientip import client_key
 
-
-def rate_limited(key: str, *, limit: int, window: int) -> bool:
-    """Fixed-window counter in the shared cache; True once `limit` is exceeded."""
-    cache_key = f"web:rl:{key}"
-    added = cache.add(cache_key, 1, timeout=window)
-    if added:
-        return False
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:
-        cache.set(cache_key, 1, timeout=window)
-        return False
-    return count > limit
+    return client_key(request)

@@ -10,16 +10,32 @@ from django.views.decorators.http import require_POST
 
 from casesys.cases.models import Case, CaseEvent, Category
 from casesys.cases.numbering import check_case_password
+from casesys.common.clientip import client_key
 from casesys.web import citizen_session
 from casesys.web.forms import MailboxForm, StatusLookupForm, SurveyForm
 from casesys.web.i18n import is_english, tr
+from casesys.web.limits import lookup_limiter, mailbox_limiter, minutes
 from casesys.web.services import case_survey_submit, mailbox_submit, survey_open
-from casesys.web.views.common import apply_errors, client_ip, not_found, rate_limited
+from casesys.web.views.common import apply_errors, not_found
 
-# Spam protection without outside services: per-address limits plus a honeypot field.
-MAILBOX_LIMIT = (5, 3600)  # 5 letters an hour per address
-LOOKUP_LIMIT = (10, 600)  # 10 wrong passwords per 10 minutes per address
+# Spam protection without outside services: per-address limits (casesys/web/limits.py) plus a
+# honeypot field.
+MAILBOX_REFUSED = (
+    "送出次數過多，請於 {minutes} 分鐘後再試 / "
+    "Too many letters from your connection; please try again in {minutes} minutes."
+)
+LOOKUP_REFUSED = (
+    "查詢錯誤次數過多，請於 {minutes} 分鐘後再試 / Too many wrong attempts; please try again in {minutes} minutes."
+)
 SESSION_KEY = "portal_cases"
+
+
+def _refused(request, template: str, form, message: str, wait: int):
+    form.is_valid()
+    form.add_error(None, message.format(minutes=minutes(wait)))
+    response = render(request, template, {"form": form}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 def portal_home(request):
@@ -35,10 +51,11 @@ def mailbox(request):
         if request.POST.get("website"):
             # A bot filled the invisible field: pretend success, store nothing.
             return render(request, "web/portal/mailbox_done.html", {"number": "", "password": "", "bot": True})
-        if rate_limited(f"mailbox:{client_ip(request)}", limit=MAILBOX_LIMIT[0], window=MAILBOX_LIMIT[1]):
-            form.is_valid()
-            form.add_error(None, "送出次數過多，請稍後再試 / Too many letters from your connection; please try again later.")
-            return render(request, "web/portal/mailbox.html", {"form": form}, status=429)
+        # Only accepted letters count; a form sent back with an error costs nothing.
+        limiter, ident = mailbox_limiter(request)
+        wait = limiter.retry_after(ident)
+        if wait:
+            return _refused(request, "web/portal/mailbox.html", form, MAILBOX_REFUSED, wait)
         if form.is_valid():
             d = form.cleaned_data
             category = Category.objects.filter(pk=d["category"], public=True, active=True).first()
@@ -59,6 +76,7 @@ def mailbox(request):
                 except ValidationError as exc:
                     apply_errors(form, exc)
                 else:
+                    limiter.record(ident)
                     # Shown once, on the next page only (post/redirect/get keeps reloads harmless).
                     citizen_session.keep_once(request, {"number": result.case.number, "password": result.password})
                     _remember(request, result.case.number)
@@ -84,16 +102,17 @@ def status_lookup(request):
     status = 200
     if request.method == "POST":
         status = 400
-        key = f"lookup:{client_ip(request)}"
-        if rate_limited(key, limit=LOOKUP_LIMIT[0], window=LOOKUP_LIMIT[1]):
-            form.is_valid()
-            form.add_error(None, "查詢次數過多，請稍後再試 / Too many attempts; please try again later.")
-            return render(request, "web/portal/status_lookup.html", {"form": form}, status=429)
+        # The same failure counter as /api/v1/track/: only wrong pairs count.
+        limiter, ident = lookup_limiter(), client_key(request)
+        wait = limiter.retry_after(ident)
+        if wait:
+            return _refused(request, "web/portal/status_lookup.html", form, LOOKUP_REFUSED, wait)
         if form.is_valid():
             number = form.cleaned_data["number"].strip().upper()
             case = Case.objects.filter(number=number).first()
             # Same message for an unknown number and a wrong password: no case enumeration.
             if case is None or not check_case_password(form.cleaned_data["password"].strip(), case.password_hash):
+                limiter.record_failure(ident)
                 form.add_error(None, "案號或查詢密碼不正確 / The case number or password is wrong.")
             else:
                 _remember(request, case.number)
