@@ -283,9 +283,14 @@ class SurveyForm(forms.Form):
 # --- reports ----------------------------------------------------------------------------------
 
 
+def _date_picker() -> forms.DateInput:
+    # <input type="date"> takes only ISO dates: a localised value (2026/12/01) shows as empty.
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class PeriodForm(forms.Form):
-    start = forms.DateField(label="起日 / From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="迄日 / To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label="起日 / From", widget=_date_picker())
+    end = forms.DateField(label="迄日 / To", widget=_date_picker())
     by_category = forms.BooleanField(label="依單位×類別 / By department × category", required=False)
 
     def clean(self):
