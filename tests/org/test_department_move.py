@@ -9,6 +9,7 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import Client
 
 from casesys.cases import services
@@ -115,3 +116,12 @@ def test_the_admin_refuses_a_move_under_a_descendant_with_a_form_error(org, subt
     assert resp.status_code == 200
     assert "不可將單位移到自己或其下級單位之下" in resp.content.decode()
     assert paths()["PWD-ROAD"] == "/CITY/PWD/PWD-ROAD/"
+
+
+def test_the_import_refuses_a_move_under_a_descendant_and_changes_nothing(org, subtree, tmp_path):
+    csv = tmp_path / "d.csv"
+    csv.write_text("code,parent_code,name,name_en\nPWD-ROAD,ROAD-N1,道路養護科,Roads\n", encoding="utf-8")
+    before = paths()
+    with pytest.raises(CommandError, match="循環"):
+        call_command("import_departments", str(csv))
+    assert paths() == before
