@@ -40,9 +40,12 @@ def test_officer_posts_a_note_and_it_is_audited(org, client_for):
     assert "已會勘現場" in html and "新增內部註記" in html  # the note and its timeline entry
 
 
-def test_officer_of_another_section_gets_403_on_a_visible_case(org, client_for):
-    case, _ = new_case(org, category=org.pothole)
-    # The supervisor of 工務局 sees it; the 環保局 supervisor does not even see it (404).
+def test_intake_sees_a_case_it_registered_but_may_not_note_it_once_dispatched(org, client_for):
+    case, _ = new_case(org, category=org.pothole, by=org.intake)  # routed to the road section at once
+    c = client_for(org.intake)
+    html = c.get(f"/desk/cases/{case.number}/").content.decode()
+    assert case.number in html and "新增註記" not in html
+    assert c.post(f"/desk/cases/{case.number}/notes/", {"text": "補充"}).status_code == 403
+    # Staff of another subtree do not even see it.
     assert client_for(org.supervisor_epb).post(f"/desk/cases/{case.number}/notes/", {"text": "x"}).status_code == 404
     assert not case.notes.exists()
-
