@@ -507,7 +507,7 @@ class PublicCaseSerializer(serializers.Serializer):
             self._carriers[case.pk] = case_carrier(case)
         return self._carriers[case.pk]
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_reply(self, case: Case) -> str | None:
         if case.state in (State.CLOSED, State.FILED) and case.reply:
             return case.reply
@@ -516,12 +516,12 @@ class PublicCaseSerializer(serializers.Serializer):
             return carrier.reply
         return None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_merged_into(self, case: Case) -> str | None:
         carrier = self._carrier(case)
         return carrier.number if carrier else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_merged_into_state(self, case: Case) -> str | None:
         carrier = self._carrier(case)
         return carrier.state if carrier else None

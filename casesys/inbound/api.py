@@ -13,13 +13,21 @@ from __future__ import annotations
 
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from casesys.api.views import errors
 from casesys.cases.models import Category, Urgency
 from casesys.inbound.models import Lead
 from casesys.inbound.services import lead_convert, lead_dismiss
@@ -45,11 +53,11 @@ class LeadGroupSerializer(serializers.Serializer):
 
 class LeadSerializer(serializers.ModelSerializer):
     group = serializers.SerializerMethodField()
-    matched_rule = serializers.CharField(source="matched_rule.phrase", default=None, read_only=True)
-    suggested_category = serializers.CharField(source="suggested_category.code", default=None, read_only=True)
-    suggested_department = serializers.CharField(source="suggested_department.code", default=None, read_only=True)
-    case = serializers.CharField(source="case.number", default=None, read_only=True)
-    decided_by = serializers.CharField(source="decided_by.username", default=None, read_only=True)
+    matched_rule = serializers.CharField(source="matched_rule.phrase", default=None, allow_null=True, read_only=True)
+    suggested_category = serializers.CharField(source="suggested_category.code", default=None, allow_null=True, read_only=True)
+    suggested_department = serializers.CharField(source="suggested_department.code", default=None, allow_null=True, read_only=True)
+    case = serializers.CharField(source="case.number", default=None, allow_null=True, read_only=True)
+    decided_by = serializers.CharField(source="decided_by.username", default=None, allow_null=True, read_only=True)
 
     class Meta:
         model = Lead
@@ -95,10 +103,47 @@ class DismissSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
 
 
+class ConvertedCaseSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    state = serializers.CharField()
+    department = serializers.CharField(allow_null=True)
+    due_at = serializers.DateTimeField()
+
+
+class ConvertResultSerializer(serializers.Serializer):
+    """What a conversion answers (documentation only: the view builds the dict)."""
+
+    lead = LeadSerializer()
+    case = ConvertedCaseSerializer()
+    password = serializers.CharField(help_text="查詢密碼，只出現這一次 / the case password, shown only here")
+
+
+class LeadPagination(LimitOffsetPagination):
+    default_limit = 50
+    max_limit = 200
+
+
+LEAD_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="線索編號 / lead id")
+
+
+@extend_schema(tags=["leads"])
 class LeadListView(APIView):
     permission_classes = [IsAuthenticated, CanTriageLeads]
     serializer_class = LeadSerializer
+    pagination_class = LeadPagination
 
+    @extend_schema(
+        summary="線索分流佇列 / The leads triage queue, newest first",
+        parameters=[
+            OpenApiParameter(
+                "status", OpenApiTypes.STR, enum=[*Lead.Status.values, "all"],
+                description="狀態（預設 new）/ status (default `new`; `all` for every lead)",
+            ),
+            OpenApiParameter("source", OpenApiTypes.STR, description="來源 / source: line, telegram, facebook, feed"),
+            OpenApiParameter("group", OpenApiTypes.STR, description="群組編號或平台群組 id / chat group id or the platform's group id"),
+        ],
+        responses={200: LeadSerializer(many=True), **errors(400, 403)},
+    )
     def get(self, request):
         qs = Lead.objects.select_related(
             "group", "matched_rule", "suggested_category", "suggested_department", "case", "decided_by"
@@ -106,7 +151,7 @@ class LeadListView(APIView):
         wanted = request.query_params.get("status", Lead.Status.NEW)
         if wanted != "all":
             if wanted not in Lead.Status.values:
-                return Response({"status": [f"未知的狀態 / Unknown status: {wanted}"]}, status=400)
+                raise ValidationError({"status": [f"未知的狀態 / Unknown status: {wanted}"]})
             qs = qs.filter(status=wanted)
         if source := request.query_params.get("source"):
             qs = qs.filter(source=source)
@@ -116,17 +161,25 @@ class LeadListView(APIView):
                 match |= Q(group__pk=int(group))
             qs = qs.filter(match)
         qs = qs.order_by("-occurred_at", "-id")
-        paginator = LimitOffsetPagination()
-        paginator.default_limit = 50
-        paginator.max_limit = 200
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
         return paginator.get_paginated_response(LeadSerializer(page, many=True).data)
 
 
+@extend_schema(tags=["leads"])
 class LeadConvertView(APIView):
     permission_classes = [IsAuthenticated, CanTriageLeads]
     serializer_class = ConvertSerializer
 
+    @extend_schema(
+        summary="線索轉為案件 / Convert a lead into a case",
+        parameters=[LEAD_ID],
+        request=ConvertSerializer,
+        examples=[
+            OpenApiExample("路燈不亮 / street light out", request_only=True, value={"category": "LIGHT-OUT"}),
+        ],
+        responses={201: ConvertResultSerializer, **errors(400, 403, 404, 409)},
+    )
     def post(self, request, pk: int):
         # Decided leads (409) and invalid fields (400) are raised by the service and answered
         # by the project-wide API error handler, in the API's one error shape.
@@ -163,10 +216,17 @@ class LeadConvertView(APIView):
         )
 
 
+@extend_schema(tags=["leads"])
 class LeadDismissView(APIView):
     permission_classes = [IsAuthenticated, CanTriageLeads]
     serializer_class = DismissSerializer
 
+    @extend_schema(
+        summary="不處理此線索 / Dismiss a lead",
+        parameters=[LEAD_ID],
+        request=DismissSerializer,
+        responses={200: LeadSerializer, **errors(400, 403, 404, 409)},
+    )
     def post(self, request, pk: int):
         lead = get_object_or_404(Lead, pk=pk)
         form = DismissSerializer(data=request.data)

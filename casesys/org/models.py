@@ -7,7 +7,10 @@ Departments form one tree (機關 → 單位 → 科室). ``path`` is a material
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Value
+from django.db.models.functions import Concat, Substr
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,6 +20,11 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("主管 / Supervisor")
     ANALYST = "analyst", _("研考 / Analyst")
     ADMIN = "admin", _("系統管理者 / Administrator")
+
+
+MOVE_UNDER_ITSELF = (
+    "不可將單位移到自己或其下級單位之下 / A department cannot be moved under itself or one of its own sub-departments."
+)
 
 
 class Department(models.Model):
@@ -48,9 +56,46 @@ class Department(models.Model):
         prefix = self.parent.path if self.parent_id else "/"
         return f"{prefix}{self.code}/"
 
+    def _moves_under_itself(self, parent: Department | None, own_path: str) -> bool:
+        return parent is not None and self.pk is not None and (parent.pk == self.pk or parent.path.startswith(own_path))
+
+    def clean(self) -> None:
+        super().clean()
+        # The admin form: a clear field error instead of the save's exception.
+        if self.pk is not None and self.parent_id is not None:
+            own_path = Department.objects.filter(pk=self.pk).values_list("path", flat=True).first() or self.path
+            if self._moves_under_itself(Department.objects.filter(pk=self.parent_id).first(), own_path):
+                raise ValidationError({"parent": [MOVE_UNDER_ITSELF]})
+
     def save(self, *args, **kwargs):
-        self.path = self.compute_path()
-        super().save(*args, **kwargs)
+        """Save, and rewrite the paths of the whole subtree when this one's path changes (a
+        move or a new code), in one transaction: a supervisor's scope is a prefix match on
+        `path`, so every row below must follow at once."""
+        if self.pk is None:
+            self.path = self.compute_path()
+            return super().save(*args, **kwargs)
+        with transaction.atomic():
+            # Lock this row and the new parent (in id order) against a concurrent move that
+            # could otherwise close a loop between the two.
+            locked = {
+                d.pk: d
+                for d in Department.objects.select_for_update()
+                .filter(pk__in=[pk for pk in (self.pk, self.parent_id) if pk is not None])
+                .order_by("pk")
+                .only("pk", "path")
+            }
+            old_path = locked[self.pk].path if self.pk in locked else self.path
+            if self.parent_id is not None:
+                parent = self.parent
+                parent.path = locked[self.parent_id].path if self.parent_id in locked else parent.path
+                if self._moves_under_itself(parent, old_path):
+                    raise ValidationError({"parent": [MOVE_UNDER_ITSELF]})
+            self.path = self.compute_path()
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                Department.objects.filter(path__startswith=old_path).exclude(pk=self.pk).update(
+                    path=Concat(Value(self.path), Substr("path", len(old_path) + 1), output_field=models.CharField())
+                )
 
     @property
     def agency(self) -> Department:

@@ -13,10 +13,9 @@ def _kind_for_depth(depth: int) -> str:
 
 
 def department_save_tree(*, department: Department) -> None:
-    """Save a department and refresh the materialised paths beneath it."""
+    """Save a department; `Department.save` rewrites the materialised paths beneath it in
+    the same transaction (one UPDATE for the whole subtree)."""
     department.save()
-    for child in department.children.all():
-        department_save_tree(department=child)
 
 
 def import_departments(*, data: bytes) -> dict[str, int]:

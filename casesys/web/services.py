@@ -1,5 +1,5 @@
 """Writes owned by the web UI: mailbox submissions with attachments, the satisfaction
-survey, internal notes and marking in-app notifications read.
+survey and marking in-app notifications read (internal notes: `casesys.cases.notes`).
 
 Workflow transitions are never done here: views call `casesys.cases.services`.
 """
@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from casesys.cases.events import record_event
-from casesys.cases.models import Attachment, Case, CaseNote, Category, State
+from casesys.cases.models import Attachment, Case, Category, State
 from casesys.cases.services import IntakeResult, case_intake
 
 MAX_ATTACHMENTS = 5
@@ -151,13 +151,3 @@ def case_survey_submit(*, case: Case, score: int, comment: str = "") -> Case:
             follow_up_open(case=locked, score=score, now=locked.surveyed_at)
     return locked
 
-
-# --- notes and notifications ----------------------------------------------------------------------
-
-
-def case_note_add(*, case: Case, text: str, by) -> CaseNote:
-    text = (text or "").strip()
-    if not text:
-        raise ValidationError({"text": ["請輸入註記內容 / Write the note."]})
-    with transaction.atomic():
-        return CaseNote.objects.create(case=case, author=by, text=text[:5000])

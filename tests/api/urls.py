@@ -10,6 +10,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/login/", LoginView.as_view(template_name="admin/login.html"), name="login"),
+    path("api/v1/notifications/", include("casesys.notifications.urls")),
+    path("api/v1/leads/", include("casesys.inbound.urls")),
     path("api/", include("casesys.api.urls")),
 ]
 

@@ -55,6 +55,7 @@ EVENT_LABELS = {
     "extension_withdrawn": ("展延申請撤回", "Extension request withdrawn"),
     "due_recomputed": ("期限重算", "Deadline recomputed"),
     "identity_revealed": ("查閱陳情人身分", "Identity revealed"),
+    "note_added": ("新增內部註記", "Internal note added"),
     "surveyed": ("滿意度調查", "Survey answered"),
     "contact_done": ("已電話/書面通知陳情人", "Petitioner told by phone or letter"),
     "follow_up_opened": ("不滿意回訪待辦", "Follow-up opened"),

@@ -19,6 +19,8 @@ from casesys.cases.identity import (
     petitioner_for,
 )
 from casesys.cases.models import Attachment, Case, CaseEvent, ExtensionRequest
+from casesys.cases.notes import NOT_ALLOWED as NOTE_NOT_ALLOWED
+from casesys.cases.notes import can_add_note, case_add_note
 from casesys.cases.selectors import case_get_visible
 from casesys.org.models import Role
 from casesys.org.roles import roles_of
@@ -27,7 +29,6 @@ from casesys.web.actions import ACTIONS, available_actions, build_form
 from casesys.web.forms import NoteForm, QueueFilterForm
 from casesys.web.i18n import pick, tr
 from casesys.web.models import ReplyTemplate
-from casesys.web.services import case_note_add
 from casesys.web.views.common import apply_errors, forbidden, not_found, staff_required
 
 
@@ -129,6 +130,7 @@ def _case_context(
         "related": selectors.related_cases(user=request.user, case=case),
         "notes": list(case.notes.select_related("author")),
         "note_form": note_form or NoteForm(),
+        "can_add_note": can_add_note(case, request.user),
         "actions": actions,
         "open_action": next(iter(bound), None),
         # Final transitions withdraw a pending request; a closed case never shows one.
@@ -230,15 +232,19 @@ def case_note(request, number: str):
     case = _case_or_404(request, number)
     if case is None:
         return not_found(request)
+    if not can_add_note(case, request.user):
+        return forbidden(request, pick(NOTE_NOT_ALLOWED))
     form = NoteForm(request.POST)
     if form.is_valid():
         try:
-            case_note_add(case=case, text=form.cleaned_data["text"], by=request.user)
+            case_add_note(case=case, text=form.cleaned_data["text"], by=request.user)
         except ValidationError as exc:
             apply_errors(form, exc)
+        except CaseError as exc:
+            return forbidden(request, pick(exc.message))
         else:
             form = NoteForm()
-    ctx = {"case": case, "notes": list(case.notes.select_related("author")), "note_form": form}
+    ctx = {"case": case, "notes": list(case.notes.select_related("author")), "note_form": form, "can_add_note": True}
     if request.htmx:
         return render(request, "web/desk/_notes.html", ctx, status=200)
     if form.errors:
