@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from casesys.cases.events import record_event
+from casesys.cases.files import ATTACHMENT_NAME_MAX_CHARS, attachment_name_too_long
 from casesys.cases.models import Attachment, Case, CaseNote, Category, State
 from casesys.cases.services import IntakeResult, case_intake
 
@@ -27,16 +28,6 @@ MAX_ATTACHMENTS = 5
 
 
 # --- attachments ------------------------------------------------------------------------------
-
-
-# The stored name is attachments/YYYY/MM/<case id>/<name> in a 100-character column, on file
-# systems that allow 255 bytes per name: longer names would be cut, or fail to save at all.
-ATTACHMENT_NAME_MAX_CHARS = 60
-ATTACHMENT_NAME_MAX_BYTES = 180
-
-
-def attachment_name_too_long(name: str) -> bool:
-    return len(name) > ATTACHMENT_NAME_MAX_CHARS or len(name.encode("utf-8", "surrogatepass")) > ATTACHMENT_NAME_MAX_BYTES
 
 
 def attachment_validate(files: list[UploadedFile]) -> None:

@@ -186,3 +186,24 @@ def test_facebook_change_with_a_nul_is_kept_as_failed_and_the_other_change_store
         "/integrations/facebook/webhook/", data=deep, content_type="application/json", HTTP_X_HUB_SIGNATURE_256=signature
     )
     assert response.status_code == 400
+
+
+# --- file names chosen by the sender ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("file_name", ["\U0001f4f7" * 70 + ".jpg", "a." + "j" * 120], ids=["emoji", "long extension"])
+def test_line_file_with_an_over_long_name_is_attached_under_a_safe_name(
+    org, line_api, eager_celery, post_line, file_name
+):
+    from casesys.cases.models import Attachment
+
+    post_line(raw_body([line_event("user-text")]))
+    file_event = line_event("user-image", webhookEventId="01KB7Z3XJ5Q0S8W2M4N6P8RFIL")
+    file_event["message"] = {"id": "468789577898262599", "type": "file", "fileName": file_name, "fileSize": 12}
+    body = raw_body([file_event])
+    assert post_line(body, signature=line_sign(body)).status_code == 200
+
+    attachment = Attachment.objects.get()
+    assert attachment.original_name == file_name[:200]
+    assert len(attachment.file.name) <= 100 and attachment.file.read()
+    assert InboundEvent.objects.filter(status="processed").count() == 2

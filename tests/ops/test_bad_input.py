@@ -16,7 +16,6 @@ from tests.factories import new_case
 pytestmark = pytest.mark.django_db
 
 NUL_API = [
-    "/api/v1/cases/CS-1151122-00001%00/",
     "/api/v1/cases/?q=%00",
     "/api/v1/cases/?state=received%00",
     "/api/v1/cases/?department=PWD%00",
@@ -33,33 +32,40 @@ def staff(org):
 
 
 @pytest.mark.parametrize("url", NUL_API)
-def test_nul_in_an_api_path_or_query_is_a_json_400(staff, url):
+def test_nul_in_an_api_query_is_a_json_400(staff, url):
     response = staff.get(url)
     assert response.status_code == 400, response.content
     body = response.json()
     assert "NUL" in body["detail"] and body["errors"]
 
 
+@pytest.mark.parametrize("url", ["/api/v1/cases/CS-1151122-00001%00/", "/api/v1/cases/%00/reveal/", "/api/v1/%00"])
+def test_nul_in_an_api_path_is_a_json_404(staff, url):
+    response = staff.get(url)
+    assert response.status_code == 404, response.content
+    assert response.json()["detail"] == "找不到資料 / Not found."
+
+
 NUL_OPEN311 = [
-    "/open311/v2/requests/CS-1151122-00001%00.json",
-    "/open311/v2/requests.json?service_request_id=CS%00",
-    "/open311/v2/requests.json?service_code=ROAD%00",
-    "/open311/v2/services/ROAD%00.json",
-    "/open311/v2/tokens/abc%00.json",
+    ("/open311/v2/requests/CS-1151122-00001%00.json", 404),
+    ("/open311/v2/requests.json?service_request_id=CS%00", 400),
+    ("/open311/v2/requests.json?service_code=ROAD%00", 400),
+    ("/open311/v2/services/ROAD%00.json", 404),
+    ("/open311/v2/tokens/abc%00.json", 404),
 ]
 
 
-@pytest.mark.parametrize("url", NUL_OPEN311)
-def test_nul_in_open311_is_a_400_in_open311_format(client, org, url):
+@pytest.mark.parametrize("url,status", NUL_OPEN311)
+def test_nul_in_open311_is_a_4xx_in_open311_format(client, org, url, status):
     response = client.get(url)
-    assert response.status_code == 400, response.content
+    assert response.status_code == status, response.content
     body = json.loads(response.content)
-    assert body[0]["code"] == 400 and "NUL" in body[0]["description"]
+    assert body[0]["code"] == status
 
     xml = client.get(url.replace(".json", ".xml"))
-    assert xml.status_code == 400
+    assert xml.status_code == status
     root = ET.fromstring(xml.content)
-    assert root.tag == "errors" and root.find("error/code").text == "400"
+    assert root.tag == "errors" and root.find("error/code").text == str(status)
 
 
 def test_nul_in_an_open311_post_is_a_400_and_creates_nothing(client, org):
@@ -82,15 +88,22 @@ def test_nul_in_an_open311_post_is_a_400_and_creates_nothing(client, org):
 
 
 @pytest.mark.parametrize(
-    "url",
-    ["/desk/cases/%00/", "/desk/cases/CS-1151122-00001%00/reveal/", "/desk/queue/?q=%00", "/status/%00/",
-     "/status/?number=%00", "/open-data/cases-2025-01.csv?x=%00", "/open-data/%00"],
+    "url,status,text",
+    [
+        ("/desk/cases/%00/", 404, "找不到資料"),
+        ("/desk/cases/CS-1151122-00001%00/reveal/", 404, "找不到資料"),
+        ("/status/%00/", 404, "找不到資料"),
+        ("/open-data/cases-2025-01%00.csv", 404, "找不到資料"),
+        ("/desk/queue/?q=%00", 400, "NUL"),
+        ("/status/?number=%00", 400, "NUL"),
+        ("/open-data/cases-2025-01.csv?x=%00", 400, "NUL"),
+    ],
 )
-def test_nul_in_desk_status_and_open_data_urls_is_an_html_400(staff, url):
+def test_nul_in_desk_status_and_open_data_urls_is_an_html_4xx(staff, url, status, text):
     response = staff.get(url, HTTP_ACCEPT="text/html,application/xhtml+xml")
-    assert response.status_code == 400, response.content
+    assert response.status_code == status, response.content
     assert response["Content-Type"].startswith("text/html")
-    assert "NUL" in response.content.decode()
+    assert text in response.content.decode()
 
 
 def test_a_form_post_with_nul_is_a_400_not_a_500(org):
