@@ -33,8 +33,9 @@ def inbound_event_store(
 ) -> tuple[InboundEvent, bool]:
     """Store a verified event once; returns (event, created). A duplicate returns created=False.
 
-    One `INSERT … ON CONFLICT DO NOTHING RETURNING id`: no savepoint and no exception for
-    the (common) redelivered event, which matters on the webhook's hot path.
+    One `INSERT … ON CONFLICT DO NOTHING RETURNING id`: no exception for the (common)
+    redelivered event, which matters on the webhook's hot path (and no savepoint unless the
+    caller holds a transaction open).
 
     An event the database cannot hold as sent (NUL or a lone surrogate in a string, NaN or an
     absurd number, nesting too deep, an over-long id) is stored sanitised and `failed` with
