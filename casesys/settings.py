@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "casesys.ops.middleware.RequestMetricsMiddleware",
     "casesys.ops.middleware.DatabaseUnavailableMiddleware",
     "casesys.ops.middleware.RequestTooLargeMiddleware",
+    # A NUL byte in the path, query or form body → 400 (PostgreSQL text cannot hold it).
+    "casesys.ops.middleware.NulCharacterMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -259,6 +261,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # DRF's JSON parser, plus a 400 for nesting too deep to handle (casesys/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "casesys.api.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     # One JSON error shape for every DRF view: {"detail": "…", "errors": {field: […]}}.
     "EXCEPTION_HANDLER": "casesys.api.exceptions.api_exception_handler",
 }

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -24,8 +22,9 @@ urlpatterns = [
     path("integrations/line/", include("integrations.line.urls")),
     path("integrations/telegram/", include("integrations.telegram.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# MEDIA_ROOT is never served as static files, not even with DEBUG (`make run`): it holds the
+# citizens' attachments, which only the permission-checked desk view hands out
+# (casesys.web.views.desk.case_attachment).
 # The web UI owns the root; keep it last so more specific prefixes above win.
 urlpatterns += [path("", include("casesys.web.urls"))]
 

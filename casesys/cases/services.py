@@ -113,6 +113,10 @@ def case_intake(
         errors["location.lat"] = ["緯度超出範圍 / Latitude out of range."]
     if lng is not None and not (-180 <= float(lng) <= 180):
         errors["location.lng"] = ["經度超出範圍 / Longitude out of range."]
+    email_max = Petitioner._meta.get_field("email").max_length
+    if len((petitioner or {}).get("email") or "") > email_max:
+        # Every intake path ends here: a longer address would fail the insert with a 500.
+        errors["petitioner.email"] = [f"電子郵件地址過長（上限 {email_max} 字元）/ E-mail address too long ({email_max} characters max)."]
     if errors:
         raise ValidationError(errors)
 

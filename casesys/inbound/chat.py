@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from casesys.cases.events import record_event
+from casesys.cases.files import attachment_storage_name
 from casesys.cases.models import OPEN_Q, Attachment, Case, CaseMessage, Category, Channel
 from casesys.cases.services import case_intake
 from casesys.notifications.models import Notification
@@ -166,7 +167,8 @@ def _attach(case: Case, message: CaseMessage, file: ChatFile) -> str:
         size=len(file.content),
         source_message=message,
     )
-    attachment.file.save(file.name, ContentFile(file.content), save=False)
+    # The chat platform passes on the sender's file name: store it under one that fits.
+    attachment.file.save(attachment_storage_name(file.name), ContentFile(file.content), save=False)
     attachment.save()
     return ""
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
+import logging
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from casesys.cases.exceptions import CaseError
 from casesys.cases.models import CaseMessage, Category, Channel, Urgency
 from casesys.cases.services import IntakeResult, case_intake
+from casesys.common import jsonsafe
 from casesys.inbound.models import ChatGroup, InboundEvent, KeywordRule, Lead
+
+logger = logging.getLogger(__name__)
 
 
 def inbound_event_store(
@@ -27,17 +33,54 @@ def inbound_event_store(
 ) -> tuple[InboundEvent, bool]:
     """Store a verified event once; returns (event, created). A duplicate returns created=False.
 
-    One `INSERT … ON CONFLICT DO NOTHING RETURNING id`: no savepoint and no exception for
-    the (common) redelivered event, which matters on the webhook's hot path.
+    One `INSERT … ON CONFLICT DO NOTHING RETURNING id`: no exception for the (common)
+    redelivered event, which matters on the webhook's hot path (and no savepoint unless the
+    caller holds a transaction open).
+
+    An event the database cannot hold as sent (NUL or a lone surrogate in a string, NaN or an
+    absurd number, nesting too deep, an over-long id) is stored sanitised and `failed` with
+    the reason, so the rest of its batch is stored and the platform gets its 200 instead of
+    redelivering the batch forever (see `casesys.common.jsonsafe`).
     """
+    meta = meta or {}
+    external_id = str(external_id)
+    reasons = jsonsafe.problems(payload) + jsonsafe.problems(meta, path="meta")
+    if len(external_id) > EXTERNAL_ID_MAX or jsonsafe.text_problem(external_id):
+        reasons.append("id: 過長或含無效字元 / too long or invalid characters")
+        # Still stable, so a redelivery of the same bad event is recognised as a duplicate.
+        external_id = "sha256:" + hashlib.sha256(external_id.encode("utf-8", "surrogatepass")).hexdigest()
     event = InboundEvent(
         provider=provider,
-        external_id=str(external_id),
+        external_id=external_id,
         payload=payload,
-        event_type=event_type,
+        event_type=jsonsafe.clean_text(str(event_type))[:60],
         occurred_at=occurred_at,
-        meta=meta or {},
+        meta=meta,
     )
+    if reasons:
+        _mark_unstorable(event, "; ".join(reasons))
+    try:
+        return _insert_once(event)
+    except (DataError, ValueError) as exc:
+        # Something the checks above did not foresee: keep a trace of the event, not its content.
+        logger.warning("inbound %s event %s unstorable: %s", provider, external_id, type(exc).__name__)
+        event.payload = {"unstorable": True}
+        _mark_unstorable(event, f"資料庫拒收 / refused by the database ({type(exc).__name__})")
+        return _insert_once(event)
+
+
+EXTERNAL_ID_MAX = InboundEvent._meta.get_field("external_id").max_length
+
+
+def _mark_unstorable(event: InboundEvent, reason: str) -> None:
+    event.payload = jsonsafe.sanitise(event.payload)
+    event.meta = jsonsafe.sanitise(event.meta)
+    event.status = InboundEvent.Status.FAILED
+    event.error = f"無法儲存的內容 / Unstorable content: {reason}"[:4000]
+    event.processed_at = timezone.now()
+
+
+def _insert_once(event: InboundEvent) -> tuple[InboundEvent, bool]:
     fields = [f for f in InboundEvent._meta.concrete_fields if not f.primary_key]
     quote = connection.ops.quote_name
     sql = (
@@ -46,11 +89,13 @@ def inbound_event_store(
         f"ON CONFLICT ({quote('provider')}, {quote('external_id')}) DO NOTHING RETURNING {quote('id')}"
     )
     params = [f.get_db_prep_save(getattr(event, f.attname), connection) for f in fields]
-    with connection.cursor() as cursor:
+    # Inside a transaction a refused statement would poison it: give it its own savepoint.
+    guard = transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
+    with guard, connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
-        return InboundEvent.objects.get(provider=provider, external_id=str(external_id)), False
+        return InboundEvent.objects.get(provider=event.provider, external_id=event.external_id), False
     event.pk = row[0]
     event._state.adding = False
     return event, True

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from casesys.cases.models import Case, Channel
+from casesys.cases.models import Case, Channel, Petitioner
 from casesys.cases.services import case_intake
 from casesys.open311.models import PartnerApp, RequestToken, hash_api_key
 from casesys.open311.selectors import service_get
@@ -121,6 +121,9 @@ def _petitioner(params: dict[str, str]) -> dict[str, Any] | None:
         name = f"{last}{first}"
     email = (params.get("email") or "").strip()
     if email:
+        email_max = Petitioner._meta.get_field("email").max_length
+        if len(email) > email_max:
+            raise Open311Error(400, f"email 過長（上限 {email_max} 字元）/ email is too long ({email_max} characters max)")
         try:
             validate_email(email)
         except ValidationError:

@@ -108,14 +108,20 @@ def _parse_when(value: str | None, field: str, *, end: bool = False) -> dt.datet
     if not value:
         return None
     value = value.strip().replace(" ", "+") if "T" in value else value.strip()
-    parsed = parse_datetime(value)
-    if parsed is None:
-        day = parse_date(value)
-        if day is None:
-            raise Open311Error(400, f"{field} 須為 ISO 8601 日期時間 / {field} must be an ISO 8601 date-time")
-        parsed = dt.datetime.combine(day, dt.time.max if end else dt.time.min)
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
+    invalid = Open311Error(400, f"{field} 須為 ISO 8601 日期時間 / {field} must be an ISO 8601 date-time")
+    try:
+        # Well-formed but impossible values (2026-02-30, 25:00, an offset of 99 hours) raise
+        # ValueError; malformed ones give None.
+        parsed = parse_datetime(value)
+        if parsed is None:
+            day = parse_date(value)
+            if day is None:
+                raise invalid
+            parsed = dt.datetime.combine(day, dt.time.max if end else dt.time.min)
+        if timezone.is_naive(parsed):
+            parsed = timezone.make_aware(parsed)
+    except (ValueError, OverflowError):
+        raise invalid from None
     return parsed
 
 
@@ -145,6 +151,10 @@ def _requests_get(request: HttpRequest, fmt: str) -> HttpResponse:
 
 def _requests_post(request: HttpRequest, fmt: str) -> HttpResponse:
     params = {k: v for k, v in request.POST.items()}
+    # Form-encoded bodies are checked by the NUL middleware; multipart ones are not.
+    bad = next((k for k, v in params.items() if "\x00" in k or "\x00" in v), None)
+    if bad is not None:
+        raise Open311Error(400, f"{bad.replace(chr(0), '')}: 不可包含 NUL 字元 / must not contain a NUL character")
     # GeoReport v2 puts api_key in the form (or query); the X-Api-Key header keeps it out of
     # URLs, proxies' logs and browser histories.
     api_key = request.headers.get("X-Api-Key") or params.get("api_key") or request.GET.get("api_key")

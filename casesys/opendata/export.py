@@ -42,7 +42,9 @@ _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 def parse_month(value: str) -> tuple[int, int]:
     m = _MONTH.match(value or "")
-    if not m:
+    # Year 0 does not exist, and December 9999 would end in year 10000: neither is a month
+    # a datetime can hold.
+    if not m or not 1 <= int(m.group(1)) <= 9998:
         raise ValueError(f"月份格式須為 YYYY-MM / Month must look like YYYY-MM: {value!r}")
     return int(m.group(1)), int(m.group(2))
 

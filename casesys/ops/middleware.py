@@ -6,6 +6,7 @@ Order in ``settings.MIDDLEWARE`` (outermost first)::
     RequestMetricsMiddleware   counts, latency and the JSON access log of everything else
     DatabaseUnavailableMiddleware  OperationalError/InterfaceError anywhere below → 503
     RequestTooLargeMiddleware  413 before anything (CSRF, sessions, DRF) reads the body
+    NulCharacterMiddleware     NUL byte in the path → 404, in a query or form value → 400
     ... Django's stack ...
 """
 
@@ -152,6 +153,55 @@ class RequestTooLargeMiddleware:
         if isinstance(exception, RequestDataTooBig):
             return responses.request_too_large(request, settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0)
         return None
+
+
+class NulCharacterMiddleware:
+    """A NUL byte (``%00``) in the path is a 404, in a query or form-encoded value a 400.
+
+    PostgreSQL cannot hold NUL in text: every view that looked such a value up (a case
+    number in ``/desk/cases/…/``, an Open311 id, a filter) failed with a 500. Refused here
+    once for every view, in the caller's error format: the API's JSON
+    (``{"detail", "errors"}``), Open311's own error list, an HTML page for browsers. A path
+    with NUL names nothing (404, like any unknown number); a parameter with NUL is invalid
+    input (400). Multipart bodies are left to the forms (reading them here would fix the
+    upload handlers before a view could choose them); Django's form fields refuse NUL.
+    """
+
+    MESSAGE = "不可包含 NUL 字元 / Must not contain a NUL character."
+    NOT_FOUND = "找不到資料 / Not found."
+
+    def __init__(self, get_response: GetResponse) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path_info:
+            return self._refuse(request, 404, self.NOT_FOUND, {})
+        field = self._offending_field(request)
+        if field is not None:
+            return self._refuse(request, 400, self.MESSAGE, {field: [self.MESSAGE]})
+        return self.get_response(request)
+
+    @staticmethod
+    def _offending_field(request: HttpRequest) -> str | None:
+        sources = [request.GET]
+        if request.method == "POST" and request.content_type == "application/x-www-form-urlencoded":
+            sources.append(request.POST)
+        for data in sources:
+            for key, values in data.lists():
+                if "\x00" in key or any("\x00" in v for v in values):
+                    return key.replace("\x00", "") or "?"
+        return None
+
+    @staticmethod
+    def _refuse(request: HttpRequest, status: int, message: str, errors: dict[str, list[str]]) -> HttpResponse:
+        path = request.path_info.replace("\x00", "")
+        if path.startswith("/open311/"):
+            from casesys.open311.render import error
+
+            where = next(iter(errors), "")
+            return error("xml" if path.endswith(".xml") else "json", status, f"{where}: {message}" if where else message)
+        code = "not_found" if status == 404 else "bad_request"
+        return responses.error_response(request, status=status, code=code, message=message, errors=errors)
 
 
 class DatabaseUnavailableMiddleware:

@@ -31,11 +31,18 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def error_response(
-    request: HttpRequest, *, status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra: Any
+    request: HttpRequest,
+    *,
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
+    **extra: Any,
 ) -> HttpResponse:
     headers = {"Cache-Control": "no-store", **(headers or {})}
     if wants_json(request):
-        body = {"detail": message, "errors": {}, "code": code, **extra}
+        body = {"detail": message, "errors": errors or {}, "code": code, **extra}
         return JsonResponse(body, status=status, headers=headers, json_dumps_params={"ensure_ascii": False})
     zh, _, en = message.partition(" / ")
     html = format_html(

@@ -8,11 +8,13 @@ from django import forms
 from django.utils import timezone
 
 from casesys.cases.demo import DISTRICTS
-from casesys.cases.models import Case, Category, Channel, State, Urgency
+from casesys.cases.models import Case, Category, Channel, Petitioner, State, Urgency
 from casesys.cases.services import FiledReason
 from casesys.org.models import Department
 
 DISTRICT_CHOICES = [("", "—")] + [(d, d) for d in DISTRICTS]
+# The petitioner's e-mail column: a longer address is a form error, not a failed insert.
+EMAIL_MAX_LENGTH = Petitioner._meta.get_field("email").max_length
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -190,7 +192,7 @@ class IntakeForm(forms.Form):
     description = forms.CharField(label="內容 / Description", widget=forms.Textarea(attrs={"rows": 5}))
     name = forms.CharField(label="陳情人姓名 / Petitioner's name", required=False, max_length=100)
     phone = forms.CharField(label="電話 / Phone", required=False, max_length=30)
-    email = forms.EmailField(label="電子郵件 / E-mail", required=False)
+    email = forms.EmailField(label="電子郵件 / E-mail", required=False, max_length=EMAIL_MAX_LENGTH)
     postal_address = forms.CharField(label="通訊地址 / Postal address", required=False, max_length=200)
     address = forms.CharField(label="案發地址 / Location address", required=False, max_length=200)
     district = forms.ChoiceField(label="行政區 / District", required=False, choices=DISTRICT_CHOICES)
@@ -235,7 +237,7 @@ class MailboxForm(forms.Form):
     district = forms.ChoiceField(label="行政區 / District", required=False, choices=DISTRICT_CHOICES)
     name = forms.CharField(label="姓名 / Name", max_length=100)
     phone = forms.CharField(label="電話 / Phone", required=False, max_length=30)
-    email = forms.EmailField(label="電子郵件 / E-mail", required=False)
+    email = forms.EmailField(label="電子郵件 / E-mail", required=False, max_length=EMAIL_MAX_LENGTH)
     confidential = forms.BooleanField(label="我要求身分保密 / Keep my identity confidential", required=False)
     privacy = forms.BooleanField(
         label="我已閱讀並同意個人資料蒐集告知事項 / I have read and accept the personal-data notice",

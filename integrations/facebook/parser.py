@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from django.utils import timezone
+
+from casesys.common import jsonsafe
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class PageChange:
     @property
     def external_id(self) -> str:
         """Same delivery twice → same id (dedupe); an edit has new content → a new id."""
-        digest = hashlib.sha256(json.dumps(self.value, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+        digest = hashlib.sha256(jsonsafe.digest_bytes(self.value)).hexdigest()[:16]
         return f"{self.page_id}:{self.item}:{self.object_id}:{self.verb}:{digest}"[:200]
 
     @property
@@ -63,11 +64,13 @@ def parse_changes(payload: Any) -> list[PageChange]:
     if not isinstance(payload, dict) or payload.get("object") != "page":
         return []
     out: list[PageChange] = []
-    for entry in payload.get("entry") or []:
+    entries = payload.get("entry")
+    for entry in entries if isinstance(entries, list) else []:
         if not isinstance(entry, dict):
             continue
         page_id = str(entry.get("id") or "")
-        for change in entry.get("changes") or []:
+        changes = entry.get("changes")
+        for change in changes if isinstance(changes, list) else []:
             if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
                 continue
             value = change["value"]

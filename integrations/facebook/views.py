@@ -8,7 +8,6 @@ matching posts and comments into leads.
 from __future__ import annotations
 
 import hmac
-import json
 import logging
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidde
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from casesys.common import jsonsafe
 from casesys.common.publish import publish_best_effort
 from integrations.facebook.services import facebook_payload_store
 from integrations.facebook.signature import verify
@@ -56,8 +56,8 @@ def webhook(request: HttpRequest) -> HttpResponse:
     if not verify(body, request.headers.get("X-Hub-Signature-256"), secret):
         return HttpResponseForbidden("簽章錯誤 / Bad signature", content_type="text/plain; charset=utf-8")
     try:
-        payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        payload = jsonsafe.loads(body)
+    except ValueError:
         return JsonResponse({"detail": "JSON 格式錯誤 / Malformed JSON"}, status=400)
     with transaction.atomic():
         new = facebook_payload_store(payload=payload)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import logging
 
 from django.conf import settings
@@ -12,6 +11,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from casesys.common import jsonsafe
 from casesys.inbound.services import inbound_event_store
 from integrations.common.webhook import (
     MAX_BODY_BYTES,
@@ -32,13 +32,23 @@ def _external_id(event: dict) -> str:
     if isinstance(webhook_event_id, str) and webhook_event_id:
         return webhook_event_id
     # Every real event has one; if not, the event's own content identifies a redelivery.
-    digest = hashlib.sha256(json.dumps(event, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    digest = hashlib.sha256(jsonsafe.digest_bytes(event)).hexdigest()
     return f"sha256:{digest}"
 
 
 def _occurred_at(event: dict) -> dt.datetime | None:
     ts = event.get("timestamp")  # milliseconds
-    return utc_from_epoch(ts / 1000) if isinstance(ts, int | float) and not isinstance(ts, bool) else None
+    if not isinstance(ts, int | float) or isinstance(ts, bool):
+        return None
+    try:
+        return utc_from_epoch(ts / 1000)
+    except OverflowError:  # an integer too large for a float
+        return None
+
+
+def _redelivery(event: dict) -> bool:
+    context = event.get("deliveryContext")
+    return isinstance(context, dict) and context.get("isRedelivery") is True
 
 
 @csrf_exempt
@@ -54,8 +64,8 @@ def webhook(request: HttpRequest) -> HttpResponse:
     ):
         return plain_error(403, "簽章錯誤 / Invalid signature")
     try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        data = jsonsafe.loads(body)
+    except ValueError:
         return plain_error(400, "JSON 格式錯誤 / Malformed JSON")
     if not isinstance(data, dict) or not isinstance(data.get("events"), list) or not all(
         isinstance(e, dict) for e in data["events"]
@@ -74,10 +84,7 @@ def webhook(request: HttpRequest) -> HttpResponse:
             payload=raw,
             event_type=str(raw.get("type") or "")[:60],
             occurred_at=_occurred_at(raw),
-            meta={
-                "destination": destination,
-                "redelivery": bool((raw.get("deliveryContext") or {}).get("isRedelivery")),
-            },
+            meta={"destination": destination, "redelivery": _redelivery(raw)},
         )
         stored += created
         duplicates += not created

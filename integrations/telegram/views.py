@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from casesys.common import jsonsafe
 from casesys.inbound.services import inbound_event_store
 from integrations.common.webhook import (
     MAX_BODY_BYTES,
@@ -48,8 +48,8 @@ def webhook(request: HttpRequest) -> HttpResponse:
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
         return plain_error(413, "內容過大 / Payload too large")
     try:
-        update = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        update = jsonsafe.loads(request.body)
+    except ValueError:
         return plain_error(400, "JSON 格式錯誤 / Malformed JSON")
     update_id = update.get("update_id") if isinstance(update, dict) else None
     if not isinstance(update_id, int) or isinstance(update_id, bool):
