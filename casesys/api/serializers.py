@@ -492,11 +492,20 @@ class PublicCaseSerializer(serializers.Serializer):
     merged_into_state = serializers.SerializerMethodField(help_text="承接案件之狀態 / the state of the carrying case")
     second_replies = serializers.SerializerMethodField(help_text="回訪時的再次答復 / second replies after a dissatisfied survey")
 
+    def _texts(self, case: Case):
+        # Every free text through the public scrubber (see casesys.cases.public_view).
+        from casesys.cases.public_view import public_case_texts
+
+        if not hasattr(self, "_public_texts"):
+            self._public_texts: dict[int, object] = {}
+        if case.pk not in self._public_texts:
+            self._public_texts[case.pk] = public_case_texts(case, carrier=self._carrier(case))
+        return self._public_texts[case.pk]
+
     @extend_schema_field(PublicEventSerializer(many=True))
     def get_timeline(self, case: Case) -> list[dict]:
-        from casesys.cases.selectors import case_public_timeline
-
-        return PublicEventSerializer(case_public_timeline(case), many=True).data
+        rows = [{"at": e.at, "public_text": e.text} for e in self._texts(case).timeline]
+        return PublicEventSerializer(rows, many=True).data
 
     def _carrier(self, case: Case) -> Case | None:
         from casesys.cases.outcomes import case_carrier
@@ -509,12 +518,7 @@ class PublicCaseSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_reply(self, case: Case) -> str | None:
-        if case.state in (State.CLOSED, State.FILED) and case.reply:
-            return case.reply
-        carrier = self._carrier(case)
-        if carrier is not None and carrier.state == State.CLOSED and carrier.reply:
-            return carrier.reply
-        return None
+        return self._texts(case).reply
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_merged_into(self, case: Case) -> str | None:
@@ -528,9 +532,7 @@ class PublicCaseSerializer(serializers.Serializer):
 
     @extend_schema_field(PublicSecondReplySerializer(many=True))
     def get_second_replies(self, case: Case) -> list[dict]:
-        from casesys.cases.selectors import case_second_replies
-
-        rows = [{"at": fu.closed_at, "text": fu.note} for fu in case_second_replies(case)]
+        rows = [{"at": e.at, "text": e.text} for e in self._texts(case).second_replies]
         return PublicSecondReplySerializer(rows, many=True).data
 
 

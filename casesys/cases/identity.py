@@ -56,14 +56,32 @@ def mask_email(email: str) -> str:
     return f"{local[:1]}{MASK * 3}@{domain}"
 
 
+# A district marker counts only at the start of an address: an optional county or city
+# (…縣 / …市, up to three characters), then a district, township or county-level city
+# (…區 / …鄉 / …鎮 / …市, up to three characters). A leading postal code is dropped, not kept:
+# five- and six-digit codes narrow the place down to a few streets.
+_CJK = r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]"
+_DISTRICT_AT_START = re.compile(
+    rf"^\s*(?:[0-9０-９]{{3}}(?:[0-9０-９]{{2,3}})?\s*)?((?:{_CJK}{{1,3}}?[縣市])?{_CJK}{{1,3}}?[區鄉鎮市])"
+)
+
+
+def district_of(address: str) -> str:
+    """The county/city and district at the start of an address, or "" when it has none there.
+
+    臺北市中正區重慶南路一段122號 → 臺北市中正區; 花蓮縣花蓮市… → 花蓮縣花蓮市;
+    重慶南路一段122號 → ""; 中山路10號新竹市 → "" (a district at the end is not trusted)."""
+    m = _DISTRICT_AT_START.match(address or "")
+    return m.group(1) if m else ""
+
+
 def mask_address(address: str) -> str:
-    """Keep the district-level prefix, hide the street number: 中山區中山路二段10號 → 中山區中山路○○○."""
+    """At most the district: 臺北市中正區重慶南路一段122號 → 臺北市中正區○○○; an address
+    without a district at its start is masked whole (○○○)."""
     address = (address or "").strip()
     if not address:
         return ""
-    m = re.match(r"^(.*?[區鄉鎮市])", address)
-    keep = m.group(1) if m else address[:3]
-    return keep + MASK * 3
+    return district_of(address) + MASK * 3
 
 
 def mask_id(value: str) -> str:
@@ -113,6 +131,27 @@ def _mask_email_match(raw: str) -> str:
     return f"{local[:1]}{MASK * 3}@{domain}"
 
 
+# House numbers: what follows a road, street, section, lane or alley (…路…段…巷…弄…號…樓).
+# The numbers of lanes, alleys and the house become ○ and the floor and room are dropped:
+# 中正路100號3樓 → 中正路○號, 中正路100巷5弄3號 → 中正路○巷○弄○號. Sections (一段) stay: they
+# span whole blocks. A number only counts after one of those markers (or 鄰 after 里/村), so
+# dates (三月十號) and other numbered things (路燈編號 12345) are left alone.
+_NUM = r"(?:[0-9０-９]+|[一二三四五六七八九十百千零〇兩]+)"
+_NUM_X = rf"{_NUM}(?:\s*(?:之|[-－‐])\s*{_NUM})?"
+_HOUSE_NUMBER = re.compile(
+    rf"(?:(?<=[路街道段巷弄衖鄰村里])|(?<=大道))\s*"
+    rf"(?:(?:{_NUM_X}\s*[巷弄衖]\s*)*{_NUM_X}\s*[號号]"
+    rf"(?:\s*(?:{_NUM_X}\s*(?:樓|層|[FfＦｆ](?![A-Za-z]))|[BbＢｂ]\s*{_NUM}\s*(?:樓|層)?|{_NUM}\s*室|之\s*{_NUM}))*"
+    rf"|(?:{_NUM_X}\s*[巷弄衖]\s*)+)"
+    rf"|(?<=[里村]){_NUM}\s*鄰"
+)
+
+
+def _mask_house_number(raw: str) -> str:
+    units = re.findall(r"[巷弄衖號号鄰]", raw)
+    return "".join(MASK + unit for unit in units)
+
+
 @dataclass(frozen=True)
 class PersonalDataPattern:
     name: str
@@ -158,21 +197,52 @@ PERSONAL_DATA_PATTERNS: tuple[PersonalDataPattern, ...] = (
         ),
         _mask_phone_match,
     ),
+    PersonalDataPattern("house_number", _HOUSE_NUMBER, _mask_house_number),
 )
 
 
-def mask_personal_data(text: str, *, known: Iterable[str] = ()) -> str:
-    """The text with ID numbers, phone numbers and e-mail addresses masked.
+def mask_personal_data(text: str, *, known: Iterable[str] = (), kinds: Iterable[str] | None = None) -> str:
+    """The text with ID numbers, phone numbers, e-mail addresses and house numbers masked.
 
     `known`: further strings to hide wherever they appear (e.g. the petitioner's own name
-    and address as recorded); each is replaced by its masked form."""
+    and address as recorded), replaced by ○ before the patterns run, so a known address is
+    hidden whole. `kinds`: only these catalogue entries (by name); all of them by default."""
     if not text:
         return text or ""
-    for entry in PERSONAL_DATA_PATTERNS:
-        text = entry.pattern.sub(lambda m, mask=entry.mask: mask(m.group(0)), text)
     for value in sorted({v.strip() for v in known if v and len(v.strip()) >= 2}, key=len, reverse=True):
         text = text.replace(value, MASK * len(value))
+    wanted = None if kinds is None else set(kinds)
+    for entry in PERSONAL_DATA_PATTERNS:
+        if wanted is None or entry.name in wanted:
+            text = entry.pattern.sub(lambda m, mask=entry.mask: mask(m.group(0)), text)
     return text
+
+
+def known_personal_data(*cases: Case | None) -> list[str]:
+    """What the cases record about their petitioners and co-petitioners (names, addresses,
+    phones, e-mail addresses): hidden wherever it appears in text shown to the public."""
+    values: list[str] = []
+    for case in cases:
+        if case is None:
+            continue
+        people = [case.petitioner] if case.petitioner_id and case.petitioner is not None else []
+        if case.pk is not None:
+            people.extend(case.co_petitioners.all())
+        for pet in people:
+            values.extend(v for v in (pet.name, pet.address, pet.phone, pet.email) if v)
+    return values
+
+
+def scrub_public(text: str | None, *, cases: Iterable[Case | None] = (), kinds: Iterable[str] | None = None) -> str:
+    """Free text on its way to a public output (Open311, the status page and track API, the
+    chat status reply, open data): every catalogue entry masked, and whatever the given cases
+    record about their petitioners. The one scrubber for everything that leaves the desk."""
+    text = mask_personal_data(text or "", known=known_personal_data(*cases), kinds=kinds)
+    # A subject cut short ("…") may end in half a phone or ID number that no pattern sees whole.
+    return _TRUNCATED_NUMBER.sub(MASK * 3 + "…", text)
+
+
+_TRUNCATED_NUMBER = re.compile(rf"[{_ALNUM}+＋()（）#＃@＠._%\-－\s]*[0-9０-９]{{3}}[{_ALNUM}()（）\-－.．\s]*…$")
 
 
 def description_for(user, case: Case, *, revealed: bool = False) -> str:

@@ -30,6 +30,7 @@ from rest_framework.views import APIView
 from casesys.api.views import errors
 from casesys.cases.models import Category, Urgency
 from casesys.inbound.models import Lead
+from casesys.inbound.privacy import lead_view_for
 from casesys.inbound.services import lead_convert, lead_dismiss
 from casesys.org.models import Role
 from casesys.org.roles import has_role
@@ -62,10 +63,36 @@ class LeadSerializer(serializers.ModelSerializer):
     class Meta:
         model = Lead
         fields = [
-            "id", "source", "status", "reason", "group", "sender_id", "sender_name", "title", "text", "url",
+            "id", "source", "status", "reason", "group", "sender_id", "sender_name", "sender_masked", "title", "text", "url",
             "occurred_at", "created_at", "matched_rule", "suggested_category", "suggested_department", "case",
             "decided_by", "decided_at", "dismiss_reason",
         ]
+
+    sender_masked = serializers.SerializerMethodField(
+        help_text="寄件人姓名與帳號已遮蔽 / the sender's name and id are masked (see casesys.inbound.privacy)"
+    )
+
+    def _view(self, lead: Lead):
+        if not hasattr(self, "_views"):
+            self._views: dict[int, object] = {}
+        if lead.pk not in self._views:
+            request = self.context.get("request")
+            self._views[lead.pk] = lead_view_for(getattr(request, "user", None), lead)
+        return self._views[lead.pk]
+
+    def to_representation(self, lead: Lead) -> dict:
+        # The sender shows like the petitioner of the converted case; without a request in
+        # the context, masked.
+        data = super().to_representation(lead)
+        view = self._view(lead)
+        data.update(
+            sender_name=view.sender_name, sender_id=view.sender_id, title=view.title, text=view.text,
+            sender_masked=view.sender_masked,
+        )
+        return data
+
+    def get_sender_masked(self, lead: Lead) -> bool:
+        return self._view(lead).sender_masked
 
     @extend_schema_field(LeadGroupSerializer(allow_null=True))
     def get_group(self, lead: Lead) -> dict | None:
@@ -163,7 +190,7 @@ class LeadListView(APIView):
         qs = qs.order_by("-occurred_at", "-id")
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(qs, request, view=self)
-        return paginator.get_paginated_response(LeadSerializer(page, many=True).data)
+        return paginator.get_paginated_response(LeadSerializer(page, many=True, context={"request": request}).data)
 
 
 @extend_schema(tags=["leads"])
@@ -202,7 +229,7 @@ class LeadConvertView(APIView):
         case = result.case
         return Response(
             {
-                "lead": LeadSerializer(lead).data,
+                "lead": LeadSerializer(lead, context={"request": request}).data,
                 "case": {
                     "number": case.number,
                     "state": case.state,
@@ -232,4 +259,4 @@ class LeadDismissView(APIView):
         form = DismissSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         lead = lead_dismiss(lead=lead, by=request.user, reason=form.validated_data["reason"])
-        return Response(LeadSerializer(lead).data)
+        return Response(LeadSerializer(lead, context={"request": request}).data)

@@ -1,40 +1,30 @@
 """What a case looks like to the public through Open311: no personal data.
 
-- `description` is the case subject with e-mail addresses, phone numbers, national ID
-  numbers and the petitioner's name masked; the full text never leaves the system.
-- `status_notes` is the approved reply (same masking) once the case is closed, otherwise
-  the latest line of the citizen timeline (已分派承辦單位：路燈科 …).
-- Confidential cases (身分保密) show no description, only the district part of the address
-  and no coordinates: the place could identify the petitioner.
+- `description` is the case subject through the shared public scrubber
+  (`casesys.cases.identity.scrub_public`: ID numbers, phone numbers, e-mail addresses, house
+  numbers and what the case records about its petitioners masked); the full text never
+  leaves the system.
+- `status_notes` is the approved reply (same scrubber) once the case is closed, otherwise
+  the latest line of the citizen timeline (已分派承辦單位：路燈科 …), scrubbed too: its
+  fill-ins (the agency a case was transferred to) are typed by staff.
+- `address` is where the problem is: shown as given, with phone and ID numbers masked.
+- Confidential cases (身分保密) show no description, only the district at the start of the
+  address (`mask_address`) and no coordinates: the place could identify the petitioner.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from django.utils import timezone
 
-from casesys.cases.identity import MASK, mask_address, mask_name
+from casesys.cases.identity import mask_address, scrub_public
 from casesys.cases.models import OPEN_STATES, Case, Category, State
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Taiwanese mobile/landline numbers, with or without +886, dashes, spaces or brackets.
-_PHONE = re.compile(r"(?:\+?886[\s-]?|\(?0)\d{1,2}\)?(?:[\s-]?\d){6,8}")
-_NATIONAL_ID = re.compile(r"\b[A-Z][1289]\d{8}\b")
-
-
-def scrub(text: str, *, names: list[str] | None = None) -> str:
-    text = text or ""
-    text = _EMAIL.sub(MASK * 3, text)
-    text = _NATIONAL_ID.sub(MASK * 3, text)
-    text = _PHONE.sub(MASK * 3, text)
-    for name in names or []:
-        name = (name or "").strip()
-        if len(name) >= 2:
-            text = text.replace(name, mask_name(name))
-    return text
+# The location of an ordinary case is published to the house number (that is the point of
+# a GeoReport); anything else personal typed into it is still masked.
+_ADDRESS_KINDS = ("email", "national_id", "mobile", "landline")
 
 
 def iso(value: dt.datetime | None) -> str | None:
@@ -61,11 +51,10 @@ def service_dict(category: Category) -> dict[str, Any]:
 
 
 def request_dict(case: Case) -> dict[str, Any]:
-    names = [case.petitioner.name] if case.petitioner_id and case.petitioner else []
     if case.state == State.CLOSED and case.reply:
-        notes = scrub(case.reply, names=names)
+        notes = scrub_public(case.reply, cases=[case])
     else:
-        notes = getattr(case, "last_public_text", "") or ""
+        notes = scrub_public(getattr(case, "last_public_text", "") or "", cases=[case])
     confidential = case.confidential
     return {
         "service_request_id": case.number,
@@ -73,13 +62,13 @@ def request_dict(case: Case) -> dict[str, Any]:
         "status_notes": notes,
         "service_name": case.category.name,
         "service_code": case.category.code,
-        "description": "" if confidential else scrub(case.subject, names=names),
+        "description": "" if confidential else scrub_public(case.subject, cases=[case]),
         "agency_responsible": case.department.name if case.department_id else "",
         "service_notice": "",
         "requested_datetime": iso(case.received_at),
         "updated_datetime": iso(case.updated_at),
         "expected_datetime": iso(case.due_at),
-        "address": mask_address(case.address) if confidential else case.address,
+        "address": mask_address(case.address) if confidential else scrub_public(case.address, kinds=_ADDRESS_KINDS),
         "address_id": "",
         "zipcode": "",
         "lat": None if confidential or case.lat is None else float(case.lat),

@@ -38,6 +38,8 @@ def public_requests_qs() -> QuerySet[Case]:
     return (
         Case.objects.filter(category__public=True)
         .select_related("category", "category__parent", "department", "petitioner")
+        # The public scrubber hides what the petitioners of a merged case recorded, too.
+        .prefetch_related("co_petitioners")
         .annotate(last_public_text=Subquery(last_public.values("public_text")[:1]))
     )
 

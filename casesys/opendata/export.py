@@ -8,6 +8,9 @@ Columns follow what agencies already publish (Taipei: 案件編號, 案件主類
   the public URL only serves months that have ended.
 - No personal data and no free text: no petitioner, subject, description, reply, address
   or coordinates. Only codes, names of categories and departments, dates and the district.
+  The district is typed by API clients too (any 20 characters), so only a district name at
+  its start is published (`identity.district_of`): "中正路100號3樓" typed as a district is
+  left blank, never published.
 - 送達日期 is the day the case reached the responsible department (分文), 結案日期 the day
   it left the agency's hands (closed, transferred, filed or merged), 結案方式 how (答復, 移文,
   存查, 併案). 依限結案 is given for answered cases only, like the on-time rate: a transferred,
@@ -27,6 +30,7 @@ from collections.abc import Iterator
 
 from django.utils import timezone
 
+from casesys.cases.identity import district_of
 from casesys.cases.models import Case, State
 from casesys.org.models import Department
 from casesys.reports.selectors import reports_db
@@ -107,7 +111,7 @@ def rows(year: int, month: int) -> Iterator[list[str]]:
         result = ("依限" if on_time else "逾限") if answered else ""
         outcome = OUTCOMES.get(state, "") if closed is not None else ""
         dates = [_date(received), _date(dispatched), _date(closed)]
-        yield [number, main, sub, agency, section, *dates, district, result, outcome]
+        yield [number, main, sub, agency, section, *dates, district_of(district), result, outcome]
 
 
 def csv_chunks(year: int, month: int, *, rows_per_chunk: int = 500) -> Iterator[str]:

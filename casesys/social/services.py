@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from casesys.cases.identity import mask_personal_data
 from casesys.inbound.models import Lead
 from casesys.notifications.models import Notification
 from casesys.social.models import LEAD_SOURCES, LeadDigestSubscription
@@ -42,7 +43,9 @@ def _body(day: dt.date, grouped: dict[str, list[Lead]]) -> str:
         leads = grouped[source]
         lines.append(f"■ {SOURCE_NAMES.get(source, source)}：{len(leads)} 則 / {len(leads)} leads")
         for lead in leads[:ITEMS_PER_SOURCE]:
-            text = (lead.title or lead.text or "").replace("\n", " ").strip()
+            # An e-mail leaves the system: the senders' numbers and addresses stay behind.
+            text = mask_personal_data(lead.title or lead.text or "", known=[lead.sender_name])
+            text = text.replace("\n", " ").strip()
             text = text if len(text) <= 60 else text[:59] + "…"
             lines.append(f"  - {text}" + (f"  {lead.url}" if lead.url else ""))
         if len(leads) > ITEMS_PER_SOURCE:

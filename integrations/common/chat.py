@@ -13,6 +13,7 @@ import re
 from django.core.cache import cache
 from django.utils import timezone
 
+from casesys.cases.identity import scrub_public
 from casesys.cases.models import Case, State
 from casesys.inbound.chat import ChatResult, chat_case_lookup, chat_open_cases
 
@@ -78,9 +79,11 @@ def _state_label(case: Case) -> str:
 
 
 def case_status_text(case: Case) -> str:
+    # Like the status page: a chat (and a group chat even more) is no private place, so the
+    # free texts go through the public scrubber.
     lines = [
         f"案號 Case：{case.number}",
-        f"主旨 Subject：{case.subject}",
+        f"主旨 Subject：{scrub_public(case.subject, cases=[case])}",
         f"狀態 Status：{_state_label(case)}",
         f"收件 Received：{_local(case.received_at)}",
     ]
@@ -91,7 +94,7 @@ def case_status_text(case: Case) -> str:
     elif case.closed_at:
         lines.append(f"結案 Closed：{_local(case.closed_at)}")
     if case.state == State.CLOSED and case.reply:
-        lines.append(f"答復 Reply：{case.reply[:1500]}")
+        lines.append(f"答復 Reply：{scrub_public(case.reply, cases=[case])[:1500]}")
     return "\n".join(lines)
 
 
@@ -133,7 +136,7 @@ def my_cases_reply(*, channel: str, user_key: str) -> str:
         return "您目前沒有處理中的案件。\nYou have no open cases."
     lines = ["您處理中的案件 / Your open cases:"]
     for case in cases:
-        lines.append(f"• {case.number} {_state_label(case)} — {case.subject[:40]}（期限 due {_local(case.due_at)}）")
+        lines.append(f"• {case.number} {_state_label(case)} — {scrub_public(case.subject, cases=[case])[:40]}（期限 due {_local(case.due_at)}）")
     return "\n".join(lines)
 
 

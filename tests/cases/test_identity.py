@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from casesys.cases.identity import PERSONAL_DATA_PATTERNS, mask_personal_data
+from casesys.cases.identity import PERSONAL_DATA_PATTERNS, mask_address, mask_personal_data
 from casesys.cases.models import CaseEvent
 from tests.factories import new_case
 
@@ -50,12 +50,35 @@ SPELLINGS = [
     ("信箱wang.xiaoming@example.com請回覆", "wang.xiaoming@", "信箱w○○○@example.com請回覆"),
     ("寄到 a+b@mail.example.org", "a+b@", "寄到 a○○○@mail.example.org"),
     ("ｗａｎｇ＠example.com", "ｗａｎｇ＠", "w○○○@example.com"),
+    ("e-mail: wang_xm@gmail.com", "wang_xm", "e-mail: w○○○@gmail.com"),
+    # more spellings of the same numbers
+    ("身分證號碼:a123456789", "a123456789", ":a○○○○○○○○○"),
+    ("居留證號A812345678。", "A812345678", "A○○○○○○○○○。"),
+    ("+886.912.345.678", "912.345", "09xx-xxx-678"),
+    ("手機 0912 345678", "345678", "手機 09xx-xxx-678"),
+    ("09１2-345-678", "345-678", "09xx-xxx-678"),
+    ("Tel 02 2345 6789 ext. 123", "2345 6789", "Tel 02xxxxx789#xxx"),
+    ("電話 (02) 2345-6789 分機123", "2345-6789", "電話 02xxxxx789#xxx"),
+    ("886-2-23456789", "23456789", "02xxxxx789"),
+    ("（02）2345.6789", "2345.6789", "02xxxxx789"),
+    # house numbers in addresses: lane, alley and number masked, floor and room dropped
+    ("住中正路100號3樓", "100號", "住中正路○號"),
+    ("中山路二段10號前", "10號", "中山路二段○號前"),
+    ("中正路100巷5弄3號2樓之1", "100巷", "中正路○巷○弄○號"),
+    ("福和里3鄰中正路100之1號B1", "3鄰", "福和里○鄰中正路○號"),
+    ("光復南路１２０號５樓", "１２０號", "光復南路○號"),
+    ("中正路100號3F", "3F", "中正路○號"),
+    ("重慶南路一段122號8樓801室", "801室", "重慶南路一段○號"),
+    ("中正路一百號", "一百號", "中正路○號"),
+    ("中正路100巷口", "100巷", "中正路○巷口"),
 ]
 
 # Numbers that are not personal data stay as they are.
 UNTOUCHED = [
     "案號CS-1151122-00001已答復",
-    "中山路二段10號前",
+    "三月十號下午",
+    "捷運3號出口",
+    "民權東路6段",
     "2026年3月6日下午3點",
     "路燈編號 12345",
     "統計 123456789 件",
@@ -74,11 +97,34 @@ def test_other_numbers_are_left_alone(text):
     assert mask_personal_data(text) == text
 
 
+# Address masking: at most the county/city and district at the start of the address.
+ADDRESSES = [
+    ("臺北市中正區重慶南路一段122號", "臺北市中正區○○○"),
+    ("新北市板橋區中山路一段161號", "新北市板橋區○○○"),
+    ("花蓮縣花蓮市中山路100號", "花蓮縣花蓮市○○○"),
+    ("彰化縣員林鎮中山路二段10號", "彰化縣員林鎮○○○"),
+    ("嘉義縣阿里山鄉中正村1號", "嘉義縣阿里山鄉○○○"),
+    ("大安區信義路三段5號", "大安區○○○"),
+    ("100臺北市中正區重慶南路一段122號", "臺北市中正區○○○"),
+    ("臺北市市府路1號", "臺北市○○○"),
+    # no district at the start: masked whole
+    ("重慶南路一段122號", "○○○"),
+    ("中山路10號新竹市", "○○○"),
+    ("10號中正區", "○○○"),
+    ("", ""),
+]
+
+
+@pytest.mark.parametrize("address, expected", ADDRESSES)
+def test_address_keeps_at_most_the_district_at_its_start(address, expected):
+    assert mask_address(address) == expected
+
+
 def test_known_strings_are_masked_and_the_catalogue_is_named():
     assert mask_personal_data("我是王小明，住大安區信義路三段5號", known=["王小明", "大安區信義路三段5號"]) == (
         "我是○○○，住○○○○○○○○○○"
     )
-    assert {p.name for p in PERSONAL_DATA_PATTERNS} >= {"email", "national_id", "mobile", "landline"}
+    assert {p.name for p in PERSONAL_DATA_PATTERNS} >= {"email", "national_id", "mobile", "landline", "house_number"}
 
 
 # --- where staff see it ------------------------------------------------------------------

@@ -145,7 +145,7 @@ def test_closed_request_carries_the_reply_with_names_masked(client, org, fmt):
     body = parse(client.get(f"{BASE}/requests/{case.number}.{fmt}"))
     row = body[0] if fmt == "json" else xml_rows(body, "request")[0]
     assert row["status"] == "closed"
-    assert row["status_notes"] == "王○明先生您好，坑洞已於今日修補完成。"
+    assert row["status_notes"] == "○○○先生您好，坑洞已於今日修補完成。"
 
 
 def test_confidential_request_hides_description_and_exact_place(client, org):

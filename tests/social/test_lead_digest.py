@@ -59,3 +59,19 @@ def test_digest_is_queued_once_per_day_and_skipped_when_empty(org):
     assert send_lead_digest(DAY.isoformat()) == 1
     assert send_lead_digest(DAY.isoformat()) == 0
     assert Notification.objects.filter(template="lead_digest").count() == 1
+
+
+def test_digest_e_mail_carries_no_senders_personal_data(org):
+    org.supervisor.email = "supervisor@example.invalid"
+    org.supervisor.save()
+    LeadDigestSubscription.objects.create(user=org.supervisor)
+    with time_machine.travel(dt.datetime(2025, 11, 3, 9, 0, tzinfo=TPE), tick=False):
+        lead_record(
+            source="line", external_id="p1", sender_name="林志明", text="林志明：路燈壞了，電話0912.345.678，福和路100號前"
+        )
+
+    [mail] = lead_digest_send(day=DAY)
+
+    for secret in ("林志明", "0912.345.678", "100號"):
+        assert secret not in mail.body
+    assert "路燈壞了，電話09xx-xxx-678，福和路○號前" in mail.body

@@ -13,6 +13,7 @@ from casesys.cases.exceptions import CaseError
 from casesys.cases.models import Category, State
 from casesys.cases.selectors import cases_visible_to
 from casesys.inbound.models import Lead
+from casesys.inbound.privacy import lead_view_for
 from casesys.inbound.services import LeadAlreadyDecided, lead_convert, lead_dismiss
 from casesys.org.models import Role
 from casesys.web import selectors
@@ -145,6 +146,9 @@ def leads(request):
         .select_related("suggested_category", "group", "case")
         .order_by("-occurred_at")[:100]
     )
+    for lead in items:
+        # The sender as this user may see them (like the converted case's petitioner).
+        lead.shown = lead_view_for(request.user, lead)
     return render(
         request,
         "web/desk/leads.html",

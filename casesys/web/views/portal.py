@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from casesys.cases.models import Case, CaseEvent, Category
+from casesys.cases.models import Case, Category
 from casesys.cases.numbering import check_case_password
 from casesys.common.clientip import client_key
 from casesys.web import citizen_session
@@ -135,19 +135,22 @@ def case_status(request, number: str):
 
 
 def _status_context(case: Case, survey_form) -> dict:
-    from casesys.cases.outcomes import case_carrier, public_reply
-    from casesys.cases.selectors import case_second_replies
+    from casesys.cases.outcomes import case_carrier
+    from casesys.cases.public_view import public_case_texts
 
-    timeline = CaseEvent.objects.filter(case=case, public=True).order_by("at", "id")
+    # A merged case is answered by the case that carried it.
+    carrier = case_carrier(case)
+    # Every free text through the public scrubber: whoever holds the password sees the page.
+    texts = public_case_texts(case, carrier=carrier)
     return {
         "case": case,
-        "timeline": timeline,
+        "texts": texts,
+        "timeline": texts.timeline,
         "survey_open": survey_open(case),
         "survey_form": survey_form,
-        # A merged case is answered by the case that carried it.
-        "carrier": case_carrier(case),
-        "reply": public_reply(case),
-        "second_replies": list(case_second_replies(case)),
+        "carrier": carrier,
+        "reply": texts.reply,
+        "second_replies": texts.second_replies,
     }
 
 
