@@ -57,6 +57,24 @@ class _Breaker:
         self.open_until = 0.0
 
 
+def _refused(exc: BaseException) -> bool:
+    """Whether a failure was a refused connection (anywhere in its chain of causes).
+
+    A refusal is an answer, however long the attempt took on a loaded machine: Redis is down
+    or restarting, and the next request should simply try again. Judging by elapsed time
+    alone, a refusal measured slow under load opened the breaker, and the wake-ups of the
+    first seconds after Redis came back were skipped.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, ConnectionRefusedError) or "Connection refused" in str(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
 broker_breaker = _Breaker("broker (task publishing)")
 gate_breaker = _Breaker("wake-up gate (Redis)")
 
@@ -84,9 +102,10 @@ def publish_best_effort(task, calls: Iterable[Sequence]) -> int:
         for args in calls:
             task.apply_async(args=args, connection=conn, retry=False)
             sent += 1
-    except Exception:  # noqa: BLE001 - any broker/transport error: the sweep catches up
+    except Exception as exc:  # noqa: BLE001 - any broker/transport error: the sweep catches up
         _discard(conn)
-        broker_breaker.failed(started)
+        if not _refused(exc):
+            broker_breaker.failed(started)
         logger.warning(
             "%s: %d task(s) not published (broker unavailable?); the periodic sweep will handle them",
             task.name,
@@ -169,9 +188,10 @@ def publish_coalesced(task, *, key: str, args: Sequence = (), ttl: int = 10) -> 
     try:
         if not gate.set(key, b"1", nx=True, ex=ttl):
             return False
-    except Exception:  # noqa: BLE001 - cache down: publish without the gate
+    except Exception as exc:  # noqa: BLE001 - cache down: publish without the gate
         logger.warning("wake-up gate %s unavailable; publishing without it", key, exc_info=True)
-        gate_breaker.failed(started)
+        if not _refused(exc):
+            gate_breaker.failed(started)
         return publish_best_effort(task, [args]) == 1
     if publish_best_effort(task, [args]) == 1:
         return True

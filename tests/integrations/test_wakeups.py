@@ -175,3 +175,26 @@ def test_a_redis_that_refuses_connections_is_tried_again_on_every_request(broker
         assert not publish.gate_breaker.is_open() and not publish.broker_breaker.is_open()
     finally:
         publish._local.conn = None
+
+
+def test_a_refusal_never_opens_the_breaker_even_when_a_loaded_machine_makes_it_slow(broker_queue, monkeypatch):
+    """On a busy machine a refused attempt can take longer than the breaker's threshold; it is
+    still a refusal, so the next request tries again (the wake-ups after an outage go out)."""
+    import socket
+
+    from casesys.common import publish
+    from workers.celery import app
+
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    url = f"redis://127.0.0.1:{closed.getsockname()[1]}/0"
+    closed.close()
+    monkeypatch.setattr(publish._Breaker, "SLOW", 0.0)  # every failure counts as slow
+    monkeypatch.setattr(publish, "_gate_client", redis.Redis.from_url(url, socket_connect_timeout=0.5))
+    monkeypatch.setattr(app.conf, "broker_url", url)
+    publish._local.conn = None
+    try:
+        assert publish_coalesced(drain_inbound_events, key=wake_key("line"), args=("line",)) is False
+        assert not publish.gate_breaker.is_open() and not publish.broker_breaker.is_open()
+    finally:
+        publish._local.conn = None
