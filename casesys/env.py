@@ -46,6 +46,14 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"Environment variable {name}={value!r} is not an integer.") from exc
 
 
+def env_int_between(name: str, default: int, low: int, high: int) -> int:
+    """An integer within [low, high] (a port, a timeout); outside it stops start-up."""
+    value = env_int(name, default)
+    if not low <= value <= high:
+        raise ImproperlyConfigured(f"Environment variable {name}={value} is out of range ({low}-{high}).")
+    return value
+
+
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
     value = os.environ.get(name)
     if value is None:

@@ -10,7 +10,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from casesys.dbconf import REPLICA, database_from_url, replica_from_url
-from casesys.env import env_bool, env_int, env_list, env_month_day, env_networks, env_str
+from casesys.env import (
+    env_bool,
+    env_int,
+    env_int_between,
+    env_list,
+    env_month_day,
+    env_networks,
+    env_str,
+)
 from casesys.logconf import REQUEST_LOGGERS, json_formatter, redact_filter
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -331,7 +339,6 @@ CASESYS_NOTIFICATIONS = {
     "PUBLIC_BASE_URL": env_str("CASESYS_PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
 }
 CASESYS_REMINDERS = {"BATCH": env_int("CASESYS_REMINDER_BATCH", 200)}
-EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 15)
 
 # Channel → transport class (dotted path). Connectors add theirs here, the core never
 # imports them directly.
@@ -379,9 +386,34 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}, **{name: dict(_REDACT) for name in REQUEST_LOGGERS}},
 }
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
+# --- E-mail (docs/operations.md, "Production environment variables") --------------------
+# `make run` writes each message to a file under var/mail; production sends through SMTP to
+# EMAIL_HOST, which must then be named: Django's fallback, localhost:25, lost production mail.
+_SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_BACKEND = env_str(
+    "EMAIL_BACKEND", _SMTP_BACKEND if PRODUCTION else "django.core.mail.backends.filebased.EmailBackend"
+)
 EMAIL_FILE_PATH = VAR_DIR / "mail"
+EMAIL_HOST = env_str("EMAIL_HOST", required=PRODUCTION and EMAIL_BACKEND == _SMTP_BACKEND) or "localhost"
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)  # STARTTLS, usually port 587
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)  # implicit TLS, usually port 465
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("Environment variables EMAIL_USE_TLS and EMAIL_USE_SSL are both true; set one of them.")
+EMAIL_PORT = env_int_between("EMAIL_PORT", 465 if EMAIL_USE_SSL else 587 if EMAIL_USE_TLS else 25, 1, 65535)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")  # a secret: never a default here
+# Django logs in only when both are set; one without the other would send unauthenticated.
+if bool(EMAIL_HOST_USER) != bool(EMAIL_HOST_PASSWORD):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "Environment variables EMAIL_HOST_USER and EMAIL_HOST_PASSWORD must be set together (or neither)."
+    )
+EMAIL_TIMEOUT = env_int_between("EMAIL_TIMEOUT", 15, 1, 3600)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "casesys@localhost")
+# SERVER_EMAIL is not read: ADMINS is empty, so Django sends no error mail (errors go to the logs).
 
 # --- Operations (casesys.ops; docs/operations.md) ---------------------------------------
 # Bodies above this answer 413 (JSON for API clients) before anything reads them;

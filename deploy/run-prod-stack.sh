@@ -8,7 +8,8 @@
 #
 # Everything lives under var/prod-stack/ (pids, logs, secret key, smoke-test credentials).
 # It uses a database of its own (casesys_prodstack, created if missing), Redis DB 14 and
-# 127.0.0.1:8765, so it never touches a development or test database. Override with
+# 127.0.0.1:8765, so it never touches a development or test database. Mail goes to the SMTP
+# relay in EMAIL_HOST (and EMAIL_PORT, …) when set, else to files under var/prod-stack/data/mail. Override with
 # PRODSTACK_PORT, PRODSTACK_DB, PRODSTACK_PG (postgres://user@host:port), PRODSTACK_REDIS_URL.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,6 +45,12 @@ export GUNICORN_WORKERS=${PRODSTACK_WEB_WORKERS:-2}
 export CASESYS_PUBLIC_BASE_URL=http://127.0.0.1:$PORT
 export PYTHONUNBUFFERED=1
 unset DJANGO_DEBUG
+# E-mail: SMTP to the caller's EMAIL_HOST (EMAIL_PORT, EMAIL_HOST_USER, … pass through;
+# deploy/rehearse-image.sh points them at deploy/smtp-sink.py). Without one, files under
+# $DIR/data/mail, since production refuses SMTP with no EMAIL_HOST.
+if [[ -z ${EMAIL_HOST:-} ]]; then
+  export EMAIL_BACKEND=${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend}
+fi
 
 get() {  # GET a path on the stack and print the body; non-zero without a 2xx answer
   "$PY" - "http://127.0.0.1:$PORT$1" <<'PYEOF'
@@ -147,6 +154,6 @@ case "${1:-start}" in
   stop) stop ;;
   restart) stop; start ;;
   status) status ;;
-  env) env | grep -E '^(CASESYS_|DJANGO_SETTINGS|DATABASE_URL|REDIS_URL|GUNICORN_)' | sort ;;
+  env) env | grep -E '^(CASESYS_|DJANGO_SETTINGS|DATABASE_URL|REDIS_URL|GUNICORN_|EMAIL_)' | grep -v '^EMAIL_HOST_PASSWORD=' | sort ;;
   *) echo "usage: $0 start|stop|restart|status|env" >&2; exit 2 ;;
 esac

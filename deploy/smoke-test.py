@@ -6,6 +6,13 @@
 Checks, in order: the process answers; /healthz reports database, broker, worker and beat
 healthy (waits for the first heartbeats); an API token for a staff account; an intake;
 the citizen's lookup of that case with its password; security headers; /metrics.
+
+With --mail-dir (the directory of deploy/smtp-sink.py, the SMTP server the stack was started
+against), the intake carries an e-mail address and the test waits until the acknowledgement,
+sent by the Celery worker through SMTP, has arrived there: to that address, with the case
+number in the subject and the case password in the text. Without it no e-mail is triggered
+(safe against a real deployment).
+
 Standard library only. Exits 0 when everything passed, 1 with the failing step otherwise.
 """
 
@@ -13,10 +20,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import secrets
 import sys
 import time
 import urllib.error
 import urllib.request
+from email import message_from_string
+from email.policy import default as email_policy
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +120,8 @@ def token(c: Client, username: str, password: str) -> str:
 
 
 @step("intake through the API")
-def intake(c: Client, key: str) -> dict:
+def intake(c: Client, key: str, email: str = "") -> dict:
+    petitioner = {"name": "冒煙測試", "phone": "0900000000", **({"email": email} if email else {})}
     status, headers, body = c.call(
         "POST",
         "/api/v1/cases/",
@@ -119,7 +130,7 @@ def intake(c: Client, key: str) -> dict:
             "category": "ROAD-POTHOLE",
             "subject": "冒煙測試：中山路坑洞",
             "description": "部署冒煙測試建立的案件 / created by the deployment smoke test",
-            "petitioner": {"name": "冒煙測試", "phone": "0900000000"},
+            "petitioner": petitioner,
             "location": {"address": "中山路一段1號", "district": "中山區"},
         },
         headers={"Authorization": f"Token {key}"},
@@ -129,6 +140,28 @@ def intake(c: Client, key: str) -> dict:
     hsts = headers.get("Strict-Transport-Security", "")
     expect("max-age=" in hsts, f"no HSTS header on an HTTPS response: {headers}")
     return body
+
+
+@step("acknowledgement e-mail reached the SMTP server")
+def acknowledgement_mail(mail_dir: Path, address: str, case: dict, wait: float) -> None:
+    deadline = time.monotonic() + wait
+    seen: list[str] = []
+    while True:
+        for path in sorted(mail_dir.glob("*.json")):
+            record = json.loads(path.read_text())
+            message = message_from_string(record["data"], policy=email_policy)
+            seen.append(f"{record['rcpt_tos']} {message['Subject']!r}")
+            if address not in record["rcpt_tos"]:
+                continue
+            expect(message["To"] == address, f"To: {message['To']!r}, expected {address}")
+            expect(case["number"] in str(message["Subject"]), f"case number not in the subject {message['Subject']!r}")
+            text = message.get_body(preferencelist=("plain",)).get_content()
+            expect(case["password"] in text, "the case password is not in the acknowledgement")
+            return
+        if time.monotonic() > deadline:
+            raise SmokeFailure(f"no message to {address} within {wait:.0f} s; received: {seen or 'nothing'}")
+        seen.clear()
+        time.sleep(1)
 
 
 @step("citizen lookup with the case password")
@@ -177,7 +210,11 @@ def main() -> int:
     parser.add_argument("--password-file", default=str(DEFAULT_DIR / "smoke-password"))
     parser.add_argument("--metrics-token-file", default=str(DEFAULT_DIR / "metrics-token"))
     parser.add_argument("--wait", type=float, default=120, help="seconds to wait for a healthy /healthz")
+    parser.add_argument("--mail-dir", help="deploy/smtp-sink.py's directory: check the acknowledgement e-mail arrives")
+    parser.add_argument("--mail-wait", type=float, default=60, help="seconds to wait for the e-mail")
     args = parser.parse_args()
+    # A fresh address per run: an earlier run's message can never pass for this one's.
+    address = f"smoke-{secrets.token_hex(4)}@example.invalid" if args.mail_dir else ""
     password = Path(args.password_file).read_text().strip()
     token_file = Path(args.metrics_token_file)
     metrics_token = token_file.read_text().strip() if token_file.exists() else ""
@@ -186,7 +223,9 @@ def main() -> int:
         live(c)
         healthz(c, args.wait)
         key = token(c, args.username, password)
-        case = intake(c, key)
+        case = intake(c, key, address)
+        if args.mail_dir:
+            acknowledgement_mail(Path(args.mail_dir), address, case, args.mail_wait)
         track(c, case)
         headers(c)
         metrics(c, metrics_token)

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def prod_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CASESYS_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CASESYS_", "EMAIL_"))}
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "casesys.settings"),
@@ -27,6 +27,8 @@ def prod_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
             "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
             "DJANGO_ALLOWED_HOSTS": "casesys.example.gov.tw,casesys-internal.example.gov.tw",
             "CASESYS_VAR_DIR": str(tmp_path / "var"),
+            # Production mail goes to a named SMTP relay (tests/ops/test_email_settings.py).
+            "EMAIL_HOST": "smtp.example.gov.tw",
         }
     )
     env.update(overrides)
