@@ -296,6 +296,7 @@ def generate_cases(
         STREETS,
         SURNAMES,
     )
+    from casesys.cases.contacts import email_key, phone_key
     from casesys.cases.search import case_search_text, text_bigrams
 
     rng = random.Random(chunk["seed"])
@@ -463,13 +464,16 @@ def generate_cases(
                     pet_id = petitioner = cid
                     pets.append(pet_id)
                     name = SURNAMES[int(random_() * len(SURNAMES))] + GIVEN[int(random_() * len(GIVEN))]
+                    phone = f"09{rng.randint(10000000, 99999999)}"
+                    email = f"citizen{pet_id}@example.invalid" if random_() < 0.4 else ""
                     pet_rows.append("\t".join((
-                        str(pet_id), name, f"09{rng.randint(10000000, 99999999)}",
-                        f"citizen{pet_id}@example.invalid" if random_() < 0.4 else "",
+                        str(pet_id), name, phone, email,
                         f"{district}{street}{rng.randint(1, 300)}號",
                         f"U{pet_id:032x}" if channel == "line" else "",
                         str(800000000 + pet_id) if channel == "telegram" else "",
                         "f", ts(received),
+                        # The contact keys (cases.Petitioner.save) are NOT NULL since issue 13/14.
+                        phone_key(phone), email_key(email),
                     )))
 
             version = 1 + sum(x is not None for x in (dispatched, accepted, submitted, closed))
@@ -701,7 +705,8 @@ def generate(n: int, seed: int, force: bool) -> dict:
         d = f.get_default()
         model_defaults[f.column] = d.value if hasattr(d, "value") else d
     case_columns = [f.column for f in Case._meta.concrete_fields] + ["search_bigrams"]
-    pet_columns = ["id", "name", "phone", "email", "address", "line_user_id", "telegram_chat_id", "is_legal_person", "created_at"]
+    pet_columns = ["id", "name", "phone", "email", "address", "line_user_id", "telegram_chat_id", "is_legal_person", "created_at",
+                   "phone_key", "email_key"]
     pet_columns = [Petitioner._meta.get_field(c).column for c in pet_columns]
 
     t0 = time.perf_counter()

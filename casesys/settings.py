@@ -318,7 +318,13 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Deliveries get their own queue so a long scan or feed poll never delays a message.
-CELERY_TASK_ROUTES = {"casesys.notifications.tasks.*": {"queue": "notifications"}}
+# Citizen notices (acknowledgement, reply …) have a queue of their own, which every worker
+# consuming `notifications` also consumes (docs/workers.md, "Priority"). Exact names are
+# matched before the pattern.
+CELERY_TASK_ROUTES = {
+    "casesys.notifications.tasks.send_citizen_notification": {"queue": "notifications_citizen"},
+    "casesys.notifications.tasks.*": {"queue": "notifications"},
+}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 # Notification outbox and office hours (docs/workers.md).

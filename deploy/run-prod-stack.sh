@@ -110,7 +110,7 @@ StaffProfile.objects.update_or_create(user=user, defaults={"department": Departm
 '
   # Only the web processes aggregate metrics across processes (gunicorn.conf.py clears it).
   PROMETHEUS_MULTIPROC_DIR=$DIR/prometheus launch web "$BIN/gunicorn" -c deploy/gunicorn.conf.py casesys.wsgi:application
-  launch worker "$BIN/celery" --quiet -A workers worker -Q default,notifications -n "prodstack@%h" --concurrency 2 --loglevel INFO
+  launch worker "$BIN/celery" --quiet -A workers worker -Q default,notifications,notifications_citizen -n "prodstack@%h" --concurrency 2 --loglevel INFO
   launch beat "$BIN/celery" --quiet -A workers beat --loglevel INFO --pidfile= -s "$DIR/celerybeat-schedule"
   for _ in $(seq 1 60); do
     if get /healthz/live >/dev/null 2>&1; then

@@ -26,6 +26,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = (
     Queue("default", Exchange("default"), routing_key="default"),
     Queue("notifications", Exchange("notifications"), routing_key="notifications"),
+    # Citizen notices: consumed by every worker that consumes `notifications`; the broker
+    # takes from the worker's queues in turn, so this one is never behind a staff backlog.
+    Queue("notifications_citizen", Exchange("notifications_citizen"), routing_key="notifications_citizen"),
 )
 
 

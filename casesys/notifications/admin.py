@@ -8,8 +8,8 @@ from casesys.notifications.models import ContactTask, Notification
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["id", "channel", "template", "recipient_user", "case", "status", "attempts", "next_attempt_at", "sent_at"]
-    list_filter = ["status", "channel", "template", "office_hours_only"]
+    list_display = ["id", "channel", "template", "recipient_user", "case", "status", "priority", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status", "priority", "channel", "template", "office_hours_only"]
     search_fields = ["case__number", "dedupe_key", "recipient_address"]
     # The context may hold a case password until delivery: never shown here.
     exclude = ["context"]

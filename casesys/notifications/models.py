@@ -25,6 +25,12 @@ class NotificationChannel(models.TextChoices):
 
 
 class Notification(models.Model):
+    class Priority(models.IntegerChoices):
+        # Lower sorts first. A citizen's notice (the acknowledgement carries the case password)
+        # must not wait behind a backlog of staff reminders and digests.
+        CITIZEN = 0, _("市民通知 / Citizen notice")
+        STAFF = 1, _("內部通知 / Staff message")
+
     class Status(models.TextChoices):
         PENDING = "pending", _("待送 / Pending")
         SENDING = "sending", _("傳送中 / Sending")
@@ -61,13 +67,19 @@ class Notification(models.Model):
     # to the user's address at that moment. One row per recipient at enqueue time halves what
     # the deadline scan writes, and a changed or removed address is respected.
     email_copy = models.BooleanField(default=False)
+    # Which rows the sweep claims first and which Celery queue their send task takes
+    # (docs/workers.md, "Priority"). The default is staff: the deadline scan's bulk insert
+    # takes it from the model.
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.STAFF)
 
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            # The sender only ever looks at undelivered rows.
+            # The sender only ever looks at undelivered rows, citizen notices first.
             models.Index(
-                fields=["next_attempt_at"], condition=Q(status__in=["pending", "sending"]), name="notif_due_outbox"
+                fields=["priority", "next_attempt_at"],
+                condition=Q(status__in=["pending", "sending"]),
+                name="notif_due_outbox_priority",
             ),
             models.Index(
                 fields=["recipient_user", "-created_at"], condition=Q(channel="inapp"), name="notif_inapp_user"

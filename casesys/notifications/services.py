@@ -59,6 +59,7 @@ def notification_enqueue(
     subject: str = "",
     body: str = "",
     email_copy: bool = False,
+    priority: int | None = None,
 ) -> Notification | None:
     """Queue one message in the caller's transaction; None when `dedupe_key` already exists.
 
@@ -66,8 +67,12 @@ def notification_enqueue(
     `context`; for a template name without files, pass the finished `subject` and `body`.
     With `office_hours_only`, the row waits (``next_attempt_at``) for the next office hour.
     With `email_copy` (in-app rows), delivering the row queues an e-mail copy.
+    `priority` defaults to citizen for a row addressed to an address (no staff user), else
+    staff: citizen rows are claimed first and sent through their own Celery queue.
     """
     now = now or timezone.now()
+    if priority is None:
+        priority = Notification.Priority.STAFF if recipient_user is not None else Notification.Priority.CITIZEN
     next_attempt = now
     if office_hours_only:
         next_attempt = next_office_time(now, calendar or WorkCalendar.load())
@@ -86,6 +91,7 @@ def notification_enqueue(
         dedupe_key=dedupe_key,
         office_hours_only=office_hours_only,
         email_copy=email_copy,
+        priority=priority,
         next_attempt_at=next_attempt,
         created_at=now,
     )
@@ -98,7 +104,7 @@ def notification_enqueue(
             return None
         raise
     if next_attempt <= now:
-        kick_on_commit([notification.pk])
+        kick_on_commit([notification.pk], citizen=priority == Notification.Priority.CITIZEN)
     return notification
 
 
@@ -137,18 +143,20 @@ def notification_record_undeliverable(
     return notification
 
 
-def kick_on_commit(ids: list[int]) -> None:
+def kick_on_commit(ids: list[int], *, citizen: bool = False) -> None:
     """After commit, publish a send task per row so delivery does not wait for the sweep.
 
+    Citizen rows get `send_citizen_notification`, routed to the `notifications_citizen`
+    queue, so a backlog of staff sends in `notifications` does not delay them.
     Best effort: if the broker is down the periodic sweep still delivers the rows.
     """
     if not ids or not _conf("KICK"):
         return
 
     def kick() -> None:
-        from casesys.notifications.tasks import send_notification
+        from casesys.notifications.tasks import send_citizen_notification, send_notification
 
-        publish_best_effort(send_notification, ([pk] for pk in ids))
+        publish_best_effort(send_citizen_notification if citizen else send_notification, ([pk] for pk in ids))
 
     transaction.on_commit(kick)
 
@@ -187,6 +195,7 @@ def notify_staff(
         recipient_user=user,
         case=case,
         dedupe_key=staff_dedupe_key(dedupe_key, user.pk),
+        priority=Notification.Priority.STAFF,
         office_hours_only=True,
         email_copy=True,
         calendar=calendar or WorkCalendar.load(),
@@ -209,6 +218,7 @@ def _queue_email_copy(notification: Notification, context: dict, *, now: dt.date
         recipient_address=user.email,
         case=notification.case,
         dedupe_key=email_copy_dedupe_key(notification),
+        priority=notification.priority,
         # The in-app row already waited for office hours; the copy follows it at once.
         office_hours_only=False,
         subject=notification.subject,
@@ -257,6 +267,7 @@ def notify_citizen(*, case, template: str, context: dict, dedupe_key: str, now: 
         recipient_address=route.address,
         case=case,
         dedupe_key=dedupe_key,
+        priority=Notification.Priority.CITIZEN,
         now=now,
     )
 
@@ -304,23 +315,47 @@ def notifications_deliver_due(*, now: dt.datetime | None = None, time_budget: fl
             due = Notification.objects.filter(_claimable(moment))
             if not is_office_time(moment, calendar):
                 due = due.filter(office_hours_only=False)
-            ids = list(
-                due.select_for_update(skip_locked=True).order_by("next_attempt_at").values_list("pk", flat=True)[
-                    : _conf("BATCH")
-                ]
-            )
+            ids = _claim_batch(due, moment)
             if not ids:
                 break
-            Notification.objects.filter(pk__in=ids).update(
-                status=Status.SENDING,
-                claimed_until=moment + dt.timedelta(seconds=_conf("CLAIM_SECONDS")),
-                attempts=F("attempts") + 1,
-            )
-        for notification in Notification.objects.select_related("recipient_user", "case").filter(pk__in=ids):
+        batch = Notification.objects.select_related("recipient_user", "case").filter(pk__in=ids)
+        for notification in batch.order_by("priority", "next_attempt_at"):
+            if notification.priority != Notification.Priority.CITIZEN:
+                # A citizen notice committed while this batch of staff mail is being sent goes
+                # next, not after the batch (20 slow SMTP sends can take half a minute).
+                _send_due_citizen_rows(stats, now=now, calendar=calendar)
             stats[_send_claimed(notification, now=now)] += 1
         if now is not None:  # a fixed clock (tests): one pass is all there is
             break
     return stats
+
+
+def _claim_batch(due, moment: dt.datetime) -> list[int]:
+    """Claim up to BATCH rows of `due` (inside the caller's transaction), citizen rows first."""
+    ids = list(
+        due.select_for_update(skip_locked=True)
+        .order_by("priority", "next_attempt_at")
+        .values_list("pk", flat=True)[: _conf("BATCH")]
+    )
+    if ids:
+        Notification.objects.filter(pk__in=ids).update(
+            status=Status.SENDING,
+            claimed_until=moment + dt.timedelta(seconds=_conf("CLAIM_SECONDS")),
+            attempts=F("attempts") + 1,
+        )
+    return ids
+
+
+def _send_due_citizen_rows(stats: dict[str, int], *, now: dt.datetime | None, calendar: WorkCalendar) -> None:
+    """Claim and send the citizen rows due now (none, nearly always: one indexed probe)."""
+    moment = now or timezone.now()
+    with transaction.atomic():
+        due = Notification.objects.filter(_claimable(moment), priority=Notification.Priority.CITIZEN)
+        if not is_office_time(moment, calendar):
+            due = due.filter(office_hours_only=False)
+        ids = _claim_batch(due, moment)
+    for notification in Notification.objects.select_related("recipient_user", "case").filter(pk__in=ids):
+        stats[_send_claimed(notification, now=now)] += 1
 
 
 def _send_claimed(notification: Notification, *, now: dt.datetime | None) -> str:

@@ -15,14 +15,25 @@ from casesys.notifications import services
 MAX_NUDGES = 12
 
 
-@shared_task(bind=True, name="casesys.notifications.tasks.send_notification", max_retries=MAX_NUDGES)
-def send_notification(self, notification_id: int) -> str:
+def _deliver(task, notification_id: int) -> str:
     outcome = services.notification_deliver(notification_id=notification_id)
-    if outcome in ("retry", "skipped") and self.request.retries < MAX_NUDGES:
+    if outcome in ("retry", "skipped") and task.request.retries < MAX_NUDGES:
         wait = services.notification_wait_seconds(notification_id=notification_id)
         if wait is not None:
-            raise self.retry(countdown=wait)
+            raise task.retry(countdown=wait)
     return outcome
+
+
+@shared_task(bind=True, name="casesys.notifications.tasks.send_notification", max_retries=MAX_NUDGES)
+def send_notification(self, notification_id: int) -> str:
+    return _deliver(self, notification_id)
+
+
+# The same work for a citizen's row, on its own queue (`notifications_citizen`, see
+# CELERY_TASK_ROUTES): a backlog of staff sends cannot hold up an acknowledgement.
+@shared_task(bind=True, name="casesys.notifications.tasks.send_citizen_notification", max_retries=MAX_NUDGES)
+def send_citizen_notification(self, notification_id: int) -> str:
+    return _deliver(self, notification_id)
 
 
 @shared_task(name="casesys.notifications.tasks.deliver_due_notifications")

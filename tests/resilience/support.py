@@ -200,7 +200,7 @@ class CeleryWorker(Process):
         self.node = f"{name}-{os.getpid()}@127.0.0.1"
         args = [
             str(BIN / "celery"), "-A", "workers", "worker",
-            "-Q", "default,notifications",
+            "-Q", "default,notifications,notifications_citizen",
             "-n", self.node,
             "--concurrency", str(concurrency),
             "--without-gossip", "--without-mingle", "--without-heartbeat",

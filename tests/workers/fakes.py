@@ -41,6 +41,34 @@ class HttpFakeTransport(Transport):
             raise TransportError(f"{type(exc).__name__}: {exc}", permanent=False) from exc
 
 
+class HttpFakeEmailBackend:
+    """A Django e-mail backend posting each message to the receiver (worker_settings uses it
+    when FAKE_EMAIL_TO_RECEIVER is set), so a test sees what the citizen's mailbox got."""
+
+    def __init__(self, fail_silently: bool = False, **kwargs) -> None:
+        self.fail_silently = fail_silently
+
+    def open(self):
+        return True
+
+    def close(self):
+        return None
+
+    def send_messages(self, messages) -> int:
+        import uuid
+
+        for message in messages:
+            request = urllib.request.Request(
+                settings.FAKE_RECEIVER_URL,
+                data=json.dumps({"to": list(message.to), "subject": message.subject, "text": message.body}).encode(),
+                headers={"Content-Type": "application/json", "X-Idempotency-Key": f"mail:{uuid.uuid4()}"},
+                method="POST",
+            )
+            with urllib.request.urlopen(request, timeout=30):
+                pass
+        return len(messages)
+
+
 class FakeReceiver:
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -49,6 +77,7 @@ class FakeReceiver:
         self.script: list[int] = []  # status codes to answer, in order; then 200
         self.hang_first = threading.Event()  # set = answer the first request only after `release`
         self.release = threading.Event()
+        self.delay = 0.0  # seconds each answer takes: a slow relay, so a backlog is real
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -66,6 +95,8 @@ class FakeReceiver:
                             receiver.delivered[key] = body
                 if first_request and receiver.hang_first.is_set():
                     receiver.release.wait(timeout=40)
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 try:
                     self.send_response(status)
                     self.send_header("Content-Length", "0")
@@ -89,6 +120,10 @@ class FakeReceiver:
         self.release.set()
         self.server.shutdown()
         self.server.server_close()
+
+    def bodies(self) -> list[str]:
+        with self.lock:
+            return list(self.delivered.values())
 
     def keys(self) -> list[str]:
         with self.lock:

@@ -16,4 +16,8 @@ FAKE_RECEIVER_URL = os.environ.get("FAKE_RECEIVER_URL", "")
 # Restore unacknowledged messages on every sweep (the default scans every 10th).
 if CELERY_BROKER_URL.startswith("redis://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "unacked_restore_throttle": 1}
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+EMAIL_BACKEND = (
+    "tests.workers.fakes.HttpFakeEmailBackend"
+    if os.environ.get("FAKE_EMAIL_TO_RECEIVER")
+    else "django.core.mail.backends.locmem.EmailBackend"
+)
