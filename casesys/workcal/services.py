@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from casesys.workcal.calendar import package_is_working_day
 from casesys.workcal.models import CalendarOverride, CalendarYear
+from casesys.workcal.signals import announce_day_changed
 
 
 class CalendarImportError(Exception):
@@ -22,10 +23,8 @@ class CalendarImportError(Exception):
 
 
 def _recompute(day: dt.date, reason: str) -> int:
-    # Imported lazily: the calendar app sits below the cases app.
-    from casesys.cases.services import recompute_due_dates_for_day
-
-    return len(recompute_due_dates_for_day(day=day, reason=reason))
+    # The calendar sits below the cases app: it announces the change, cases move deadlines.
+    return announce_day_changed(day=day, reason=reason)
 
 
 def calendar_override_set(
