@@ -27,13 +27,13 @@ from casesys.api import serializers as s
 from casesys.api.filters import CaseFilter
 from casesys.api.pagination import CaseCursorPagination
 from casesys.api.permissions import CanRegisterCases, IsStaff
-from casesys.api.throttles import client_ident, track_limiter
 from casesys.api.transitions import SPECS, TransitionSpec
 from casesys.cases.identity import identity_reveal
 from casesys.cases.models import Case, Category
 from casesys.cases.numbering import check_case_password, hash_case_password
 from casesys.cases.selectors import case_get_by_number, case_get_visible, case_list_for
 from casesys.cases.services import case_intake
+from casesys.common.limits import client_ident, track_limiter
 from casesys.org.models import Department
 from casesys.workcal.calendar import WorkCalendar
 

@@ -88,8 +88,8 @@ def chat_case_lookup(*, channel: str, user_key: str, number: str, password: str 
     the number's counter stops guesses from many accounts at one case). The user's own
     cases need no password and are never paused.
     """
-    from casesys.api.throttles import track_limiter
     from casesys.cases.numbering import check_case_password
+    from casesys.common.limits import track_limiter
 
     own = chat_cases(channel=channel, user_key=user_key).select_related("department").filter(number__iexact=number).first()
     if own is not None:

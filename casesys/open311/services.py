@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from casesys.cases.models import Case, Channel, Petitioner
 from casesys.cases.services import case_intake
+from casesys.common.limits import FailureLimiter
 from casesys.open311.models import PartnerApp, RequestToken, hash_api_key
 from casesys.open311.selectors import service_get
-from casesys.org.auth import FailureLimiter
 
 
 class Open311Error(Exception):

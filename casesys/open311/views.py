@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
-from casesys.api.throttles import client_ident
+from casesys.common.limits import client_ident
 from casesys.open311 import selectors
 from casesys.open311.models import RequestToken
 from casesys.open311.public import request_dict, service_dict

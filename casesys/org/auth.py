@@ -1,5 +1,5 @@
-"""Log-in lockouts for every password log-in (admin, the web UI's LoginView, API tokens), and
-the failure counter the public endpoints share.
+"""Log-in lockouts for every password log-in (admin, the web UI's LoginView, API tokens). The
+failure counter the public endpoints share is casesys.common.limits.FailureLimiter.
 
 `ThrottledModelBackend` is Django's ModelBackend behind django-axes: axes records each failed
 log-in (its `user_login_failed` receiver) in the database, keyed by the *pair* of username and
@@ -19,61 +19,13 @@ it into a 400; callers that want 429 catch it.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import time
-from dataclasses import dataclass
 
 from axes.backends import AxesBackend
 from axes.exceptions import AxesBackendRequestParameterRequired
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-
-
-@dataclass(frozen=True)
-class FailureLimiter:
-    """Allow at most `limit` failures per `window` seconds per key, then refuse until the
-    window (counted from the first failure) is over."""
-
-    scope: str
-    limit: int
-    window: int
-
-    def _keys(self, ident: str) -> tuple[str, str]:
-        digest = hashlib.sha256(ident.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-        base = f"casesys:fail:{self.scope}:{digest}"
-        return f"{base}:n", f"{base}:t0"
-
-    def retry_after(self, ident: str) -> int:
-        """Seconds to wait, or 0 when the key may try again."""
-        count_key, start_key = self._keys(ident)
-        count = cache.get(count_key) or 0
-        if count < self.limit:
-            return 0
-        started = cache.get(start_key) or time.time()
-        return max(1, int(started + self.window - time.time()))
-
-    def record_failure(self, ident: str) -> int:
-        count_key, start_key = self._keys(ident)
-        # add() only sets a missing key and incr() is atomic in Redis, so concurrent
-        # guesses cannot undercount; both keys expire when the window ends.
-        cache.add(start_key, time.time(), timeout=self.window)
-        cache.add(count_key, 0, timeout=self.window)
-        try:
-            return cache.incr(count_key)
-        except ValueError:  # expired between add() and incr()
-            cache.set(count_key, 1, timeout=self.window)
-            return 1
-
-    # The same window counter serves a plain rate limit (Open311 posts per partner), where
-    # every request counts, not only failures.
-    record = record_failure
-
-    def reset(self, ident: str) -> None:
-        cache.delete_many(self._keys(ident))
-
 
 MESSAGE = "登入失敗次數過多，請於 {minutes} 分鐘後再試 / Too many failed log-ins; try again in {minutes} minutes."
 

@@ -58,11 +58,3 @@ def apply_errors(form, exc: ValidationError) -> None:
     else:
         for m in exc.messages:
             form.add_error(None, m)
-
-
-def client_ip(request) -> str:
-    """The bucket of the portal's limits (casesys.common.clientip: X-Forwarded-For only
-    through a trusted proxy)."""
-    from casesys.common.clientip import client_key
-
-    return client_key(request)

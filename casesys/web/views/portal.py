@@ -10,15 +10,14 @@ from django.views.decorators.http import require_POST
 
 from casesys.cases.models import Case, Category
 from casesys.cases.numbering import check_case_password
-from casesys.common.clientip import client_key
+from casesys.common.limits import client_ident, lookup_limiter, mailbox_limiter, minutes
 from casesys.web import citizen_session
 from casesys.web.forms import MailboxForm, StatusLookupForm, SurveyForm
 from casesys.web.i18n import is_english, tr
-from casesys.web.limits import lookup_limiter, mailbox_limiter, minutes
 from casesys.web.services import case_survey_submit, mailbox_submit, survey_open
 from casesys.web.views.common import apply_errors, not_found
 
-# Spam protection without outside services: per-address limits (casesys/web/limits.py) plus a
+# Spam protection without outside services: per-address limits (casesys/common/limits.py) plus a
 # honeypot field.
 MAILBOX_REFUSED = (
     "送出次數過多，請於 {minutes} 分鐘後再試 / "
@@ -103,7 +102,7 @@ def status_lookup(request):
     if request.method == "POST":
         status = 400
         # The same failure counter as /api/v1/track/: only wrong pairs count.
-        limiter, ident = lookup_limiter(), client_key(request)
+        limiter, ident = lookup_limiter(), client_ident(request)
         wait = limiter.retry_after(ident)
         if wait:
             return _refused(request, "web/portal/status_lookup.html", form, LOOKUP_REFUSED, wait)
