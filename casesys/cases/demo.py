@@ -12,6 +12,7 @@ from faker import Faker
 
 from casesys.cases import services
 from casesys.cases.defaults import ensure_urgencies
+from casesys.cases.districts import DISTRICTS
 from casesys.cases.followups import follow_up_open, follow_up_record_callback, is_dissatisfied
 from casesys.cases.models import Case, CaseClosure, Category, Channel, State, Urgency
 from casesys.org.models import Department, Role, StaffProfile
@@ -71,8 +72,6 @@ USERS = [
     ("analyst", "研考員", "RDEC", [Role.ANALYST]),
     ("admin", "管理者", "CITY", [Role.ADMIN]),
 ]
-
-DISTRICTS = ["中正區", "大同區", "中山區", "松山區", "大安區", "萬華區", "信義區", "士林區", "北投區", "內湖區", "南港區", "文山區"]
 
 SUBJECTS = {
     "ROAD-POTHOLE": ["{street}路面坑洞請儘速修補", "{street}有大坑洞，機車險摔", "{street}人孔蓋凹陷"],

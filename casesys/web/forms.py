@@ -7,12 +7,12 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
-from casesys.cases.demo import DISTRICTS
+from casesys.cases.districts import district_choices
 from casesys.cases.models import Case, Category, Channel, Petitioner, State, Urgency
 from casesys.cases.services import FiledReason
 from casesys.org.models import Department
 
-DISTRICT_CHOICES = [("", "—")] + [(d, d) for d in DISTRICTS]
+DISTRICT_CHOICES = district_choices()
 # The petitioner's e-mail column: a longer address is a form error, not a failed insert.
 EMAIL_MAX_LENGTH = Petitioner._meta.get_field("email").max_length
 
