@@ -25,6 +25,11 @@ from casesys.cases.files import attachment_storage_name
 from casesys.cases.models import OPEN_Q, Attachment, Case, CaseMessage, Category, Channel
 from casesys.cases.services import case_intake
 from casesys.notifications.models import Notification
+from casesys.notifications.services import (
+    notification_reply_claim,
+    notification_reply_delivered,
+    notification_reply_release,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -322,52 +327,13 @@ ACK_LEASE_SECONDS = 120
 
 def chat_ack_claim(*, case: Case, channel: str) -> tuple[Notification | None, str]:
     """(claimed acknowledgement row, its text with the password) or (None, "")."""
-    from casesys.notifications.render import render
-
-    notification = (
-        Notification.objects.select_for_update()
-        .filter(case=case, channel=channel, template=ACK_TEMPLATE, status=Notification.Status.PENDING)
-        .first()
-    )
-    if notification is None:
-        return None, ""
-    try:
-        _, body = render(notification.template, notification.context or {})
-    except Exception:  # noqa: BLE001 - leave it to the outbox, which records the failure
-        logger.exception("acknowledgement %s could not be rendered", notification.pk)
-        return None, ""
-    notification.status = Notification.Status.SENDING
-    notification.claimed_until = timezone.now() + dt.timedelta(seconds=ACK_LEASE_SECONDS)
-    notification.save(update_fields=["status", "claimed_until"])
-    return notification, body
+    return notification_reply_claim(case=case, channel=channel, template=ACK_TEMPLATE, lease_seconds=ACK_LEASE_SECONDS)
 
 
 def chat_ack_delivered(*, notification_id: int) -> None:
-    from casesys.notifications.render import redact, scrub
-
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update()
-            .filter(pk=notification_id, status=Notification.Status.SENDING)
-            .first()
-        )
-        if notification is None:
-            return
-        context = notification.context or {}
-        notification.status = Notification.Status.SENT
-        notification.sent_at = timezone.now()
-        notification.claimed_until = None
-        notification.last_error = ""
-        notification.body = redact(notification.body, context)
-        notification.context = {**scrub(context), "delivered_via": "reply"}
-        notification.save(update_fields=["status", "sent_at", "claimed_until", "last_error", "body", "context"])
+    notification_reply_delivered(notification_id=notification_id)
 
 
 def chat_ack_release(*, notification_id: int, error: str) -> None:
     """The in-conversation reply failed: let the outbox push it."""
-    Notification.objects.filter(pk=notification_id, status=Notification.Status.SENDING).update(
-        status=Notification.Status.PENDING,
-        claimed_until=None,
-        next_attempt_at=timezone.now(),
-        last_error=f"reply failed, pushing instead: {error}"[:2000],
-    )
+    notification_reply_release(notification_id=notification_id, error=error)

@@ -1,6 +1,6 @@
 """The daily digest of new leads per source, queued in the notification outbox.
 
-One notification per subscriber and day (dedupe key `lead-digest:{day}:{user}`), so a
+One staff message per subscriber and day (dedupe key `lead-digest:{day}` per user), so a
 retried or doubled task sends nothing twice. Days without new leads send nothing.
 """
 
@@ -10,12 +10,14 @@ import datetime as dt
 from collections import defaultdict
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from casesys.cases.identity import mask_personal_data
 from casesys.inbound.models import Lead
 from casesys.notifications.models import Notification
+from casesys.notifications.services import notify_staff
 from casesys.social.models import LEAD_SOURCES, LeadDigestSubscription
 
 SOURCE_NAMES = {code: str(name) for code, name in LEAD_SOURCES}
@@ -36,28 +38,41 @@ def leads_for_day(day: dt.date) -> dict[str, list[Lead]]:
     return grouped
 
 
-def _body(day: dt.date, grouped: dict[str, list[Lead]]) -> str:
-    total = sum(len(v) for v in grouped.values())
-    lines = [f"{day:%Y-%m-%d} 新增線索 {total} 則 / {total} new leads", ""]
+def _context(day: dt.date, grouped: dict[str, list[Lead]]) -> dict:
+    """Plain values only: the context is stored with the row and rendered at delivery."""
+    sources = []
     for source in sorted(grouped):
         leads = grouped[source]
-        lines.append(f"■ {SOURCE_NAMES.get(source, source)}：{len(leads)} 則 / {len(leads)} leads")
+        items = []
         for lead in leads[:ITEMS_PER_SOURCE]:
             # An e-mail leaves the system: the senders' numbers and addresses stay behind.
             text = mask_personal_data(lead.title or lead.text or "", known=[lead.sender_name])
             text = text.replace("\n", " ").strip()
-            text = text if len(text) <= 60 else text[:59] + "…"
-            lines.append(f"  - {text}" + (f"  {lead.url}" if lead.url else ""))
-        if len(leads) > ITEMS_PER_SOURCE:
-            lines.append(f"  …另有 {len(leads) - ITEMS_PER_SOURCE} 則 / and {len(leads) - ITEMS_PER_SOURCE} more")
-        lines.append("")
-    lines.append("請至線索清單分類處理 / Please triage them in the leads queue.")
-    return "\n".join(lines)
+            items.append({"text": text if len(text) <= 60 else text[:59] + "…", "url": lead.url or ""})
+        sources.append({
+            "code": source,
+            "name": SOURCE_NAMES.get(source, source),
+            "count": len(leads),
+            "items": items,
+            "more": max(len(leads) - ITEMS_PER_SOURCE, 0),
+        })
+    base_url = settings.CASESYS_NOTIFICATIONS["PUBLIC_BASE_URL"].rstrip("/")
+    return {
+        "day": day.isoformat(),
+        "total": sum(s["count"] for s in sources),
+        "counts": {s["code"]: s["count"] for s in sources},
+        "sources": sources,
+        "leads_url": f"{base_url}{reverse('web:leads')}",
+    }
 
 
-def lead_digest_send(*, day: dt.date | None = None) -> list[Notification]:
-    """Queue the digest of leads created on `day` (default: yesterday, Asia/Taipei)."""
-    day = day or (timezone.localdate() - dt.timedelta(days=1))
+def lead_digest_send(*, day: dt.date | None = None, now: dt.datetime | None = None) -> list[Notification]:
+    """Queue the digest of leads created on `day` (default: yesterday, Asia/Taipei).
+
+    Like every staff message it goes through `notify_staff`: an in-app row sent in office
+    hours, whose delivery e-mails a copy to a user with an address.
+    """
+    day = day or (timezone.localdate(now) - dt.timedelta(days=1))
     grouped = leads_for_day(day)
     created: list[Notification] = []
     if not grouped:
@@ -67,23 +82,14 @@ def lead_digest_send(*, day: dt.date | None = None) -> list[Notification]:
         mine = {s: v for s, v in grouped.items() if not sub.sources or s in sub.sources}
         if not mine:
             continue
-        counts = {s: len(v) for s, v in mine.items()}
-        user = sub.user
-        subject = f"[輿情摘要] {day:%Y-%m-%d} 新增線索 {sum(counts.values())} 則 / Lead digest"
-        try:
-            with transaction.atomic():
-                created.append(
-                    Notification.objects.create(
-                        channel="email" if user.email else "inapp",
-                        recipient_user=user,
-                        recipient_address=user.email or "",
-                        template="lead_digest",
-                        context={"day": day.isoformat(), "counts": counts, "site": getattr(settings, "SITE_URL", "")},
-                        subject=subject[:200],
-                        body=_body(day, mine),
-                        dedupe_key=f"lead-digest:{day.isoformat()}:{user.pk}",
-                    )
-                )
-        except IntegrityError:
-            continue  # already queued for this user and day
+        with transaction.atomic():
+            notification = notify_staff(
+                user=sub.user,
+                template="lead_digest",
+                context=_context(day, mine),
+                dedupe_key=f"lead-digest:{day.isoformat()}",
+                now=now,
+            )
+        if notification is not None:  # None: already queued for this user and day
+            created.append(notification)
     return created

@@ -41,14 +41,30 @@ def test_digest_counts_new_leads_per_source_for_each_subscriber(org):
     by_user = {n.recipient_user: n for n in sent}
     assert set(by_user) == {org.supervisor, org.analyst}
     mail = by_user[org.supervisor]
-    assert mail.channel == "email" and mail.recipient_address == "supervisor@example.invalid"
-    assert mail.context["counts"] == {"facebook": 1, "feed": 2}
-    assert "2025-11-03 新增線索 3 則" in mail.body and "中山路路燈連三晚不亮" in mail.body
+    # A staff message like any other: in-app, its delivery e-mails the copy.
+    assert mail.channel == "inapp" and mail.email_copy and mail.office_hours_only
+    assert mail.subject.startswith("[輿情摘要] 2025-11-03 新增線索 3 則 / [Lead digest] 2025-11-03: 3 new leads")
+    assert "■ Facebook：1 則" in mail.body and "■ 新聞與 PTT / News and PTT feeds：2 則" in mail.body
+    assert "  - 中山路路燈連三晚不亮" in mail.body
+    assert "  - 巷口路燈壞了  https://www.facebook.com/c1" in mail.body
+    assert "請至線索清單分類處理：http" in mail.body and "/desk/leads/" in mail.body
+    assert "2025-11-03: 3 new leads" in mail.body
     assert "隔天才來的線索" not in mail.body
     analyst = by_user[org.analyst]
     assert analyst.context["counts"] == {"feed": 2}
-    # No e-mail address: the digest lands in the in-app inbox instead.
-    assert analyst.channel == "inapp" and analyst.recipient_address == ""
+    assert "2025-11-03 新增線索 2 則" in analyst.body and "巷口路燈壞了" not in analyst.body
+
+
+def test_digest_waits_for_office_hours_like_other_staff_messages(org):
+    LeadDigestSubscription.objects.create(user=org.supervisor)
+    _leads()
+    saturday_night = dt.datetime(2025, 11, 8, 22, 0, tzinfo=TPE)
+
+    with time_machine.travel(saturday_night, tick=False):
+        [mail] = lead_digest_send(day=DAY, now=saturday_night)
+
+    assert mail.next_attempt_at > saturday_night
+    assert mail.next_attempt_at.astimezone(TPE).weekday() < 5
 
 
 def test_digest_is_queued_once_per_day_and_skipped_when_empty(org):
