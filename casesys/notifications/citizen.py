@@ -57,7 +57,11 @@ def citizen_unrouted(
 ):
     """A notice for a petitioner with no electronic route: a call-or-write task, or a visible
     failed row when there is no way to reach them at all."""
-    from casesys.notifications.services import notification_record_undeliverable, rendered_preview
+    from casesys.notifications.services import (
+        notification_record_undeliverable,
+        rendered_preview,
+        save_deduplicated,
+    )
 
     subject, body = ("", "")
     if template_exists(template):
@@ -79,14 +83,7 @@ def citizen_unrouted(
         suggested_method=method,
         created_at=now or timezone.now(),
     )
-    try:
-        with transaction.atomic():
-            task.save()
-    except IntegrityError:
-        if dedupe_key and ContactTask.objects.filter(dedupe_key=dedupe_key).exists():
-            return None
-        raise
-    return task
+    return task if save_deduplicated(task) else None
 
 
 def contact_task_done(*, task: ContactTask, method: str, note: str = "", by, now: dt.datetime | None = None) -> ContactTask:

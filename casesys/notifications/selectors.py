@@ -32,7 +32,8 @@ def case_open_contact_tasks(case) -> QuerySet[ContactTask]:
     answers the carrying case tells their petitioners too."""
     return (
         ContactTask.objects.filter(Q(case=case) | Q(case__merged_into=case, case__state=State.MERGED), done_at__isnull=True)
-        .select_related("case")
+        # The case page shows each merged caller's (masked) contact: one query, not one per task.
+        .select_related("case", "case__petitioner")
         .order_by("created_at", "pk")
     )
 

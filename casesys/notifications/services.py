@@ -96,17 +96,25 @@ def notification_enqueue(
         next_attempt_at=next_attempt,
         created_at=now,
     )
-    try:
-        # A savepoint, so a duplicate does not break the caller's transaction.
-        with transaction.atomic():
-            notification.save()
-    except IntegrityError:
-        if dedupe_key and Notification.objects.filter(dedupe_key=dedupe_key).exists():
-            return None
-        raise
+    if not save_deduplicated(notification):
+        return None
     if next_attempt <= now:
         kick_on_commit([notification.pk], citizen=priority == Notification.Priority.CITIZEN)
     return notification
+
+
+def save_deduplicated(row) -> bool:
+    """Insert `row` (a Notification or ContactTask) unless its `dedupe_key` is taken: False
+    then. A savepoint, so a duplicate does not break the caller's transaction; any other
+    integrity error is raised."""
+    try:
+        with transaction.atomic():
+            row.save()
+    except IntegrityError:
+        if row.dedupe_key and type(row).objects.filter(dedupe_key=row.dedupe_key).exists():
+            return False
+        raise
+    return True
 
 
 def rendered_preview(template: str, context: dict) -> tuple[str, str]:
