@@ -17,7 +17,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from casesys.cases.events import record_event
+from casesys.cases.events import (
+    event_follow_up_callback,
+    event_follow_up_opened,
+    event_second_reply,
+)
 from casesys.cases.exceptions import TransitionNotPermittedNow, TransitionPermissionDenied
 from casesys.cases.models import Case, FollowUp
 from casesys.org.models import Role
@@ -62,13 +66,7 @@ def follow_up_open(
             opened_at=now,
             due_at=follow_up_due(now, calendar or WorkCalendar.load()),
         )
-        record_event(
-            case=case,
-            kind="follow_up_opened",
-            note=f"{score}/5",
-            changes={"follow_up_due_at": [None, follow_up.due_at.isoformat()]},
-            context={"follow_up": follow_up},
-        )
+        event_follow_up_opened(case=case, follow_up=follow_up)
     return follow_up
 
 
@@ -94,16 +92,9 @@ def _close(*, follow_up: FollowUp, method: str, text: str, field: str, message: 
         Case.objects.filter(pk=case.pk).update(callback_required=False)
         case.callback_required = False
         if method == FollowUp.Method.SECOND_REPLY:
-            record_event(
-                case=case,
-                kind="second_reply",
-                actor=by,
-                note=text,
-                public_args={},
-                context={"reply": text, "follow_up": follow_up},
-            )
+            event_second_reply(case=case, actor=by, text=text, follow_up=follow_up)
         else:
-            record_event(case=case, kind="follow_up_callback", actor=by, note=text, context={"follow_up": follow_up})
+            event_follow_up_callback(case=case, actor=by, text=text, follow_up=follow_up)
     return follow_up
 
 

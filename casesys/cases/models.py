@@ -339,11 +339,19 @@ class CaseSequence(models.Model):
         constraints = [models.UniqueConstraint(fields=["prefix", "day"], name="case_sequence_unique_day")]
 
 
+def event_kind_choices() -> list[tuple[str, str]]:
+    """`events.CaseEventKind` (a callable, as events imports these models; the migration
+    refers to this function, so a new kind needs no migration)."""
+    from casesys.cases.events import CaseEventKind
+
+    return CaseEventKind.choices
+
+
 class CaseEvent(models.Model):
     """Audit trail: one row per transition, reveal, recomputation or other notable fact."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=40, db_index=True)
+    kind = models.CharField(max_length=40, db_index=True, choices=event_kind_choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     from_state = models.CharField(max_length=20, blank=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from casesys.cases.events import record_event
+from casesys.cases.events import event_note_added
 from casesys.cases.exceptions import TransitionPermissionDenied
 from casesys.cases.models import Case, CaseNote
 from casesys.org.models import Role
@@ -43,5 +43,5 @@ def case_add_note(*, case: Case, text: str, by) -> CaseNote:
         raise ValidationError({"text": ["請輸入註記內容 / Write the note."]})
     with transaction.atomic():
         note = CaseNote.objects.create(case=case, author=by, text=text[:MAX_NOTE_LENGTH])
-        record_event(case=case, kind="note_added", actor=by, changes={"note": note.pk})
+        event_note_added(case=case, actor=by, note_id=note.pk)
     return note

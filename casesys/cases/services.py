@@ -20,8 +20,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, has_transition_perm
 
-from casesys.cases import deadlines, workflow
-from casesys.cases.events import event_due_recomputed, record_event
+from casesys.cases import deadlines, events, workflow
+from casesys.cases.events import CaseEventKind, event_due_recomputed
 from casesys.cases.exceptions import (
     ConcurrentUpdate,
     TransitionNotPermittedNow,
@@ -173,14 +173,7 @@ def case_intake(
         )
         case.full_clean(exclude=["password_hash", "petitioner", "category", "urgency", "registered_by"])
         case.save()
-        record_event(
-            case=case,
-            kind="created",
-            actor=by,
-            to_state=case.state,
-            note=f"channel={channel}",
-            context={"password": password},
-        )
+        events.event_created(case=case, actor=by, channel=channel, password=password)
         if category.department_id and category.department.active:
             case_dispatch(case=case, department=category.department, by=None, note="依類別自動分文 / Routed by category")
     return IntakeResult(case=case, password=password)
@@ -226,12 +219,13 @@ def _run(
     by,
     kwargs: dict[str, Any],
     fields: list[str],
-    event_kind: str,
+    event,
+    event_args: dict[str, Any] | None = None,
     note: str = "",
-    public_args: dict[str, Any] | None = None,
-    context: dict[str, Any] | None = None,
     after=None,
 ) -> Case:
+    """`event` is the transition's function in `events` (its `.kind` names it); `event_args`
+    are what it takes besides the fields every transition records."""
     _check(case, name, by)
     before = {f: _plain(getattr(case, f if not _is_fk(f) else f + "_id")) for f in fields}
     from_state = case.state
@@ -249,19 +243,17 @@ def _run(
                 after(case)
             # Before the transition's event, so its receivers see the case's history complete.
             if name in _WITHDRAWS_EXTENSION:
-                _withdraw_pending_extension(case=case, by=by, because=event_kind)
+                _withdraw_pending_extension(case=case, by=by, because=event.kind)
             if not case.is_open:  # every transition into a final state comes from an open one
                 _record_closure(case)
-            record_event(
+            event(
                 case=case,
-                kind=event_kind,
                 actor=by,
                 from_state=from_state,
                 to_state=case.state,
                 note=note,
                 changes=changes,
-                public_args=public_args,
-                context=context,
+                **(event_args or {}),
             )
     except (ConcurrentTransition, IntegrityError) as exc:
         case.state = from_state
@@ -277,11 +269,11 @@ _FK_FIELDS = {"department", "assignee", "replied_by", "approved_by", "merged_int
 # stranded (nobody could decide it, and a closed case must never show one), so they withdraw it.
 _WITHDRAWS_EXTENSION = {"approve", "transfer", "file", "merge", "return_to_intake"}
 _WITHDRAWN_BECAUSE = {
-    "closed": ("已結案", "was closed"),
-    "transferred": ("已移文", "was transferred"),
-    "filed": ("已存查", "was filed"),
-    "merged": ("已併案", "was merged"),
-    "returned_to_intake": ("已退回分文", "was returned to intake"),
+    CaseEventKind.CLOSED: ("已結案", "was closed"),
+    CaseEventKind.TRANSFERRED: ("已移文", "was transferred"),
+    CaseEventKind.FILED: ("已存查", "was filed"),
+    CaseEventKind.MERGED: ("已併案", "was merged"),
+    CaseEventKind.RETURNED_TO_INTAKE: ("已退回分文", "was returned to intake"),
 }
 
 
@@ -293,7 +285,7 @@ def _record_closure(case: Case) -> None:
     )
 
 
-def _withdraw_pending_extension(*, case: Case, by, because: str) -> ExtensionRequest | None:
+def _withdraw_pending_extension(*, case: Case, by, because: CaseEventKind) -> ExtensionRequest | None:
     req = case.extensions.filter(status=ExtensionRequest.Status.PENDING).first()
     if req is None:
         return None
@@ -303,13 +295,7 @@ def _withdraw_pending_extension(*, case: Case, by, because: str) -> ExtensionReq
     zh, en = _WITHDRAWN_BECAUSE.get(because, (because, because))
     req.decision_note = f"案件{zh}，展延申請撤回 / Withdrawn: the case {en}."
     req.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-    record_event(
-        case=case,
-        kind="extension_withdrawn",
-        actor=by,
-        note=f"{req.decision_note}\n{req.days} 工作天：{req.reason}",
-        context={"extension": req.pk, "because": because},
-    )
+    events.event_extension_withdrawn(case=case, actor=by, extension=req, because=because)
     return req
 
 
@@ -341,9 +327,9 @@ def case_dispatch(*, case: Case, department: Department, by, note: str = "") -> 
         by=by,
         kwargs={"department": department, "now": timezone.now()},
         fields=["department", "dispatched_at", "assignee"],
-        event_kind="dispatched",
+        event=events.event_dispatched,
+        event_args={"department": department},
         note=note,
-        public_args={"department": department.name},
     )
 
 
@@ -354,7 +340,7 @@ def case_accept(*, case: Case, by) -> Case:
         by=by,
         kwargs={"officer": by, "now": timezone.now()},
         fields=["assignee", "accepted_at"],
-        event_kind="accepted",
+        event=events.event_accepted,
     )
 
 
@@ -379,7 +365,7 @@ def case_assign(*, case: Case, assignee, by, note: str = "") -> Case:
         by=by,
         kwargs={"officer": assignee, "now": timezone.now()},
         fields=["assignee", "accepted_at"],
-        event_kind="assigned",
+        event=events.event_assigned,
         note=note,
     )
 
@@ -402,7 +388,7 @@ def case_return_to_intake(*, case: Case, reason: str, by) -> Case:
         by=by,
         kwargs={"now": now},
         fields=["department", "assignee", "dispatched_at", "accepted_at"],
-        event_kind="returned_to_intake",
+        event=events.event_returned_to_intake,
         note=reason,
         after=reset_dispatch_deadline,
     )
@@ -416,7 +402,7 @@ def case_submit_reply(*, case: Case, reply: str, by) -> Case:
         by=by,
         kwargs={"reply": reply.strip(), "officer": by, "now": timezone.now()},
         fields=["reply", "replied_by", "reply_submitted_at"],
-        event_kind="reply_submitted",
+        event=events.event_reply_submitted,
     )
 
 
@@ -427,9 +413,9 @@ def case_approve(*, case: Case, by, note: str = "") -> Case:
         by=by,
         kwargs={"approver": by, "now": timezone.now()},
         fields=["approved_by", "closed_at", "on_time", "missed_due_at"],
-        event_kind="closed",
+        event=events.event_closed,
+        event_args={"reply": case.reply},
         note=note,
-        context={"reply": case.reply},
     )
 
 
@@ -441,7 +427,7 @@ def case_return_reply(*, case: Case, comment: str, by) -> Case:
         by=by,
         kwargs={"now": timezone.now()},
         fields=["reply_submitted_at"],
-        event_kind="reply_returned",
+        event=events.event_reply_returned,
         note=comment,
     )
 
@@ -463,10 +449,9 @@ def case_transfer(
         by=by,
         kwargs={"agency": agency.strip()[:200], "now": timezone.now(), "site_visit": site_visit, "transfer_due": due},
         fields=["transferred_to", "closed_at", "on_time", "site_visit", "transfer_on_time"],
-        event_kind="transferred",
+        event=events.event_transferred,
+        event_args={"agency": agency, "reason": reason},
         note=reason,
-        public_args={"agency": agency.strip()[:200]},
-        context={"agency": agency, "reason": reason},
     )
 
 
@@ -490,7 +475,7 @@ def case_file(*, case: Case, reason_code: str, note: str = "", repeat_of: Case |
         by=by,
         kwargs={"reason_code": reason_code, "repeat_of": repeat_of, "reply": reply, "now": timezone.now()},
         fields=["filed_reason", "repeat_of", "reply", "closed_at", "on_time"],
-        event_kind="filed",
+        event=events.event_filed,
         note=note,
     )
 
@@ -507,7 +492,7 @@ def case_merge(*, case: Case, into: Case, by, note: str = "") -> Case:
             into.co_petitioners.add(c.petitioner_id)
         into.co_petitioners.add(*c.co_petitioners.values_list("pk", flat=True))
         into.related.add(c)
-        record_event(case=into, kind="merged_in", actor=by, note=f"{c.number} 併入本案 / merged into this case")
+        events.event_merged_in(case=into, actor=by, merged=c)
 
     return _run(
         case=case,
@@ -515,9 +500,9 @@ def case_merge(*, case: Case, into: Case, by, note: str = "") -> Case:
         by=by,
         kwargs={"into": into, "now": timezone.now()},
         fields=["merged_into", "closed_at", "on_time"],
-        event_kind="merged",
+        event=events.event_merged,
+        event_args={"into": into},
         note=note,
-        public_args={"into": into.number},
         after=keep_petitioners,
     )
 
@@ -544,9 +529,9 @@ def case_reopen(*, case: Case, reason: str, by) -> Case:
             "closed_at", "on_time", "approved_by", "satisfaction", "surveyed_at",
             "clock_started_at", "extension_days", "missed_due_at", "due_at", "reopen_count",
         ],
-        event_kind="reopened",
+        event=events.event_reopened,
+        event_args={"previous_due": closed["due_at"]},
         note=reason,
-        context={"previous_due": closed["due_at"]},
         after=keep_closed_round,
     )
 
@@ -590,7 +575,7 @@ def case_request_extension(*, case: Case, days: int, reason: str, status_text: s
         by=by,
         kwargs={},
         fields=[],
-        event_kind="extension_requested",
+        event=events.event_extension_requested,
         note=f"{days} 工作天：{reason}",
         after=create_request,
     )
@@ -626,13 +611,56 @@ def case_decide_extension(*, case: Case, approve: bool, note: str = "", by) -> E
         by=by,
         kwargs={"new_due_at": new_due, "extension_days": total, "now": now},
         fields=["due_at", "extension_days", "missed_due_at"],
-        event_kind="extension_approved" if approve else "extension_rejected",
+        event=events.event_extension_approved if approve else events.event_extension_rejected,
+        event_args={"extension": req},
         note=note or req.reason,
-        public_args={"due": f"{timezone.localtime(new_due):%Y-%m-%d}"} if new_due else None,
-        context={"reason": req.reason, "status_text": req.status_text, "new_due": new_due, "extension": req.pk},
         after=close_request,
     )
     return req
+
+
+# --- facts that change a case outside the workflow -----------------------------------------
+
+
+def case_set_location(
+    *, case: Case, lat: Any = None, lng: Any = None, address: str = "", by=None
+) -> Case:
+    """Where the matter is (a citizen's chat location, an officer's correction): coordinates
+    and/or an address. Bumps `version` like any write, so a desk form read before it is stale."""
+    fields: dict[str, Any] = {}
+    if lat is not None and lng is not None:
+        if not (-90 <= float(lat) <= 90):
+            raise ValidationError({"lat": ["緯度超出範圍 / Latitude out of range."]})
+        if not (-180 <= float(lng) <= 180):
+            raise ValidationError({"lng": ["經度超出範圍 / Longitude out of range."]})
+        fields.update(lat=lat, lng=lng)
+    address = (address or "").strip()
+    if address:
+        fields["address"] = address[:200]
+    if not fields:
+        return case
+    with transaction.atomic():
+        # Locked and re-read: a citizen's location never loses to an officer's concurrent write.
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.version += 1
+        locked.save(update_fields=[*fields, "version", "updated_at"])
+        events.event_location_set(case=locked, actor=by, address=address)
+    for name in (*fields, "version", "updated_at"):
+        setattr(case, name, getattr(locked, name))
+    case._loaded_version = locked.version
+    return case
+
+
+def case_record_lead_origin(*, case: Case, lead_id: int, source: str, by) -> Case:
+    """The case was opened from a triaged lead: say so on its timeline (call in the conversion's
+    transaction)."""
+    with transaction.atomic():
+        case.version += 1
+        case.save(update_fields=["version", "updated_at"])
+        events.event_lead_converted(case=case, actor=by, lead_id=lead_id, source=source)
+    return case
 
 
 # --- missed deadlines ----------------------------------------------------------------------
@@ -668,7 +696,7 @@ def recompute_due_dates_for_day(*, day: dt.date, reason: str, now: dt.datetime |
     start = end_of_day(day - dt.timedelta(days=1))
     # A case returned to intake was given a fresh dispatch window from that moment.
     returned_at = (
-        CaseEvent.objects.filter(case=OuterRef("pk"), kind="returned_to_intake").order_by("-at").values("at")[:1]
+        CaseEvent.objects.filter(case=OuterRef("pk"), kind=CaseEventKind.RETURNED_TO_INTAKE).order_by("-at").values("at")[:1]
     )
     affected = (
         Case.objects.filter(OPEN_Q)

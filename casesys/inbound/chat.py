@@ -20,10 +20,9 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
-from casesys.cases.events import record_event
 from casesys.cases.files import attachment_storage_name
 from casesys.cases.models import OPEN_Q, Attachment, Case, CaseMessage, Category, Channel
-from casesys.cases.services import case_intake
+from casesys.cases.services import case_intake, case_set_location
 from casesys.notifications.models import Notification
 from casesys.notifications.services import (
     notification_reply_claim,
@@ -179,18 +178,16 @@ def _attach(case: Case, message: CaseMessage, file: ChatFile) -> str:
 
 
 def _set_location(case: Case, location: ChatLocation) -> None:
-    fields = []
-    if location.lat is not None and location.lng is not None:
-        case.lat = _coordinate(location.lat)
-        case.lng = _coordinate(location.lng)
-        fields += ["lat", "lng"]
-    address = (location.address or location.title or "").strip()
-    if address:
-        case.address = address[:200]
-        fields.append("address")
-    if fields:
-        case.save(update_fields=[*fields, "updated_at"])
-        record_event(case=case, kind="location_set", note=address, changes={"location": [address, str(case.lat), str(case.lng)]})
+    has_point = location.lat is not None and location.lng is not None
+    try:
+        case_set_location(
+            case=case,
+            lat=_coordinate(location.lat) if has_point else None,
+            lng=_coordinate(location.lng) if has_point else None,
+            address=location.address or location.title or "",
+        )
+    except ValidationError:
+        pass  # an impossible point from the platform: the message is kept, the case's location not
 
 
 def chat_message_record(

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from casesys.cases.exceptions import CaseError
 from casesys.cases.models import CaseMessage, Category, Channel, Urgency
-from casesys.cases.services import IntakeResult, case_intake
+from casesys.cases.services import IntakeResult, case_intake, case_record_lead_origin
 from casesys.common import jsonsafe
 from casesys.inbound.models import ChatGroup, InboundEvent, KeywordRule, Lead
 
@@ -231,6 +231,7 @@ def lead_convert(
             by=by,
         )
         case = result.case
+        case_record_lead_origin(case=case, lead_id=lead.pk, source=lead.source, by=by)
         # The case keeps the message it came from (who said what, where and when).
         message_id = str((lead.raw or {}).get("message_id") or "")
         CaseMessage.objects.create(

@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from casesys.cases.events import record_event
+from casesys.cases.events import event_contact_done
 from casesys.cases.exceptions import TransitionPermissionDenied
 from casesys.cases.models import OPEN_Q, Case, Channel, ExtensionRequest, State
 from casesys.notifications.models import ContactTask
@@ -108,12 +108,12 @@ def contact_task_done(*, task: ContactTask, method: str, note: str = "", by, now
             raise ValidationError({"task": ["此通知已完成 / This notice was already recorded as done."]})
         task.refresh_from_db()
         label = Method(method).label
-        record_event(
+        event_contact_done(
             case=task.case,
-            kind="contact_done",
             actor=by,
             note=f"{label}：{task.subject}" + (f"\n{note}" if note else ""),
-            changes={"contact_task": task.pk, "method": method},
+            task_id=task.pk,
+            method=method,
         )
     return task
 

@@ -4,12 +4,13 @@ recorded it."""
 
 from __future__ import annotations
 
+from casesys.cases.events import CaseEventKind
 from casesys.notifications.receivers import _base
 from casesys.notifications.services import notify_citizen
 
 
 def on_case_event_for_follow_up(sender, case, event, context, **kwargs) -> None:
-    if event.kind != "second_reply":
+    if event.kind != CaseEventKind.SECOND_REPLY:
         return
     notify_citizen(
         case=case,

@@ -6,6 +6,7 @@ Runs in the transaction that recorded the event, like `receivers.on_case_event`.
 
 from __future__ import annotations
 
+from casesys.cases.events import CaseEventKind
 from casesys.cases.outcomes import filed_reason_words, merged_into_chain
 from casesys.notifications.receivers import _base, _fmt
 from casesys.notifications.services import citizen_route, notify_citizen
@@ -13,7 +14,7 @@ from casesys.notifications.services import citizen_route, notify_citizen
 
 def on_case_outcome(sender, case, event, context, **kwargs) -> None:
     kind = event.kind
-    if kind == "filed":
+    if kind == CaseEventKind.FILED:
         zh, en = filed_reason_words(case.filed_reason)
         notify_citizen(
             case=case,
@@ -27,7 +28,7 @@ def on_case_outcome(sender, case, event, context, **kwargs) -> None:
             },
             dedupe_key=f"citizen:filed:{event.pk}",
         )
-    elif kind == "merged":
+    elif kind == CaseEventKind.MERGED:
         into = case.merged_into
         notify_citizen(
             case=case,
@@ -35,7 +36,7 @@ def on_case_outcome(sender, case, event, context, **kwargs) -> None:
             context={**_base(case), "into": into.number if into else "", "into_due": _fmt(into.due_at) if into else ""},
             dedupe_key=f"citizen:merged:{event.pk}",
         )
-    elif kind == "reopened":
+    elif kind == CaseEventKind.REOPENED:
         notify_citizen(
             case=case,
             template="case_reopened",
@@ -47,9 +48,9 @@ def on_case_outcome(sender, case, event, context, **kwargs) -> None:
             },
             dedupe_key=f"citizen:reopened:{event.pk}",
         )
-    elif kind == "closed":
+    elif kind == CaseEventKind.CLOSED:
         send_reply_to_merged(case=case, event=event, reply=context.get("reply") or case.reply)
-    elif kind == "transferred":
+    elif kind == CaseEventKind.TRANSFERRED:
         # The carrying case went to another agency: so did the matters merged into it.
         agency, reason = context.get("agency", case.transferred_to), context.get("reason", "")
         _notify_merged(

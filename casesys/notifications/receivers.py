@@ -13,6 +13,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
+from casesys.cases.events import CaseEventKind
 from casesys.notifications.services import notify_citizen
 
 STATUS_LABELS = {
@@ -48,21 +49,21 @@ def _base(case) -> dict:
 
 def on_case_event(sender, case, event, context, **kwargs) -> None:
     kind = event.kind
-    if kind == "created":
+    if kind == CaseEventKind.CREATED:
         notify_citizen(
             case=case,
             template="case_acknowledged",
             context={**_base(case), "password": context.get("password", "")},
             dedupe_key=f"citizen:ack:{case.pk}",
         )
-    elif kind == "transferred":
+    elif kind == CaseEventKind.TRANSFERRED:
         notify_citizen(
             case=case,
             template="case_transferred",
             context={**_base(case), "agency": context.get("agency", case.transferred_to), "reason": context.get("reason", "")},
             dedupe_key=f"citizen:transfer:{event.pk}",
         )
-    elif kind == "extension_approved":
+    elif kind == CaseEventKind.EXTENSION_APPROVED:
         zh, en = STATUS_LABELS.get(case.state, (case.state, case.state))
         notify_citizen(
             case=case,
@@ -79,7 +80,7 @@ def on_case_event(sender, case, event, context, **kwargs) -> None:
             },
             dedupe_key=f"citizen:extension:{event.pk}",
         )
-    elif kind == "closed":
+    elif kind == CaseEventKind.CLOSED:
         base = _base(case)
         notify_citizen(
             case=case,

@@ -21,6 +21,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
+from casesys.cases.events import CaseEventKind
 from casesys.notifications.services import notify_staff
 from casesys.org.models import Department, Role, StaffProfile
 from casesys.workcal.calendar import WorkCalendar
@@ -96,22 +97,22 @@ def _send(users, template: str, case, event, context: dict) -> None:
 
 def on_case_event_for_staff(sender, case, event, context, **kwargs) -> None:
     kind = event.kind
-    if kind == "dispatched":
+    if kind == CaseEventKind.DISPATCHED:
         supervisors = [u for u in nearest_supervisors(case.department) if not _is_actor(u, event)]
         _send(supervisors, "staff_case_dispatched", case, event, _context(case, note=event.note))
-    elif kind == "assigned":
+    elif kind == CaseEventKind.ASSIGNED:
         assignee = case.assignee
         if assignee is not None and not _is_actor(assignee, event):
             ctx = _context(case, by=_name(event.actor), note=event.note)
             _send([assignee], "staff_case_assigned", case, event, ctx)
-    elif kind == "reply_returned":
+    elif kind == CaseEventKind.REPLY_RETURNED:
         drafter = case.replied_by
         if drafter is not None and not _is_actor(drafter, event):
             ctx = _context(case, by=_name(event.actor), comment=event.note)
             _send([drafter], "staff_reply_returned", case, event, ctx)
-    elif kind in ("extension_approved", "extension_rejected"):
+    elif kind in (CaseEventKind.EXTENSION_APPROVED, CaseEventKind.EXTENSION_REJECTED):
         _extension_decided(case, event, context)
-    elif kind == "follow_up_opened":
+    elif kind == CaseEventKind.FOLLOW_UP_OPENED:
         follow_up = context.get("follow_up")
         if follow_up is not None:
             ctx = _context(
@@ -138,7 +139,7 @@ def _extension_decided(case, event, context: dict) -> None:
         return
     ctx = _context(
         case,
-        approved=event.kind == "extension_approved",
+        approved=event.kind == CaseEventKind.EXTENSION_APPROVED,
         days=request.days,
         reason=request.reason,
         note=request.decision_note,

@@ -30,6 +30,7 @@ from django.db.models import Avg, Count, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
+from casesys.cases.events import CaseEventKind
 from casesys.cases.models import OPEN_Q, Case, CaseEvent, Channel, ExtensionRequest, FollowUp, State
 from casesys.cases.selectors import case_scope_q
 from casesys.org.models import Role
@@ -332,7 +333,7 @@ def performance_report(user, *, start: dt.date, end: dt.date, by_category: bool 
     reopened = {
         tuple(r[f"case__{k}"] for k in keys): r["n"]
         for r in CaseEvent.objects.using(reports_db())
-        .filter(kind="reopened", at__range=(since, until), case__in=qs.values("pk"))
+        .filter(kind=CaseEventKind.REOPENED, at__range=(since, until), case__in=qs.values("pk"))
         .order_by()
         .values(*[f"case__{k}" for k in keys])
         .annotate(n=Count("case_id", distinct=True))

@@ -1,13 +1,15 @@
-"""The case page's action buttons: one form and one service call per workflow transition."""
+"""The desk's input layer for the case actions: one form per action of `casesys.cases.actions`
+(names, labels, service calls and availability come from there), plus the button's style."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.exceptions import ValidationError
 
-from casesys.cases import services
+from casesys.cases import actions as core
 from casesys.cases.models import Case
 from casesys.cases.selectors import cases_visible_to
 from casesys.web import forms as f
@@ -15,13 +17,29 @@ from casesys.web import forms as f
 
 @dataclass(frozen=True)
 class Action:
-    name: str
-    zh: str
-    en: str
+    action: core.CaseAction
     form: type[f.ActionForm]
-    run: Callable[..., object]
     style: str = ""  # "primary" | "danger" | ""
     needs_case: bool = False  # form takes the case (choices depend on it)
+    # The form's cleaned data → the action's data (e.g. a typed case number → the case).
+    resolve: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.action.name
+
+    @property
+    def zh(self) -> str:
+        return str(self.action.label).partition(" / ")[0].strip()
+
+    @property
+    def en(self) -> str:
+        return str(self.action.label).partition(" / ")[2].strip()
+
+    def run(self, case: Case, data: dict[str, Any], user) -> Any:
+        if self.resolve is not None:
+            data = self.resolve(data, user)
+        return self.action.execute(case=case, by=user, data=data)
 
 
 def _case_by_number(user, number: str, field: str) -> Case:
@@ -31,50 +49,37 @@ def _case_by_number(user, number: str, field: str) -> Case:
     return other
 
 
-def _file(case, d, user):
-    repeat_of = _case_by_number(user, d["repeat_of"], "repeat_of") if d.get("repeat_of") else None
-    return services.case_file(case=case, reason_code=d["reason_code"], note=d.get("note", ""), repeat_of=repeat_of, by=user)
+def _resolve_repeat_of(d: dict[str, Any], user) -> dict[str, Any]:
+    return {**d, "repeat_of": _case_by_number(user, d["repeat_of"], "repeat_of") if d.get("repeat_of") else None}
 
 
-ACTIONS: dict[str, Action] = {
-    a.name: a
-    for a in [
-        Action("dispatch", "分文", "Dispatch", f.DispatchForm,
-               lambda c, d, u: services.case_dispatch(case=c, department=d["department"], note=d.get("note", ""), by=u), "primary"),
-        Action("accept", "簽收承辦", "Accept", f.AcceptForm, lambda c, d, u: services.case_accept(case=c, by=u), "primary"),
-        Action("assign", "指派承辦人", "Assign", f.AssignForm,
-               lambda c, d, u: services.case_assign(case=c, assignee=d["assignee"], note=d.get("note", ""), by=u), needs_case=True),
-        Action("submit_reply", "送出答復（陳核）", "Submit reply for approval", f.ReplyForm,
-               lambda c, d, u: services.case_submit_reply(case=c, reply=d["reply"], by=u), "primary", needs_case=True),
-        Action("approve", "核定結案", "Approve and close", f.ApproveForm,
-               lambda c, d, u: services.case_approve(case=c, note=d.get("note", ""), by=u), "primary"),
-        Action("return_reply", "退回修正", "Return for revision", f.ReturnReplyForm,
-               lambda c, d, u: services.case_return_reply(case=c, comment=d["comment"], by=u)),
-        Action("request_extension", "申請展延", "Request extension", f.RequestExtensionForm,
-               lambda c, d, u: services.case_request_extension(
-                   case=c, days=d["days"], reason=d["reason"], status_text=d["status_text"], by=u)),
-        Action("decide_extension", "核定展延", "Decide extension", f.DecideExtensionForm,
-               lambda c, d, u: services.case_decide_extension(case=c, approve=d["approve"], note=d.get("note", ""), by=u), "primary"),
-        Action("return_to_intake", "退回分文", "Return to intake", f.ReturnToIntakeForm,
-               lambda c, d, u: services.case_return_to_intake(case=c, reason=d["reason"], by=u)),
-        Action("transfer", "移文", "Transfer to another agency", f.TransferForm,
-               lambda c, d, u: services.case_transfer(
-                   case=c, agency=d["agency"], reason=d["reason"], site_visit=d.get("site_visit", False), by=u
-               ), "danger"),
-        Action("file", "不予處理並存查", "Decline and file", f.FileForm, _file, "danger"),
-        Action("merge", "併案", "Merge", f.MergeForm,
-               lambda c, d, u: services.case_merge(case=c, into=_case_by_number(u, d["into"], "into"), note=d.get("note", ""), by=u), "danger"),
-        Action("reopen", "重新處理", "Reopen", f.ReopenForm, lambda c, d, u: services.case_reopen(case=c, reason=d["reason"], by=u)),
-    ]
+def _resolve_into(d: dict[str, Any], user) -> dict[str, Any]:
+    return {**d, "into": _case_by_number(user, d["into"], "into")}
+
+
+_FORMS: dict[str, dict[str, Any]] = {
+    "dispatch": {"form": f.DispatchForm, "style": "primary"},
+    "accept": {"form": f.AcceptForm, "style": "primary"},
+    "assign": {"form": f.AssignForm, "needs_case": True},
+    "submit_reply": {"form": f.ReplyForm, "style": "primary", "needs_case": True},
+    "approve": {"form": f.ApproveForm, "style": "primary"},
+    "return_reply": {"form": f.ReturnReplyForm},
+    "request_extension": {"form": f.RequestExtensionForm},
+    "decide_extension": {"form": f.DecideExtensionForm, "style": "primary"},
+    "return_to_intake": {"form": f.ReturnToIntakeForm},
+    "transfer": {"form": f.TransferForm, "style": "danger"},
+    "file": {"form": f.FileForm, "style": "danger", "resolve": _resolve_repeat_of},
+    "merge": {"form": f.MergeForm, "style": "danger", "resolve": _resolve_into},
+    "reopen": {"form": f.ReopenForm},
 }
+assert set(_FORMS) == set(core.ACTIONS), "every case action needs a desk form, and no other"
+
+ACTIONS: dict[str, Action] = {name: Action(action, **_FORMS[name]) for name, action in core.ACTIONS.items()}
 
 
 def available_actions(case: Case, user) -> list[Action]:
-    """Only the transitions this user may run on this case right now, in the UI's order."""
-    from casesys.cases.workflow import TRANSITION_NAMES
-
-    names = {t.name for t in case.get_available_user_state_transitions(user)}
-    return [ACTIONS[n] for n in TRANSITION_NAMES if n in names and n in ACTIONS]
+    """Only the actions this user may run on this case right now, in the UI's order."""
+    return [ACTIONS[a.name] for a in core.available_actions(case, user)]
 
 
 def build_form(action: Action, case: Case, data=None) -> f.ActionForm:

@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from casesys.cases.events import record_event
+from casesys.cases.events import event_surveyed
 from casesys.cases.files import ATTACHMENT_NAME_MAX_CHARS, attachment_name_too_long
 from casesys.cases.models import Attachment, Case, Category, State
 from casesys.cases.services import IntakeResult, case_intake
@@ -175,12 +175,7 @@ def case_survey_submit(*, case: Case, score: int, comment: str = "") -> Case:
         locked.callback_required = is_dissatisfied(score)
         locked.version += 1
         locked.save(update_fields=["satisfaction", "survey_comment", "surveyed_at", "callback_required", "version", "updated_at"])
-        record_event(
-            case=locked,
-            kind="surveyed",
-            note=f"{score}/5",
-            changes={"satisfaction": [None, score], "callback_required": [False, locked.callback_required]},
-        )
+        event_surveyed(case=locked, score=score, callback_required=locked.callback_required)
         if locked.callback_required:
             follow_up_open(case=locked, score=score, now=locked.surveyed_at)
     return locked

@@ -35,39 +35,14 @@ def get_item(mapping, key):
         return None
 
 
-EVENT_LABELS = {
-    "created": ("收件", "Received"),
-    "dispatched": ("分文", "Dispatched"),
-    "accepted": ("簽收", "Accepted"),
-    "assigned": ("指派", "Assigned"),
-    "returned_to_intake": ("退回分文", "Returned to intake"),
-    "reply_submitted": ("答復陳核", "Reply submitted"),
-    "reply_returned": ("答復退回修正", "Reply returned"),
-    "closed": ("核定結案", "Approved and closed"),
-    "transferred": ("移文", "Transferred"),
-    "filed": ("存查", "Filed"),
-    "merged": ("併案", "Merged"),
-    "merged_in": ("他案併入", "Case merged in"),
-    "reopened": ("重新處理", "Reopened"),
-    "extension_requested": ("申請展延", "Extension requested"),
-    "extension_approved": ("展延核准", "Extension approved"),
-    "extension_rejected": ("展延駁回", "Extension rejected"),
-    "extension_withdrawn": ("展延申請撤回", "Extension request withdrawn"),
-    "due_recomputed": ("期限重算", "Deadline recomputed"),
-    "identity_revealed": ("查閱陳情人身分", "Identity revealed"),
-    "note_added": ("新增內部註記", "Internal note added"),
-    "surveyed": ("滿意度調查", "Survey answered"),
-    "contact_done": ("已電話/書面通知陳情人", "Petitioner told by phone or letter"),
-    "follow_up_opened": ("不滿意回訪待辦", "Follow-up opened"),
-    "follow_up_callback": ("回訪：已電話聯繫", "Follow-up: called back"),
-    "second_reply": ("回訪：再次答復", "Follow-up: second reply"),
-}
-
-
 @register.filter
 def event_label(kind: str) -> str:
-    zh, en = EVENT_LABELS.get(kind, (kind, kind))
-    return tr(zh, en)
+    from casesys.cases.events import CaseEventKind
+
+    try:
+        return pick(CaseEventKind(kind).label)
+    except ValueError:
+        return kind
 
 
 @register.filter
