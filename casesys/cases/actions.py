@@ -114,7 +114,7 @@ ACTIONS: dict[str, CaseAction] = {
         CaseAction("dispatch", _("分文 / Dispatch"), _dispatch),
         CaseAction("accept", _("簽收承辦 / Accept"), _accept),
         CaseAction("assign", _("指派承辦人 / Assign"), _assign),
-        CaseAction("submit_reply", _("送出答復（陳核）/ Submit reply for approval"), _submit_reply),
+        CaseAction("submit_reply", _("送出答復（陳核） / Submit reply for approval"), _submit_reply),
         CaseAction("approve", _("核定結案 / Approve and close"), _approve),
         CaseAction("return_reply", _("退回修正 / Return for revision"), _return_reply),
         CaseAction("request_extension", _("申請展延 / Request extension"), _request_extension),

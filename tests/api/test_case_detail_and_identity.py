@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Permission
 
+from casesys.cases.events import CaseEventKind
 from casesys.cases.models import CaseEvent
 from tests.api.conftest import case_at, cases_url
 from tests.factories import new_case
@@ -112,7 +113,7 @@ def test_supervisor_reveal_shows_identity_and_is_audited(org, client_for):
     assert r.status_code == 200, r.content
     assert r.json()["petitioner"]["name"] == "王小明"
     assert r.json()["petitioner"]["masked"] is False
-    event = CaseEvent.objects.get(case=case, kind="identity_revealed")
+    event = CaseEvent.objects.get(case=case, kind=CaseEventKind.IDENTITY_REVEALED)
     assert event.actor == org.supervisor
     assert event.at is not None
     # The reveal is part of the case's audit trail as staff see it.
@@ -128,13 +129,13 @@ def test_reveal_not_allowed_is_403_and_not_audited(org, client_for):
     assert r.status_code == 403
     assert r.json()["detail"]
     assert "王小明" not in r.content.decode()
-    assert not CaseEvent.objects.filter(kind="identity_revealed").exists()
+    assert not CaseEvent.objects.filter(kind=CaseEventKind.IDENTITY_REVEALED).exists()
 
 
 def test_reveal_of_out_of_scope_case_is_404(org, client_for):
     case, _ = new_case(org, category=org.lights, petitioner=PETITIONER)
     assert reveal(client_for("supervisor_epb"), case.number).status_code == 404
-    assert not CaseEvent.objects.filter(kind="identity_revealed").exists()
+    assert not CaseEvent.objects.filter(kind=CaseEventKind.IDENTITY_REVEALED).exists()
 
 
 def test_confidential_reveal_needs_the_dedicated_permission(org, client_for):
@@ -145,14 +146,14 @@ def test_confidential_reveal_needs_the_dedicated_permission(org, client_for):
     r = reveal(client_for(supervisor), case.number)
     assert r.status_code == 200
     assert r.json()["petitioner"]["phone"] == "0912345678"
-    assert CaseEvent.objects.filter(case=case, kind="identity_revealed", actor=org.supervisor).count() == 1
+    assert CaseEvent.objects.filter(case=case, kind=CaseEventKind.IDENTITY_REVEALED, actor=org.supervisor).count() == 1
 
 
 def test_every_reveal_is_written(org, client_for):
     case, _ = new_case(org, petitioner=PETITIONER, confidential=True)
     for _ in range(3):
         assert reveal(client_for("admin"), case.number).status_code == 200
-    assert CaseEvent.objects.filter(case=case, kind="identity_revealed", actor=org.admin).count() == 3
+    assert CaseEvent.objects.filter(case=case, kind=CaseEventKind.IDENTITY_REVEALED, actor=org.admin).count() == 3
 
 
 def test_reveal_of_anonymous_case_has_no_petitioner(org, client_for):

@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from casesys.cases import services
 from casesys.cases.deadlines import deadline_rule
+from casesys.cases.events import CaseEventKind
 from casesys.cases.models import Case, CaseEvent, Category, ChannelDeadlineRule, SlaUnit, Urgency
 from casesys.workcal.services import office_close
 from tests.factories import CategoryFactory, new_case
@@ -212,7 +213,7 @@ def test_closure_does_not_move_an_hour_deadline(org, four_hour_pothole):
     assert moved == 0
     case = Case.objects.get(number=out["number"])
     assert case.due_at == dt.datetime(2026, 11, 23, 14, 0, tzinfo=TPE)
-    assert not CaseEvent.objects.filter(case=case, kind="due_recomputed").exists()
+    assert not CaseEvent.objects.filter(case=case, kind=CaseEventKind.DUE_RECOMPUTED).exists()
 
 
 def test_closure_moves_the_dispatch_deadline_of_a_long_hour_case_but_not_its_deadline(org):
@@ -223,7 +224,7 @@ def test_closure_moves_the_dispatch_deadline_of_a_long_hour_case_but_not_its_dea
     case = Case.objects.get(number=out["number"])
     assert case.dispatch_due_at == dt.datetime(2026, 11, 25, 23, 59, 59, tzinfo=TPE)
     assert case.due_at == dt.datetime(2026, 11, 28, 10, 0, tzinfo=TPE)
-    assert not CaseEvent.objects.filter(case=case, kind="due_recomputed").exists()
+    assert not CaseEvent.objects.filter(case=case, kind=CaseEventKind.DUE_RECOMPUTED).exists()
 
 
 def test_recomputation_counts_from_the_reopening(org):

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from casesys.cases import services
+from casesys.cases.events import CaseEventKind
 from casesys.cases.exceptions import TransitionNotPermittedNow, TransitionPermissionDenied
 from casesys.cases.followups import follow_up_record_callback, follow_up_send_second_reply
 from casesys.cases.models import CaseEvent, FollowUp
@@ -77,7 +78,7 @@ def test_dissatisfied_answer_opens_a_follow_up_due_in_three_working_days_in_the_
 
 def test_follow_up_and_survey_answer_commit_together_with_an_internal_timeline_event(org, friday):
     case, _, follow_up = dissatisfied_case(org)
-    event = CaseEvent.objects.get(case=case, kind="follow_up_opened")
+    event = CaseEvent.objects.get(case=case, kind=CaseEventKind.FOLLOW_UP_OPENED)
     assert event.public is False and event.note == "2/5"
     case.refresh_from_db()
     assert case.callback_required is True
@@ -144,7 +145,7 @@ def test_call_back_closes_the_follow_up_and_shows_on_the_case_page(org, client_f
     assert "回訪：已電話聯繫" in page and "已致電陳情人說明補強施工時程" in page
     assert "記錄電話回訪" not in page  # nothing left to do
     assert case.number not in c.get("/desk/follow-ups/").content.decode().split("最近辦結")[0]
-    event = CaseEvent.objects.get(case=case, kind="follow_up_callback")
+    event = CaseEvent.objects.get(case=case, kind=CaseEventKind.FOLLOW_UP_CALLBACK)
     assert event.actor == org.supervisor and event.public is False
 
 
@@ -165,7 +166,7 @@ def test_second_reply_reaches_the_petitioner_and_their_status_page(org, client_f
     html = status_page(case, password)
     assert reply in html
     assert "機關已再次答復" in html
-    event = CaseEvent.objects.get(case=case, kind="second_reply")
+    event = CaseEvent.objects.get(case=case, kind=CaseEventKind.SECOND_REPLY)
     assert event.public and event.actor == org.supervisor
 
 

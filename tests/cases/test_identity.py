@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.test import Client
 
+from casesys.cases.events import CaseEventKind
 from casesys.cases.identity import PERSONAL_DATA_PATTERNS, mask_address, mask_personal_data
 from casesys.cases.models import CaseEvent
 from tests.factories import new_case
@@ -176,7 +177,7 @@ def test_case_page_masks_the_description_and_reveal_shows_the_original_audited(o
     resp = _client(org.supervisor).post(f"/desk/cases/{case.number}/reveal/", HTTP_HX_REQUEST="true")
     html = resp.content.decode()
     assert DESCRIPTION in html and 'id="case-description" hx-swap-oob="true"' in html
-    event = CaseEvent.objects.get(case=case, kind="identity_revealed")
+    event = CaseEvent.objects.get(case=case, kind=CaseEventKind.IDENTITY_REVEALED)
     assert event.actor == org.supervisor and "description" in event.changes["fields"]
 
 
@@ -185,7 +186,7 @@ def test_api_reveal_returns_the_original_description(org):
     case = confidential_case(org)
     r = _client(org.admin).post(f"/api/v1/cases/{case.number}/reveal/")
     assert r.status_code == 200 and r.json()["description"] == DESCRIPTION
-    assert CaseEvent.objects.filter(case=case, kind="identity_revealed", actor=org.admin).count() == 1
+    assert CaseEvent.objects.filter(case=case, kind=CaseEventKind.IDENTITY_REVEALED, actor=org.admin).count() == 1
 
 
 @pytest.mark.django_db

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from casesys.cases import services
+from casesys.cases.events import CaseEventKind
 from casesys.cases.exceptions import TransitionPermissionDenied
 from casesys.cases.models import CaseEvent
 from casesys.cases.notes import can_add_note, case_add_note
@@ -18,7 +19,7 @@ def test_officer_of_the_department_adds_a_note_with_an_internal_audit_event(org)
     case, _ = new_case(org, category=org.pothole)  # routed to the road section
     note = case_add_note(case=case, text="  已電話聯絡里長  ", by=org.officer)
     assert note.text == "已電話聯絡里長" and note.author == org.officer
-    event = CaseEvent.objects.get(case=case, kind="note_added")
+    event = CaseEvent.objects.get(case=case, kind=CaseEventKind.NOTE_ADDED)
     assert event.actor == org.officer and not event.public and event.public_text == ""
     assert event.changes == {"note": note.pk}
 
@@ -28,7 +29,7 @@ def test_analyst_may_not_add_a_note(org):
     with pytest.raises(TransitionPermissionDenied):
         case_add_note(case=case, text="研考意見", by=org.analyst)
     assert not case.notes.exists()
-    assert not CaseEvent.objects.filter(case=case, kind="note_added").exists()
+    assert not CaseEvent.objects.filter(case=case, kind=CaseEventKind.NOTE_ADDED).exists()
 
 
 @pytest.mark.parametrize(
@@ -71,4 +72,4 @@ def test_an_empty_note_is_a_field_error_and_writes_nothing(org):
     with pytest.raises(ValidationError) as err:
         case_add_note(case=case, text="   ", by=org.officer)
     assert "text" in err.value.message_dict
-    assert not case.notes.exists() and not CaseEvent.objects.filter(kind="note_added").exists()
+    assert not case.notes.exists() and not CaseEvent.objects.filter(kind=CaseEventKind.NOTE_ADDED).exists()

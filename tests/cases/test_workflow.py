@@ -10,6 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from casesys.cases import services
+from casesys.cases.events import CaseEventKind
 from casesys.cases.exceptions import (
     ConcurrentUpdate,
     TransitionNotPermittedNow,
@@ -93,7 +94,7 @@ def test_transition_role_matrix(org, name, source, allowed, role):
         perform(org, name, case, user)
         case.refresh_from_db()
         assert CaseEvent.objects.filter(case=case).count() > events_before
-        last = CaseEvent.objects.filter(case=case).exclude(kind="merged_in").last()
+        last = CaseEvent.objects.filter(case=case).exclude(kind=CaseEventKind.MERGED_IN).last()
         assert last.actor == user and last.from_state == source
     else:
         with pytest.raises((TransitionPermissionDenied, TransitionNotPermittedNow)):
@@ -216,7 +217,7 @@ def test_merge_keeps_both_petitioners_on_the_surviving_case(org):
     services.case_merge(case=duplicate, into=survivor, by=org.intake)
     assert duplicate.state == State.MERGED and duplicate.merged_into == survivor
     assert duplicate.petitioner in survivor.co_petitioners.all()
-    assert survivor.events.filter(kind="merged_in").exists()
+    assert survivor.events.filter(kind=CaseEventKind.MERGED_IN).exists()
 
 
 @pytest.mark.django_db
@@ -252,7 +253,7 @@ def test_approved_extension_moves_due_date_and_tells_the_citizen(org, time_machi
     case.refresh_from_db()
     assert req.status == ExtensionRequest.Status.APPROVED
     assert case.due_at == dt.datetime(2026, 12, 4, 23, 59, 59, tzinfo=TPE) and case.extension_days == 3
-    event = case.events.get(kind="extension_approved")
+    event = case.events.get(kind=CaseEventKind.EXTENSION_APPROVED)
     assert event.public and "2026-12-04" in event.public_text
 
 
@@ -285,7 +286,7 @@ def test_stale_copy_loses_with_a_conflict(org):
     services.case_accept(case=case, by=org.officer)
     with pytest.raises(ConcurrentUpdate):
         services.case_assign(case=stale, assignee=org.officer, by=org.supervisor)
-    assert CaseEvent.objects.filter(case=case, kind="assigned").count() == 0
+    assert CaseEvent.objects.filter(case=case, kind=CaseEventKind.ASSIGNED).count() == 0
 
 
 @pytest.mark.django_db
@@ -411,7 +412,7 @@ def test_routing_a_case_away_withdraws_its_pending_extension(org, name):
     perform(org, name, case, org.supervisor)
     req = ExtensionRequest.objects.get(case=case)
     assert req.status == ExtensionRequest.Status.WITHDRAWN
-    withdrawn = case.events.get(kind="extension_withdrawn")
+    withdrawn = case.events.get(kind=CaseEventKind.EXTENSION_WITHDRAWN)
     assert withdrawn.actor == org.supervisor and "需會勘" in withdrawn.note
     assert not case.extensions.filter(status="pending").exists()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from casesys.cases.events import CaseEventKind
 from casesys.cases.models import Attachment, Case, CaseMessage, Channel, State
 from casesys.inbound.models import ChatGroup, InboundEvent, KeywordRule, Lead
 from casesys.notifications.models import Notification
@@ -195,7 +196,7 @@ def test_location_sets_the_case_location(org, line_api, eager_celery, post_line)
     assert float(case.lat) == pytest.approx(25.0375)
     assert float(case.lng) == pytest.approx(121.5637)
     assert case.address == "110臺北市信義區市府路1號"
-    assert case.events.filter(kind="location_set").exists()
+    assert case.events.filter(kind=CaseEventKind.LOCATION_SET).exists()
 
 
 def test_location_as_first_message_opens_a_located_case(org, line_api, eager_celery, post_line):

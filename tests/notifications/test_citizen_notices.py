@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from casesys.cases import services
+from casesys.cases.events import CaseEventKind
 from casesys.cases.models import Case
 from casesys.notifications import transports
 from casesys.notifications.citizen import citizen_overdue_notices_send
@@ -372,6 +373,6 @@ def test_merged_reply_notices_have_stable_business_keys(org):
     services.case_merge(case=duplicate, into=survivor, by=org.intake)
     _close(org, survivor, "已完成。")
 
-    event = survivor.events.get(kind="closed")
+    event = survivor.events.get(kind=CaseEventKind.CLOSED)
     row = _citizen_rows(duplicate, "case_merged_reply").get()
     assert row.dedupe_key == f"citizen:merged-reply:{event.pk}:{duplicate.pk}"

@@ -12,6 +12,7 @@ from django.core import mail
 from django.test import Client
 
 from casesys.cases import services
+from casesys.cases.events import CaseEventKind
 from casesys.cases.models import CaseEvent
 from casesys.notifications.models import Notification
 from casesys.notifications.services import notification_deliver, notifications_deliver_due
@@ -127,7 +128,7 @@ def test_extension_decision_tells_the_requester_with_the_note(org, office, appro
 def test_each_event_is_announced_once_even_if_the_receiver_runs_again(org, office):
     case, _ = new_case(org, category=org.pothole)
     services.case_assign(case=case, assignee=org.officer, by=org.supervisor)
-    event = CaseEvent.objects.get(case=case, kind="assigned")
+    event = CaseEvent.objects.get(case=case, kind=CaseEventKind.ASSIGNED)
     on_case_event_for_staff(sender=None, case=case, event=event, context={})
     assert staff_rows("staff_case_assigned", case=case).count() == 1
 

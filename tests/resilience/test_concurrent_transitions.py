@@ -14,6 +14,7 @@ import pytest
 from django.db import connection
 
 from casesys.cases import services
+from casesys.cases.events import CaseEventKind
 from casesys.cases.exceptions import ConcurrentUpdate, TransitionNotPermittedNow
 from casesys.cases.models import Case, CaseEvent, ExtensionRequest
 from casesys.org.models import Role
@@ -117,4 +118,4 @@ def test_twenty_concurrent_transitions_one_wins_and_the_audit_agrees(org, start)
         assert case.version == version + 1
         # The loser's side effects were rolled back with it.
         assert ExtensionRequest.objects.filter(case=case).count() == (1 if winner == "request_extension" else 0)
-        assert CaseEvent.objects.filter(case=other, kind="merged_in").count() == (1 if winner == "merge" else 0)
+        assert CaseEvent.objects.filter(case=other, kind=CaseEventKind.MERGED_IN).count() == (1 if winner == "merge" else 0)

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from casesys.cases import services
+from casesys.cases.events import CaseEventKind
 from casesys.cases.models import Case, CaseEvent, State
 from casesys.notifications.models import Notification
 from casesys.web.models import ReplyTemplate
@@ -152,7 +153,7 @@ def test_reveal_is_audited_and_masking_holds_until_then(org, client_for):
     assert "王○明" in html and "王小明" not in html
     resp = c.post(f"/desk/cases/{case.number}/reveal/", HTTP_HX_REQUEST="true")
     assert "王小明" in resp.content.decode()
-    assert CaseEvent.objects.filter(case=case, kind="identity_revealed", actor=org.supervisor).exists()
+    assert CaseEvent.objects.filter(case=case, kind=CaseEventKind.IDENTITY_REVEALED, actor=org.supervisor).exists()
     assert client_for(org.analyst).post(f"/desk/cases/{case.number}/reveal/").status_code == 403
 
 

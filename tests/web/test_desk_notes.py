@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from casesys.cases.events import CaseEventKind
 from casesys.cases.models import CaseEvent
 from tests.factories import new_case
 
@@ -16,7 +17,7 @@ def test_analyst_cannot_post_a_note(org, client_for):
     assert resp.status_code == 403
     assert "研考意見" not in resp.content.decode()
     assert not case.notes.exists()
-    assert not CaseEvent.objects.filter(case=case, kind="note_added").exists()
+    assert not CaseEvent.objects.filter(case=case, kind=CaseEventKind.NOTE_ADDED).exists()
 
 
 def test_analyst_is_not_offered_the_note_form_but_reads_the_notes(org, client_for):
@@ -34,7 +35,7 @@ def test_officer_posts_a_note_and_it_is_audited(org, client_for):
     resp = c.post(f"/desk/cases/{case.number}/notes/", {"text": "已會勘現場"})
     assert resp.status_code == 302
     assert list(case.notes.values_list("text", flat=True)) == ["已會勘現場"]
-    event = CaseEvent.objects.get(case=case, kind="note_added")
+    event = CaseEvent.objects.get(case=case, kind=CaseEventKind.NOTE_ADDED)
     assert event.actor == org.officer and not event.public
     html = c.get(f"/desk/cases/{case.number}/").content.decode()
     assert "已會勘現場" in html and "新增內部註記" in html  # the note and its timeline entry

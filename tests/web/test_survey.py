@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from casesys.cases import services
+from casesys.cases.events import CaseEventKind
 from casesys.cases.models import CaseEvent
 from casesys.web.services import case_survey_submit, survey_open
 from tests.factories import new_case
@@ -29,7 +30,7 @@ def test_dissatisfied_answer_flags_the_case_for_a_call_back(org):
     case.refresh_from_db()
     assert (case.satisfaction, case.survey_comment, case.callback_required) == (2, "太慢了", True)
     assert case.surveyed_at is not None
-    assert CaseEvent.objects.filter(case=case, kind="surveyed").exists()
+    assert CaseEvent.objects.filter(case=case, kind=CaseEventKind.SURVEYED).exists()
 
 
 def test_satisfied_answer_needs_no_call_back(org):

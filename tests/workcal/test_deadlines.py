@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from casesys.cases.deadlines import compute_due
+from casesys.cases.events import CaseEventKind
 from casesys.cases.models import Case, CaseEvent
 from casesys.workcal.calendar import WorkCalendar
 from casesys.workcal.models import CalendarOverride
@@ -109,7 +110,7 @@ def test_typhoon_closure_moves_open_case_one_working_day_and_audits_it(org, time
     call_command("close_office", "2026-11-25", "--reason", "颱風停班")
     case.refresh_from_db()
     assert case.due_at == dt.datetime(2026, 12, 2, 23, 59, 59, tzinfo=TPE)
-    event = CaseEvent.objects.get(case=case, kind="due_recomputed")
+    event = CaseEvent.objects.get(case=case, kind=CaseEventKind.DUE_RECOMPUTED)
     assert "颱風停班" in event.note and event.public
     # Undoing the closure moves it back, again audited.
     assert calendar_override_delete(day=dt.date(2026, 11, 25)) == 1
@@ -125,7 +126,7 @@ def test_closure_outside_a_cases_window_leaves_it_alone(org, time_machine):
     assert moved == 0
     case.refresh_from_db()
     assert case.due_at.date() == dt.date(2026, 12, 1)
-    assert not CaseEvent.objects.filter(case=case, kind="due_recomputed").exists()
+    assert not CaseEvent.objects.filter(case=case, kind=CaseEventKind.DUE_RECOMPUTED).exists()
 
 
 @pytest.mark.django_db
