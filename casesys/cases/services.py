@@ -625,15 +625,20 @@ def case_decide_extension(*, case: Case, approve: bool, note: str = "", by) -> E
 def case_set_location(
     *, case: Case, lat: Any = None, lng: Any = None, address: str = "", by=None
 ) -> Case:
-    """Where the matter is (a citizen's chat location, an officer's correction): coordinates
-    and/or an address. Bumps `version` like any write, so a desk form read before it is stale."""
+    """Where the matter is: coordinates and/or an address (today from the citizen's chat, `by`
+    None; a staff path calling it checks who may edit first). Bumps `version` like any write, so
+    a desk form read before it is stale."""
     fields: dict[str, Any] = {}
     if lat is not None and lng is not None:
-        if not (-90 <= float(lat) <= 90):
+        try:
+            lat_f, lng_f = float(lat), float(lng)
+        except (TypeError, ValueError):
+            raise ValidationError({"lat": ["座標格式錯誤 / Coordinates must be numbers."]}) from None
+        if not (-90 <= lat_f <= 90):
             raise ValidationError({"lat": ["緯度超出範圍 / Latitude out of range."]})
-        if not (-180 <= float(lng) <= 180):
+        if not (-180 <= lng_f <= 180):
             raise ValidationError({"lng": ["經度超出範圍 / Longitude out of range."]})
-        fields.update(lat=lat, lng=lng)
+        fields.update(lat=Case._meta.get_field("lat").to_python(lat), lng=Case._meta.get_field("lng").to_python(lng))
     address = (address or "").strip()
     if address:
         fields["address"] = address[:200]

@@ -67,13 +67,14 @@ def test_a_location_change_bumps_the_version_and_is_on_the_timeline(org):
     assert stale.version != _version(case)
 
 
-def test_a_location_out_of_range_is_refused_and_nothing_is_written(org):
+@pytest.mark.parametrize("lat, lng", [(95, 121.5), (25.0, -181), ("north", 121.5)])
+def test_a_bad_location_is_refused_and_nothing_is_written(org, lat, lng):
     from django.core.exceptions import ValidationError
 
     case = _in_progress(org)
     before = _version(case)
     with pytest.raises(ValidationError):
-        services.case_set_location(case=case, lat=95, lng=121.5)
+        services.case_set_location(case=case, lat=lat, lng=lng, address="某處")
     assert _version(case) == before
     assert CaseEventKind.LOCATION_SET not in _kinds(case)
 
