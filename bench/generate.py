@@ -469,8 +469,6 @@ def generate_cases(
                     pet_rows.append("\t".join((
                         str(pet_id), name, phone, email,
                         f"{district}{street}{rng.randint(1, 300)}號",
-                        f"U{pet_id:032x}" if channel == "line" else "",
-                        str(800000000 + pet_id) if channel == "telegram" else "",
                         "f", ts(received),
                         # The contact keys (cases.Petitioner.save) are NOT NULL since issue 13/14.
                         phone_key(phone), email_key(email),
@@ -705,7 +703,7 @@ def generate(n: int, seed: int, force: bool) -> dict:
         d = f.get_default()
         model_defaults[f.column] = d.value if hasattr(d, "value") else d
     case_columns = [f.column for f in Case._meta.concrete_fields] + ["search_bigrams"]
-    pet_columns = ["id", "name", "phone", "email", "address", "line_user_id", "telegram_chat_id", "is_legal_person", "created_at",
+    pet_columns = ["id", "name", "phone", "email", "address", "is_legal_person", "created_at",
                    "phone_key", "email_key"]
     pet_columns = [Petitioner._meta.get_field(c).column for c in pet_columns]
 

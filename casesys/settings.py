@@ -346,13 +346,33 @@ CASESYS_NOTIFICATIONS = {
 }
 CASESYS_REMINDERS = {"BATCH": env_int("CASESYS_REMINDER_BATCH", 200)}
 
-# Channel → transport class (dotted path). Connectors add theirs here, the core never
-# imports them directly.
-CASESYS_TRANSPORTS = {
-    "email": "casesys.notifications.transports_builtin.EmailTransport",
-    "inapp": "casesys.notifications.transports_builtin.InAppTransport",
-    "line": "integrations.line.transport.LineTransport",
-    "telegram": "integrations.telegram.transport.TelegramTransport",
+# The channel registry (casesys/common/channels.py, docs/connectors.md): every channel the
+# core does not implement itself is a package under integrations/ named here, with its
+# transport, inbound processor, address masking and citizen-routing policy. The core never
+# imports these packages; a new channel is a new package plus an entry here.
+CASESYS_CHANNELS: dict[str, dict] = {
+    "line": {
+        "label": "LINE",
+        "transport": "integrations.line.transport.LineTransport",
+        "processor": "integrations.line.handlers.handle_event",
+        "intake": True,
+        "chat": True,
+        "lead_source": True,
+        "mask": "id",
+        "route": "origin",
+    },
+    "telegram": {
+        "label": "Telegram",
+        "transport": "integrations.telegram.transport.TelegramTransport",
+        "processor": "integrations.telegram.handlers.handle_update",
+        "intake": True,
+        "chat": True,
+        "lead_source": True,
+        "mask": "id",
+        "route": "origin",
+    },
+    "facebook": {"label": "Facebook", "intake": True, "lead_source": True},
+    "feed": {"label": "新聞與 PTT / News and PTT feeds", "lead_source": True},
 }
 
 # --- Connectors (integrations/) ---------------------------------------------------------

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
 
-from casesys.cases.models import OPEN_Q, Case, Channel, State
+from casesys.cases.models import OPEN_Q, Case, State, channel_choices
 from casesys.cases.selectors import case_search
 
 
@@ -55,7 +55,7 @@ class CaseFilter(django_filters.FilterSet):
         method="filter_assignee", max_length=150, help_text="承辦人帳號，或 `me` / officer's username, or `me`"
     )
     category = django_filters.CharFilter(field_name="category__code", max_length=32, help_text="類別代碼 / category code")
-    channel = django_filters.ChoiceFilter(choices=Channel.choices, help_text="管道 / channel")
+    channel = django_filters.ChoiceFilter(choices=channel_choices, help_text="管道 / channel")
     open = django_filters.BooleanFilter(
         method="filter_open", help_text="`true`: 未結案件（工作佇列）/ open cases only (a work queue)"
     )

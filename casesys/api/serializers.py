@@ -21,10 +21,10 @@ from casesys.cases.models import (
     Case,
     CaseEvent,
     Category,
-    Channel,
     Language,
     State,
     Urgency,
+    channel_choices,
 )
 from casesys.cases.selectors import case_get_visible, case_timeline
 from casesys.cases.services import FiledReason
@@ -265,13 +265,20 @@ def case_rows(values: list[dict], *, calendar, now: dt.datetime) -> list[dict]:
     return out
 
 
+class ContactOutSerializer(serializers.Serializer):
+    channel = serializers.CharField()
+    label = serializers.CharField()
+    address = serializers.CharField()
+    verified = serializers.BooleanField()
+    opted_out = serializers.BooleanField()
+
+
 class PetitionerOutSerializer(serializers.Serializer):
     name = serializers.CharField()
     phone = serializers.CharField()
     email = serializers.CharField()
     address = serializers.CharField()
-    line_user_id = serializers.CharField()
-    telegram_chat_id = serializers.CharField()
+    contacts = ContactOutSerializer(many=True, help_text="通訊軟體、簡訊等位址 / addresses on connector channels")
     masked = serializers.BooleanField(help_text="true: 已遮蔽 / identity is masked")
     confidential = serializers.BooleanField(help_text="陳情人要求身分保密 / the petitioner asked for confidentiality")
     can_reveal = serializers.BooleanField(help_text="可呼叫 reveal（留存紀錄）/ may call reveal (audited)")
@@ -422,7 +429,7 @@ class PetitionerInSerializer(serializers.Serializer):
 
 
 class IntakeSerializer(serializers.Serializer):
-    channel = serializers.ChoiceField(choices=Channel.choices)
+    channel = serializers.ChoiceField(choices=[])
     category = CategoryCodeField()
     urgency = UrgencyCodeField(required=False, allow_null=True)
     subject = serializers.CharField(max_length=200)
@@ -433,6 +440,11 @@ class IntakeSerializer(serializers.Serializer):
     )
     petitioner = PetitionerInSerializer(required=False, allow_null=True)
     location = LocationSerializer(required=False, allow_null=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The connectors' channels come from settings.CASESYS_CHANNELS, read per request.
+        self.fields["channel"].choices = channel_choices()
 
 
 class IntakeResultSerializer(serializers.Serializer):

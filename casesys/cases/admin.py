@@ -1,15 +1,19 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from casesys.cases.addresses import contact_opt_in, contact_opt_out
 from casesys.cases.models import (
     Case,
     CaseEvent,
     Category,
     ChannelDeadlineRule,
+    ContactAddress,
     ExtensionRequest,
     Urgency,
 )
+from casesys.common.channels import masker
 
 
 @admin.register(Urgency)
@@ -80,3 +84,33 @@ class ExtensionRequestAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ContactAddress)
+class ContactAddressAdmin(admin.ModelAdmin):
+    """Opting an address out (a citizen asked by phone not to get SMS) or back in. Addresses
+    are personal data: listed masked, found only by the exact address."""
+
+    list_display = ("channel", "masked_address", "verified", "opted_out", "opted_out_at", "created_at")
+    list_filter = ("channel", "opted_out", "verified")
+    search_fields = ("=address",)
+    actions = ("opt_out", "opt_in")
+    fields = ("channel", "masked_address", "verified", "opted_out", "opted_out_at", "created_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("位址 / address"))
+    def masked_address(self, obj: ContactAddress) -> str:
+        return masker(obj.channel)(obj.address)
+
+    @admin.action(description=_("退訂：不再以此管道通知 / Opt out: stop messaging these addresses"))
+    def opt_out(self, request, queryset):
+        changed = sum(contact_opt_out(channel=c, address=a) for c, a in set(queryset.values_list("channel", "address")))
+        self.message_user(request, _("已退訂 %(n)d 筆 / %(n)d opted out") % {"n": changed})
+
+    @admin.action(description=_("恢復通知 / Opt back in"))
+    def opt_in(self, request, queryset):
+        changed = sum(contact_opt_in(channel=c, address=a) for c, a in set(queryset.values_list("channel", "address")))
+        self.message_user(request, _("已恢復 %(n)d 筆 / %(n)d opted back in") % {"n": changed})

@@ -14,3 +14,16 @@ class CasesConfig(AppConfig):
         from casesys.workcal.signals import calendar_day_changed
 
         calendar_day_changed.connect(on_calendar_day_changed, dispatch_uid="cases.recompute_due_dates")
+        from django.core import checks
+
+        checks.register(_check_channels, checks.Tags.compatibility)
+
+
+def _check_channels(app_configs=None, **kwargs):
+    from django.core import checks
+
+    from casesys.common.channels import check
+
+    # A mistyped transport or processor path would otherwise surface only when the first
+    # message on that channel is sent or processed.
+    return [checks.Error(problem, id="casesys.E001") for problem in check()]

@@ -15,6 +15,7 @@ from casesys.cases.defaults import ensure_urgencies
 from casesys.cases.districts import DISTRICTS
 from casesys.cases.followups import follow_up_open, follow_up_record_callback, is_dissatisfied
 from casesys.cases.models import Case, CaseClosure, Category, Channel, State, Urgency
+from casesys.common.channels import chat_channels
 from casesys.org.models import Department, Role, StaffProfile
 from casesys.workcal.calendar import WorkCalendar
 
@@ -144,7 +145,8 @@ def seed_cases(n: int, users: dict, cats: dict[str, Category], *, seed: int = 19
     now = timezone.now()
     leaf_codes = [c for c in SUBJECTS]
     urgencies = {u.code: u for u in Urgency.objects.all()}
-    channels = [Channel.WEB, Channel.PHONE, Channel.LINE, Channel.TELEGRAM, Channel.LETTER, Channel.WALK_IN, Channel.EMAIL]
+    # The chat connectors configured in CASESYS_CHANNELS take part like the built-in channels.
+    channels = [Channel.WEB, Channel.PHONE, *chat_channels(), Channel.LETTER, Channel.WALK_IN, Channel.EMAIL]
     created = 0
     for i in range(n):
         code = rng.choice(leaf_codes)

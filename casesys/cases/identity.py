@@ -19,7 +19,7 @@ from casesys.org.models import Role
 from casesys.org.roles import roles_of
 
 MASK = "○"
-IDENTITY_FIELDS = ("name", "phone", "email", "address", "line_user_id", "telegram_chat_id")
+IDENTITY_FIELDS = ("name", "phone", "email", "address", "contacts")
 
 
 def mask_name(name: str) -> str:
@@ -285,8 +285,9 @@ class PetitionerView:
     phone: str
     email: str
     address: str
-    line_user_id: str
-    telegram_chat_id: str
+    # Addresses on connector channels (chat ids, SMS numbers), each masked by its channel's
+    # rule (`casesys.common.channels.masker`) in the masked view.
+    contacts: tuple[dict, ...]
     masked: bool
     confidential: bool
     can_reveal: bool
@@ -297,12 +298,27 @@ class PetitionerView:
             "phone": self.phone,
             "email": self.email,
             "address": self.address,
-            "line_user_id": self.line_user_id,
-            "telegram_chat_id": self.telegram_chat_id,
+            "contacts": [dict(c) for c in self.contacts],
             "masked": self.masked,
             "confidential": self.confidential,
             "can_reveal": self.can_reveal,
         }
+
+
+def _contacts(pet: Petitioner, *, masked: bool) -> tuple[dict, ...]:
+    from casesys.cases.addresses import petitioner_contacts
+    from casesys.common.channels import label, masker
+
+    return tuple(
+        {
+            "channel": row.channel,
+            "label": str(label(row.channel)),
+            "address": masker(row.channel)(row.address) if masked else row.address,
+            "verified": row.verified,
+            "opted_out": row.opted_out,
+        }
+        for row in petitioner_contacts(pet)
+    )
 
 
 def masked_view(pet: Petitioner | None, *, confidential: bool, can_reveal: bool) -> PetitionerView | None:
@@ -313,8 +329,7 @@ def masked_view(pet: Petitioner | None, *, confidential: bool, can_reveal: bool)
         phone=mask_phone(pet.phone),
         email=mask_email(pet.email),
         address=mask_address(pet.address),
-        line_user_id=mask_id(pet.line_user_id),
-        telegram_chat_id=mask_id(pet.telegram_chat_id),
+        contacts=_contacts(pet, masked=True),
         masked=True,
         confidential=confidential,
         can_reveal=can_reveal,
@@ -327,8 +342,7 @@ def clear_view(pet: Petitioner, *, confidential: bool) -> PetitionerView:
         phone=pet.phone,
         email=pet.email,
         address=pet.address,
-        line_user_id=pet.line_user_id,
-        telegram_chat_id=pet.telegram_chat_id,
+        contacts=_contacts(pet, masked=False),
         masked=False,
         confidential=confidential,
         can_reveal=False,

@@ -21,16 +21,24 @@ class SlaUnit(models.TextChoices):
 
 
 class Channel(models.TextChoices):
+    """Intake channels the core implements. Connector channels (LINE, Telegram, Facebook…)
+    come from `settings.CASESYS_CHANNELS` (`channel_choices`)."""
+
     WEB = "web", _("首長信箱 / Web mailbox")
     PHONE = "phone", _("1999 話務 / 1999 hotline")
-    LINE = "line", _("LINE")
-    TELEGRAM = "telegram", _("Telegram")
-    FACEBOOK = "facebook", _("Facebook")
     LETTER = "letter", _("書函 / Letter")
     WALK_IN = "walk_in", _("臨櫃 / Walk-in")
     EMAIL = "email", _("電子郵件 / E-mail")
     OPEN311 = "open311", _("Open311")
     TRANSFER = "transfer", _("他機關移文 / Transfer from another agency")
+
+
+def channel_choices() -> list[tuple[str, str]]:
+    """Every intake channel: the core's own and the connectors' (read when used, so a field's
+    choices never freeze a connector into a migration)."""
+    from casesys.common.channels import intake_choices
+
+    return [*Channel.choices, *intake_choices()]
 
 
 class State(models.TextChoices):
@@ -116,7 +124,7 @@ class ChannelDeadlineRule(models.Model):
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.CASCADE, related_name="channel_rules", verbose_name=_("類別 / category")
     )
-    channel = models.CharField(_("管道 / channel"), max_length=20, choices=Channel.choices)
+    channel = models.CharField(_("管道 / channel"), max_length=20, choices=channel_choices)
     sla_unit = models.CharField(_("期限單位 / deadline unit"), max_length=20, choices=SlaUnit.choices)
     sla_value = models.PositiveIntegerField(_("處理期限 / deadline"))
 
@@ -147,8 +155,6 @@ class Petitioner(models.Model):
     # national form, lower-cased e-mail); never shown, only compared.
     phone_key = models.CharField(max_length=30, blank=True, db_index=True, editable=False)
     email_key = models.CharField(max_length=254, blank=True, db_index=True, editable=False)
-    line_user_id = models.CharField(max_length=64, blank=True, db_index=True)
-    telegram_chat_id = models.CharField(max_length=32, blank=True, db_index=True)
     is_legal_person = models.BooleanField(_("法人 / legal person"), default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -168,13 +174,40 @@ class Petitioner(models.Model):
         super().save(*args, **kwargs)
 
 
+class ContactAddress(models.Model):
+    """A petitioner's address on a connector channel: a LINE user id, a Telegram chat id, a
+    mobile number for SMS. One table for every channel, so routing, masking and recognising
+    a returning petitioner treat all of them alike (`casesys.common.channels`)."""
+
+    petitioner = models.ForeignKey(Petitioner, on_delete=models.CASCADE, related_name="contacts")
+    channel = models.CharField(_("管道 / channel"), max_length=20)
+    address = models.CharField(_("位址 / address"), max_length=320)
+    # Came from the channel itself (the person messaged us from it), not typed in by staff.
+    verified = models.BooleanField(_("已驗證 / verified"), default=False)
+    # The person asked not to be messaged there (SMS 取消/STOP, or an administrator).
+    opted_out = models.BooleanField(_("已退訂 / opted out"), default=False)
+    opted_out_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("聯絡位址 / contact address")
+        verbose_name_plural = _("聯絡位址 / contact addresses")
+        constraints = [
+            models.UniqueConstraint(fields=["petitioner", "channel", "address"], name="contact_address_unique"),
+        ]
+        indexes = [models.Index(fields=["channel", "address"], name="contact_channel_address")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} #{self.pk}"
+
+
 class Case(CaseWorkflow, ConcurrentTransitionMixin, models.Model):
     number = models.CharField(_("案號 / case number"), max_length=32, unique=True)
     password_hash = models.CharField(max_length=200, editable=False)
     state = FSMField(_("狀態 / state"), default=State.RECEIVED, choices=State.choices, protected=False)
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    channel = models.CharField(_("管道 / channel"), max_length=20, choices=Channel.choices)
+    channel = models.CharField(_("管道 / channel"), max_length=20, choices=channel_choices)
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("類別 / category"))
     urgency = models.ForeignKey(
         Urgency, on_delete=models.PROTECT, default=Urgency.NORMAL, related_name="+", verbose_name=_("速別 / urgency")
@@ -476,7 +509,7 @@ class CaseMessage(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=3, choices=Direction.choices)
-    channel = models.CharField(max_length=20, choices=Channel.choices)
+    channel = models.CharField(max_length=20, choices=channel_choices)
     kind = models.CharField(max_length=20, default="text")
     text = models.TextField(blank=True)
     external_id = models.CharField(max_length=100, blank=True)

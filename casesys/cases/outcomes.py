@@ -42,7 +42,7 @@ def filed_reason_words(code: str) -> tuple[str, str]:
 
 def is_same_petitioner(case: Case, earlier: Case) -> bool:
     """The earlier case is this petitioner's own: the same row, or a matching normalised
-    phone, e-mail, LINE or Telegram id of its petitioner or of a co-petitioner merged into it
+    phone, e-mail or connector address (a chat id) of its petitioner or of a co-petitioner merged into it
     (who received its reply too). An anonymous case matches nobody."""
     pet = case.petitioner
     if pet is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from casesys.cases.models import Case, CaseEvent, FollowUp, Petitioner, State
+from casesys.cases.models import Case, CaseEvent, ContactAddress, FollowUp, Petitioner, State
 from casesys.org.models import Role
 from casesys.org.roles import roles_of, user_department
 
@@ -113,24 +113,23 @@ def case_public_timeline(case: Case) -> QuerySet[CaseEvent]:
 
 
 def petitioner_match_q(pets: list[Petitioner]) -> Q:
-    """Petitioners sharing any normalised contact key (phone, e-mail, LINE, Telegram) with
-    one of `pets`, or being one of them."""
+    """Petitioners sharing any normalised contact key (phone, e-mail, or an address on a
+    connector channel such as a chat id) with one of `pets`, or being one of them."""
     q = Q(pk__in=[p.pk for p in pets])
     for pet in pets:
         if pet.phone_key:
             q |= Q(phone_key=pet.phone_key)
         if pet.email_key:
             q |= Q(email_key=pet.email_key)
-        if pet.line_user_id:
-            q |= Q(line_user_id=pet.line_user_id)
-        if pet.telegram_chat_id:
-            q |= Q(telegram_chat_id=pet.telegram_chat_id)
+    addresses = ContactAddress.objects.filter(petitioner__in=[p.pk for p in pets]).values_list("channel", "address")
+    for channel, address in addresses:
+        q |= Q(pk__in=ContactAddress.objects.filter(channel=channel, address=address).values("petitioner_id"))
     return q
 
 
 def same_petitioner_cases(case: Case, *, user=None) -> QuerySet[Case]:
-    """Other cases of the same petitioner, recognised by normalised phone, e-mail, LINE or
-    Telegram id (also as a co-petitioner of a merged case), newest first.
+    """Other cases of the same petitioner, recognised by normalised phone, e-mail or a
+    connector address such as a chat id (also as a co-petitioner of a merged case), newest first.
 
     With `user`, only cases that user may see. Rows carry number, subject, state and dates
     only: a match never brings the other case's petitioner along, so it reveals nothing

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, has_transition_perm
 
 from casesys.cases import deadlines, events, workflow
+from casesys.cases.addresses import contact_addresses_record
 from casesys.cases.events import CaseEventKind, event_due_recomputed
 from casesys.cases.exceptions import (
     ConcurrentUpdate,
@@ -32,13 +33,13 @@ from casesys.cases.models import (
     Case,
     CaseEvent,
     Category,
-    Channel,
     ExtensionRequest,
     Language,
     Petitioner,
     SlaUnit,
     State,
     Urgency,
+    channel_choices,
 )
 from casesys.cases.numbering import generate_case_password, hash_case_password, next_case_number
 from casesys.cases.outcomes import filed_reply_text
@@ -88,7 +89,7 @@ def case_intake(
     """Register a case; route it automatically when its category names a department."""
     now = timezone.now()
     errors: dict[str, list[str]] = {}
-    if channel not in Channel.values:
+    if channel not in dict(channel_choices()):
         errors["channel"] = [f"未知的管道 / Unknown channel: {channel}"]
     if not (subject or "").strip():
         errors["subject"] = ["主旨為必填 / Subject is required."]
@@ -137,15 +138,17 @@ def case_intake(
 
     with transaction.atomic():
         pet = None
-        if petitioner and any(petitioner.get(k) for k in ("name", "phone", "email", "address", "line_user_id", "telegram_chat_id")):
+        contacts = (petitioner or {}).get("contacts") or []
+        if petitioner and (contacts or any(petitioner.get(k) for k in ("name", "phone", "email", "address"))):
             pet = Petitioner.objects.create(
                 name=(petitioner.get("name") or "")[:100],
                 phone=(petitioner.get("phone") or "")[:30],
                 email=petitioner.get("email") or "",
                 address=(petitioner.get("address") or "")[:200],
-                line_user_id=petitioner.get("line_user_id") or "",
-                telegram_chat_id=str(petitioner.get("telegram_chat_id") or ""),
             )
+            # A chat id the person wrote from, a mobile number SMS can reach (the registry says
+            # which channels derive an address from the phone or e-mail).
+            contact_addresses_record(petitioner=pet, contacts=contacts, now=now)
         case = Case(
             number=next_case_number(local_date(received_at)),
             password_hash=hash_case_password(password),

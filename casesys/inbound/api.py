@@ -166,7 +166,7 @@ class LeadListView(APIView):
                 "status", OpenApiTypes.STR, enum=[*Lead.Status.values, "all"],
                 description="狀態（預設 new）/ status (default `new`; `all` for every lead)",
             ),
-            OpenApiParameter("source", OpenApiTypes.STR, description="來源 / source: line, telegram, facebook, feed"),
+            OpenApiParameter("source", OpenApiTypes.STR, description="來源 / source: a lead_source channel of CASESYS_CHANNELS"),
             OpenApiParameter("group", OpenApiTypes.STR, description="群組編號或平台群組 id / chat group id or the platform's group id"),
         ],
         responses={200: LeadSerializer(many=True), **errors(400, 403)},

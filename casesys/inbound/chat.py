@@ -1,4 +1,4 @@
-"""Cases fed by a one-to-one chat (LINE, Telegram): open, append, locate, unsend, edit.
+"""Cases fed by a one-to-one chat (LINE, Telegram: the registry's "chat" channels): open, append, locate, unsend, edit.
 
 A citizen chatting with the official account has at most one *open* chat case per channel
 at a time: the first message opens it, later messages are appended to it until it closes
@@ -20,9 +20,11 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.utils import timezone
 
+from casesys.cases.addresses import at_address_q
 from casesys.cases.files import attachment_storage_name
-from casesys.cases.models import OPEN_Q, Attachment, Case, CaseMessage, Category, Channel
+from casesys.cases.models import OPEN_Q, Attachment, Case, CaseMessage, Category
 from casesys.cases.services import case_intake, case_set_location
+from casesys.common import channels
 from casesys.notifications.models import Notification
 from casesys.notifications.services import (
     notification_reply_claim,
@@ -32,8 +34,11 @@ from casesys.notifications.services import (
 
 logger = logging.getLogger(__name__)
 
-# Which Petitioner column identifies the chat user on each channel.
-_USER_FIELD = {Channel.LINE: "line_user_id", Channel.TELEGRAM: "telegram_chat_id"}
+
+
+def _is_chat(channel: str) -> bool:
+    spec = channels.get(channel)
+    return spec is not None and spec.chat
 
 
 @dataclass(frozen=True)
@@ -65,17 +70,17 @@ class ChatResult:
 
 def chat_open_cases(*, channel: str, user_key: str):
     """The user's open cases on a chat channel, newest first."""
-    field = _USER_FIELD[channel]
     return (
-        Case.objects.filter(OPEN_Q, channel=channel, **{f"petitioner__{field}": str(user_key)})
+        Case.objects.filter(OPEN_Q, at_address_q(channel, user_key, prefix="petitioner__"), channel=channel)
         .select_related("category", "department")
         .order_by("-received_at", "-id")
     )
 
 
 def chat_cases(*, channel: str, user_key: str):
-    field = _USER_FIELD[channel]
-    return Case.objects.filter(channel=channel, **{f"petitioner__{field}": str(user_key)}).order_by("-received_at")
+    return Case.objects.filter(at_address_q(channel, user_key, prefix="petitioner__"), channel=channel).order_by(
+        "-received_at"
+    )
 
 
 @dataclass(frozen=True)
@@ -212,7 +217,7 @@ def chat_message_record(
     With `open_case=False` (stickers and the like) nothing is opened: returns None when the
     user has no open case.
     """
-    if channel not in _USER_FIELD:
+    if not _is_chat(channel):
         raise ValidationError({"channel": [f"不是聊天管道 / Not a chat channel: {channel}"]})
     with transaction.atomic():
         _lock_user(channel, user_key)
@@ -236,10 +241,14 @@ def chat_message_record(
             result = case_intake(
                 channel=channel,
                 category=chat_default_category(),
-                subject=_subject_from(subject_base, f"{Channel(channel).label} 陳情 {placeholder}"),
+                subject=_subject_from(subject_base, f"{channels.label(channel)} 陳情 {placeholder}"),
                 description=(text or "").strip() or placeholder,
                 received_at=_received_at(sent_at),
-                petitioner={_USER_FIELD[channel]: str(user_key), "name": sender_name},
+                petitioner={
+                    "name": sender_name,
+                    # Verified: the person wrote from this account.
+                    "contacts": [{"channel": channel, "address": str(user_key), "verified": True}],
+                },
                 location=(
                     {
                         # Phones report more decimals than the column keeps (6 ≈ 0.1 m).

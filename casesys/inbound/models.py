@@ -21,7 +21,7 @@ class InboundEvent(models.Model):
         IGNORED = "ignored", _("略過 / Ignored")
         FAILED = "failed", _("無法處理 / Failed")
 
-    provider = models.CharField(max_length=20)  # line, telegram, facebook, feed
+    provider = models.CharField(max_length=20)  # a channel of settings.CASESYS_CHANNELS
     external_id = models.CharField(max_length=200)
     event_type = models.CharField(max_length=60, blank=True)
     payload = models.JSONField()
@@ -93,7 +93,7 @@ class Lead(models.Model):
         CONVERTED = "converted", _("已立案 / Converted")
         DISMISSED = "dismissed", _("不處理 / Dismissed")
 
-    source = models.CharField(max_length=20)  # line, telegram, facebook, feed
+    source = models.CharField(max_length=20)  # a channel of settings.CASESYS_CHANNELS
     external_id = models.CharField(max_length=200)
     group = models.ForeignKey(ChatGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
     feed = models.ForeignKey("inbound.Feed", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")

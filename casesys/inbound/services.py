@@ -16,7 +16,7 @@ from django.utils import timezone
 from casesys.cases.exceptions import CaseError
 from casesys.cases.models import CaseMessage, Category, Channel, Urgency
 from casesys.cases.services import IntakeResult, case_intake, case_record_lead_origin
-from casesys.common import jsonsafe
+from casesys.common import channels, jsonsafe
 from casesys.inbound.models import ChatGroup, InboundEvent, KeywordRule, Lead
 
 logger = logging.getLogger(__name__)
@@ -171,10 +171,19 @@ def chat_group_left(*, provider: str, group_id: str, kind: str = "group", at: dt
 
 # --- leads ---------------------------------------------------------------------------------
 
-# Lead source → case channel. Sources without a channel of their own count as web input.
-_LEAD_CHANNEL = {"line": "line", "telegram": "telegram", "facebook": "facebook"}
-# Chat sources whose groups get a "case opened" message through the outbox.
-_CHAT_SOURCES = {"line", "telegram"}
+
+
+def _lead_channel(source: str) -> str:
+    """The case channel of a lead's source: the source itself when cases can come in through
+    it (registry "intake"), else the web mailbox."""
+    spec = channels.get(source)
+    return source if spec is not None and spec.intake else Channel.WEB
+
+
+def _is_chat_source(source: str) -> bool:
+    # Chat sources' groups get a "case opened" message through the outbox.
+    spec = channels.get(source)
+    return spec is not None and spec.chat
 
 
 def _lead_locked(lead: Lead) -> Lead:
@@ -212,12 +221,10 @@ def lead_convert(
     """Open a case from a lead (routed by its category like any intake) and link the source."""
     with transaction.atomic():
         lead = _lead_locked(lead)
-        channel = _LEAD_CHANNEL.get(lead.source, Channel.WEB)
+        channel = _lead_channel(lead.source)
         petitioner: dict[str, Any] = {"name": lead.sender_name}
-        if lead.source == "line" and lead.sender_id:
-            petitioner["line_user_id"] = lead.sender_id
-        elif lead.source == "telegram" and lead.sender_id:
-            petitioner["telegram_chat_id"] = lead.sender_id
+        if _is_chat_source(lead.source) and lead.sender_id:
+            petitioner["contacts"] = [{"channel": lead.source, "address": lead.sender_id, "verified": True}]
         text = (description or "").strip() or lead.text
         result = case_intake(
             channel=channel,
@@ -237,10 +244,10 @@ def lead_convert(
         CaseMessage.objects.create(
             case=case,
             direction=CaseMessage.Direction.INBOUND,
-            channel=channel if channel in Channel.values else Channel.WEB,
+            channel=channel,
             kind="lead",
             text=lead.text,
-            external_id=message_id[:100] if lead.source in _CHAT_SOURCES else "",
+            external_id=message_id[:100] if _is_chat_source(lead.source) else "",
             sent_at=lead.occurred_at,
             data={
                 "lead": lead.pk,
@@ -257,7 +264,7 @@ def lead_convert(
         lead.decided_by = by if getattr(by, "pk", None) else None
         lead.decided_at = timezone.now()
         lead.save(update_fields=["status", "case", "decided_by", "decided_at"])
-        if notify_group and lead.source in _CHAT_SOURCES and lead.group is not None and lead.group.active:
+        if notify_group and _is_chat_source(lead.source) and lead.group is not None and lead.group.active:
             # The group hears back through the outbox (push): the reply token expired long ago.
             from casesys.notifications.services import notification_enqueue
 

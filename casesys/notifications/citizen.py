@@ -86,6 +86,34 @@ def citizen_unrouted(
     return task if save_deduplicated(task) else None
 
 
+def citizen_notice_failed(
+    *, notification, subject: str, body: str, reason: str, now: dt.datetime | None = None
+):
+    """An electronic notice that failed for good (bounced, undeliverable SMS, blocked bot):
+    the same text as a call-or-write task, once per notice. The notice itself says what
+    happened, so an acknowledgement given at intake needs no call either."""
+    case = notification.case
+    if case is None:
+        return None
+    method = suggested_method(case.petitioner)
+    if method is None:
+        return None  # the failed row on the case page is the trace
+    if notification.template == "case_acknowledged" and case.channel in TOLD_AT_INTAKE:
+        return None
+    from casesys.notifications.services import save_deduplicated
+
+    task = ContactTask(
+        case=case,
+        template=notification.template,
+        dedupe_key=f"lost:{notification.key}",
+        subject=subject[:200],
+        body=body,
+        suggested_method=method,
+        created_at=now or timezone.now(),
+    )
+    return task if save_deduplicated(task) else None
+
+
 def contact_task_done(*, task: ContactTask, method: str, note: str = "", by, now: dt.datetime | None = None) -> ContactTask:
     """The officer called or wrote: close the task, with an event on the case's timeline."""
     from casesys.cases.selectors import cases_visible_to

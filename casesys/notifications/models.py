@@ -18,10 +18,17 @@ from django.utils.translation import gettext_lazy as _
 
 
 class NotificationChannel(models.TextChoices):
+    """The delivery channels the core implements; connectors add theirs through
+    `settings.CASESYS_CHANNELS` (`notification_channel_choices`)."""
+
     EMAIL = "email", _("電子郵件 / E-mail")
-    LINE = "line", _("LINE")
-    TELEGRAM = "telegram", _("Telegram")
     INAPP = "inapp", _("站內通知 / In-app")
+
+
+def notification_channel_choices() -> list[tuple[str, str]]:
+    from casesys.common.channels import notification_choices
+
+    return notification_choices()
 
 
 class Notification(models.Model):
@@ -41,11 +48,11 @@ class Notification(models.Model):
     key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # Optional business de-duplication key (e.g. "ack:CS-1151122-00001"); unique when set.
     dedupe_key = models.CharField(max_length=200, blank=True)
-    channel = models.CharField(max_length=10, choices=NotificationChannel.choices)
+    channel = models.CharField(max_length=10, choices=notification_channel_choices)
     recipient_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
-    # Address on the channel: e-mail address, LINE user/group id, Telegram chat id.
+    # Address on the channel: an e-mail address, or a connector's (chat id, mobile number…).
     recipient_address = models.CharField(max_length=320, blank=True)
     case = models.ForeignKey("cases.Case", null=True, blank=True, on_delete=models.SET_NULL, related_name="notifications")
     template = models.CharField(max_length=60)
@@ -71,6 +78,12 @@ class Notification(models.Model):
     # (docs/workers.md, "Priority"). The default is staff: the deadline scan's bulk insert
     # takes it from the model.
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.STAFF)
+    # The channel's own id for the message (an SMS gateway's msgid), returned by the transport,
+    # so that the channel's later delivery report finds the row.
+    external_id = models.CharField(max_length=100, blank=True)
+    # The channel confirmed delivery to the person (SMS delivery report); sent_at is when the
+    # channel accepted it.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -84,6 +97,9 @@ class Notification(models.Model):
             models.Index(
                 fields=["recipient_user", "-created_at"], condition=Q(channel="inapp"), name="notif_inapp_user"
             ),
+            models.Index(fields=["channel", "external_id"], condition=~Q(external_id=""), name="notif_external_id"),
+            # Messages per connector channel and month (/metrics, the operations page): SMS costs money.
+            models.Index(fields=["channel", "sent_at"], condition=Q(status="sent"), name="notif_channel_sent"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["dedupe_key"], condition=~Q(dedupe_key=""), name="notif_unique_dedupe"),

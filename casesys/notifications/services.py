@@ -356,18 +356,32 @@ class CitizenRoute:
     reason: str = ""
 
 
-def citizen_route(case) -> CitizenRoute:
-    """The channel the citizen came from (LINE, Telegram), else e-mail, else nothing."""
+def citizen_route(case, template: str = "") -> CitizenRoute:
+    """Where a notice to the citizen goes, by the channel registry's policies
+    (`casesys.common.channels`): the connector the case came in through, at the address the
+    person wrote from ("origin"); else e-mail; else a connector that carries what is left
+    ("fallback", e.g. SMS to a phone-only 1999 caller, maybe for chosen notices only); else
+    nothing, and staff call or write. Opted-out addresses are never used."""
+    from casesys.cases.addresses import usable_contacts
+    from casesys.common import channels
+
     pet = case.petitioner
     if pet is None:
         return CitizenRoute(None, "", "匿名或未留聯絡方式 / Anonymous petitioner, no contact")
-    if case.channel == "line" and pet.line_user_id:
-        return CitizenRoute(NotificationChannel.LINE, pet.line_user_id)
-    if case.channel == "telegram" and pet.telegram_chat_id:
-        return CitizenRoute(NotificationChannel.TELEGRAM, pet.telegram_chat_id)
+    contacts = list(usable_contacts(pet).values_list("channel", "address"))
+    origin = channels.get(case.channel)
+    if origin is not None and origin.route == "origin" and origin.routes(template):
+        address = next((a for c, a in contacts if c == case.channel), "")
+        if address:
+            return CitizenRoute(case.channel, address)
     if pet.email:
         return CitizenRoute(NotificationChannel.EMAIL, pet.email)
-    return CitizenRoute(None, "", "陳情人未留電子郵件或通訊軟體帳號 / No e-mail or chat account on file")
+    for spec in channels.registry().values():
+        if spec.route == "fallback" and spec.routes(template):
+            address = next((a for c, a in contacts if c == spec.name), "")
+            if address:
+                return CitizenRoute(spec.name, address)
+    return CitizenRoute(None, "", "陳情人未留電子郵件或可通知的聯絡方式 / No e-mail or other reachable contact on file")
 
 
 def notify_citizen(*, case, template: str, context: dict, dedupe_key: str, now: dt.datetime | None = None):
@@ -376,7 +390,7 @@ def notify_citizen(*, case, template: str, context: dict, dedupe_key: str, now: 
     contact at all, a failed row kept as the trace. None when `dedupe_key` was used already."""
     from casesys.notifications.citizen import citizen_unrouted
 
-    route = citizen_route(case)
+    route = citizen_route(case, template)
     context = {"language": case.language, **context}
     if route.channel is None:
         return citizen_unrouted(
@@ -499,7 +513,7 @@ def _send_claimed(notification: Notification, *, now: dt.datetime | None) -> str
         transport = get_transport(notification.channel)
         if not transport.is_configured():
             raise TransportError(f"{notification.channel} 未設定 / transport not configured", permanent=True)
-        transport.send(notification)
+        external_id = transport.send(notification)
     except TransportError as exc:
         return _record_failure(notification, exc, now=now)
     except ImportError as exc:
@@ -518,6 +532,7 @@ def _send_claimed(notification: Notification, *, now: dt.datetime | None) -> str
             subject=renderer.redact(notification.subject, context),
             body=renderer.redact(notification.body, context),
             context=renderer.scrub(context),
+            **({"external_id": external_id[:100]} if isinstance(external_id, str) and external_id else {}),
         )
         if marked and notification.email_copy:
             _queue_email_copy(notification, context, now=now)
@@ -530,7 +545,12 @@ def _record_failure(notification: Notification, exc: TransportError, *, now: dt.
     message = renderer.redact(str(exc), context)[:1000]
     fence = Notification.objects.filter(pk=notification.pk, status=Status.SENDING, attempts=notification.attempts)
     if exc.permanent or notification.attempts >= _conf("MAX_ATTEMPTS"):
-        fence.update(status=Status.FAILED, claimed_until=None, last_error=message, context=renderer.scrub(context))
+        with transaction.atomic():
+            failed = fence.update(
+                status=Status.FAILED, claimed_until=None, last_error=message, context=renderer.scrub(context)
+            )
+            if failed:
+                _citizen_notice_lost(notification, reason=message, now=now)
         logger.warning("notification %s failed permanently after %s attempts: %s", notification.pk, notification.attempts, message)
         return "failed"
     delay = backoff_seconds(notification.attempts)
@@ -542,6 +562,58 @@ def _record_failure(notification: Notification, exc: TransportError, *, now: dt.
     )
     logger.info("notification %s: temporary error, retry in %.0f s: %s", notification.pk, delay, message)
     return "retry"
+
+
+def _citizen_notice_lost(notification: Notification, *, reason: str, now: dt.datetime | None) -> None:
+    """A citizen notice that will never arrive electronically becomes a call-or-write task,
+    so the petitioner still hears what happened (the failed row stays listed on the case)."""
+    if notification.priority != Notification.Priority.CITIZEN or notification.case_id is None:
+        return
+    from casesys.notifications.citizen import citizen_notice_failed
+
+    context = notification.context or {}
+    citizen_notice_failed(
+        notification=notification,
+        # The text as rendered for sending, with its secrets (the case password) masked.
+        subject=renderer.redact(notification.subject or "", context),
+        body=renderer.redact(notification.body or "", context),
+        reason=reason,
+        now=now,
+    )
+
+
+def notification_delivery_report(
+    *, channel: str, external_id: str, delivered: bool, detail: str = "", now: dt.datetime | None = None
+) -> Notification | None:
+    """A channel's later word on a sent message (an SMS delivery report): confirmed, or lost
+    (then failed, shown on the case page and turned into a call-or-write task). Idempotent:
+    a repeated report changes nothing. None when no row has that id."""
+    if not external_id:
+        return None
+    moment = now or timezone.now()
+    with transaction.atomic():
+        row = (
+            Notification.objects.select_for_update()
+            .select_related("case")
+            .filter(channel=channel, external_id=external_id[:100])
+            .first()
+        )
+        if row is None:
+            return None
+        if delivered:
+            if row.confirmed_at is None and row.status == Status.SENT:
+                row.confirmed_at = moment
+                row.save(update_fields=["confirmed_at"])
+            return row
+        if row.status == Status.FAILED:
+            return row
+        row.status = Status.FAILED
+        row.confirmed_at = None
+        row.last_error = (detail or "undeliverable")[:1000]
+        row.save(update_fields=["status", "confirmed_at", "last_error"])
+        _citizen_notice_lost(row, reason=row.last_error, now=moment)
+    logger.warning("notification %s: %s reports it undeliverable", row.pk, channel)
+    return row
 
 
 def notification_wait_seconds(*, notification_id: int, cap: float = 600.0) -> float | None:

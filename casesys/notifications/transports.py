@@ -2,16 +2,16 @@
 
 A transport delivers one `Notification` or raises `TransportError`, saying whether a retry
 could help (`permanent=False`) or not (`permanent=True`). Channels are mapped to
-transport classes by dotted path in `settings.CASESYS_TRANSPORTS`, so a new channel is a
-new package plus one settings line, never an edit to this module.
+transport classes by the channel registry (`settings.CASESYS_CHANNELS`, read through
+`casesys.common.channels`), so a new channel is a new package plus one settings entry,
+never an edit to this module.
 """
 
 from __future__ import annotations
 
-from functools import cache
-
-from django.conf import settings
 from django.utils.module_loading import import_string
+
+from casesys.common.channels import transport_path
 
 
 class TransportError(Exception):
@@ -23,16 +23,17 @@ class TransportError(Exception):
 class Transport:
     channel: str = ""
 
-    def send(self, notification) -> None:  # pragma: no cover - interface
+    def send(self, notification) -> str | None:  # pragma: no cover - interface
+        """Deliver, or raise `TransportError`. May return the channel's id for the message
+        (kept as `Notification.external_id` for a later delivery report)."""
         raise NotImplementedError
 
     def is_configured(self) -> bool:
         return True
 
 
-@cache
 def _transport_class(channel: str) -> type[Transport]:
-    path = settings.CASESYS_TRANSPORTS.get(channel)
+    path = transport_path(channel)
     if not path:
         raise TransportError(f"沒有 {channel} 通道 / No transport for channel {channel!r}", permanent=True)
     return import_string(path)

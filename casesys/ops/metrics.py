@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -65,7 +65,25 @@ def business_counts() -> dict[str, int]:
         ).count(),
         "outbox_failed": Notification.objects.filter(status=Notification.Status.FAILED).count(),
         "inbound_pending": InboundEvent.objects.filter(status=InboundEvent.Status.PENDING).count(),
+        "sent_this_month": connector_sent_this_month(now),
     }
+
+
+def connector_sent_this_month(now) -> dict[str, int]:
+    """Messages each connector channel delivered since the first of this month (Taipei time):
+    a per-message cost such as SMS is watched here. Built-in channels are not counted."""
+    from casesys.common.channels import registry
+    from casesys.notifications.models import Notification
+
+    names = [spec.name for spec in registry().values() if spec.transport]
+    start = timezone.localtime(now).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    counts = dict(
+        Notification.objects.filter(status=Notification.Status.SENT, channel__in=names, sent_at__gte=start)
+        .values_list("channel")
+        .annotate(n=Count("id"))
+        .values_list("channel", "n")
+    )
+    return {name: counts.get(name, 0) for name in names}
 
 
 def cached_business_counts() -> dict[str, int] | None:
@@ -106,6 +124,14 @@ class BusinessCollector:
             return
         for key, (name, doc) in self._HELP.items():
             yield GaugeMetricFamily(name, doc, value=counts.get(key, 0))
+        family = GaugeMetricFamily(
+            "casesys_channel_messages_month",
+            "Messages delivered this calendar month per connector channel (e.g. SMS, for its cost).",
+            labels=["channel"],
+        )
+        for channel, n in sorted((counts.get("sent_this_month") or {}).items()):
+            family.add_metric([channel], n)
+        yield family
 
 
 class _Combined:

@@ -31,7 +31,15 @@ from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from casesys.cases.events import CaseEventKind
-from casesys.cases.models import OPEN_Q, Case, CaseEvent, Channel, ExtensionRequest, FollowUp, State
+from casesys.cases.models import (
+    OPEN_Q,
+    Case,
+    CaseEvent,
+    ExtensionRequest,
+    FollowUp,
+    State,
+    channel_choices,
+)
 from casesys.cases.selectors import case_scope_q
 from casesys.org.models import Role
 from casesys.org.roles import roles_of
@@ -145,7 +153,7 @@ def open_overdue_by(user, dimension: str, *, now: dt.datetime | None = None) -> 
         .annotate(n_open=Count("id"), n_overdue=Count("id", filter=Q(due_at__lt=now)))
         .order_by("-n_open")[:20]
     )
-    channel_labels = dict(Channel.choices)
+    channel_labels = dict(channel_choices())
     labels, open_, overdue = [], [], []
     for r in rows:
         label = r[key]

@@ -6,13 +6,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-LEAD_SOURCES = [
-    ("facebook", "Facebook"),
-    ("feed", _("新聞與 PTT / News and PTT feeds")),
-    ("line", "LINE"),
-    ("telegram", "Telegram"),
-]
-
 
 class LeadDigestSubscription(models.Model):
     user = models.OneToOneField(
@@ -20,7 +13,7 @@ class LeadDigestSubscription(models.Model):
     )
     # Empty list = every source.
     sources = models.JSONField(
-        _("來源 / sources"), default=list, blank=True, help_text="facebook, feed, line, telegram；空白表示全部 / empty = all"
+        _("來源 / sources"), default=list, blank=True, help_text="來源代碼（見 CASESYS_CHANNELS 的 lead_source），空白表示全部 / source codes (lead_source channels in CASESYS_CHANNELS); empty = all"
     )
     active = models.BooleanField(_("啟用 / active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -15,12 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casesys.cases.identity import mask_personal_data
+from casesys.common.channels import label as channel_label
 from casesys.inbound.models import Lead
 from casesys.notifications.models import Notification
 from casesys.notifications.services import notify_staff
-from casesys.social.models import LEAD_SOURCES, LeadDigestSubscription
+from casesys.social.models import LeadDigestSubscription
 
-SOURCE_NAMES = {code: str(name) for code, name in LEAD_SOURCES}
 ITEMS_PER_SOURCE = 10
 
 
@@ -51,7 +51,7 @@ def _context(day: dt.date, grouped: dict[str, list[Lead]]) -> dict:
             items.append({"text": text if len(text) <= 60 else text[:59] + "…", "url": lead.url or ""})
         sources.append({
             "code": source,
-            "name": SOURCE_NAMES.get(source, source),
+            "name": str(channel_label(source)),
             "count": len(leads),
             "items": items,
             "more": max(len(leads) - ITEMS_PER_SOURCE, 0),

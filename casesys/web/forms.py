@@ -8,7 +8,15 @@ from django import forms
 from django.utils import timezone
 
 from casesys.cases.districts import district_choices
-from casesys.cases.models import Case, Category, Channel, Petitioner, State, Urgency
+from casesys.cases.models import (
+    Case,
+    Category,
+    Channel,
+    Petitioner,
+    State,
+    Urgency,
+    channel_choices,
+)
 from casesys.cases.services import FiledReason
 from casesys.org.models import Department
 
@@ -56,7 +64,7 @@ class QueueFilterForm(forms.Form):
     q = forms.CharField(label="搜尋 / Search", required=False, max_length=100)
     state = forms.ChoiceField(label="狀態 / State", required=False)
     category = forms.TypedChoiceField(label="類別 / Category", required=False, coerce=int, empty_value=None)
-    channel = forms.ChoiceField(label="管道 / Channel", required=False, choices=[("", "—"), *Channel.choices])
+    channel = forms.ChoiceField(label="管道 / Channel", required=False, choices=lambda: [("", "—"), *channel_choices()])
     district = forms.ChoiceField(label="行政區 / District", required=False, choices=DISTRICT_CHOICES)
     overdue = forms.BooleanField(label="只看逾期 / Overdue only", required=False)
 

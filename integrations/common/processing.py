@@ -24,17 +24,15 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from casesys.common.channels import processor_paths
 from casesys.inbound.models import InboundEvent
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 
-# provider → handler(event: InboundEvent) -> Outcome
-PROCESSORS: dict[str, str] = {
-    "line": "integrations.line.handlers.handle_event",
-    "telegram": "integrations.telegram.handlers.handle_update",
-}
+# provider → handler(event: InboundEvent) -> Outcome: each channel's "processor" in
+# settings.CASESYS_CHANNELS (casesys.common.channels.processor_paths).
 
 Status = InboundEvent.Status
 
@@ -74,7 +72,7 @@ def process_inbound_event(event_id: int, *, provider: str | None = None) -> str:
             event = qs.first()
             if event is None:
                 return "skipped"
-            path = PROCESSORS.get(event.provider)
+            path = processor_paths().get(event.provider)
             if path is None:
                 return "skipped"
             handler = import_string(path)
@@ -119,7 +117,7 @@ def pending_event_ids(*, older_than_seconds: int = 60, limit: int = 500, provide
     return list(
         InboundEvent.objects.filter(
             status=Status.PENDING,
-            provider__in=providers or list(PROCESSORS),
+            provider__in=providers or list(processor_paths()),
             received_at__lte=cutoff,
             attempts__lt=MAX_ATTEMPTS,
         )

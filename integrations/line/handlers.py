@@ -42,7 +42,6 @@ from linebot.v3.webhooks import (
     VideoMessageContent,
 )
 
-from casesys.cases.models import Channel
 from casesys.inbound.chat import (
     ChatFile,
     ChatLocation,
@@ -100,7 +99,7 @@ def handle_event(event: InboundEvent) -> Outcome:
             return _group_message(ev, event, destination)
         return Outcome.ignored("不明的訊息來源 / Unknown message source")
     if isinstance(ev, UnsendEvent):
-        message = chat_message_mark_deleted(channel=Channel.LINE, external_id=ev.unsend.message_id)
+        message = chat_message_mark_deleted(channel="line", external_id=ev.unsend.message_id)
         if message is None:
             # Out-of-order delivery: the message itself may still be on its way; when it
             # arrives, `_user_message` finds this event and stores the message as deleted.
@@ -145,7 +144,7 @@ def _with_reply(outcome: Outcome, ev: Any, replies: list[str], *, case=None, ack
     if case is not None:
         for text in replies:
             stored = text.replace(secret, "********") if secret else text
-            chat_outbound_record(case=case, channel=Channel.LINE, text=stored, data={"via": "reply"})
+            chat_outbound_record(case=case, channel="line", text=stored, data={"via": "reply"})
     ack_id = ack.pk if ack is not None else None
 
     def send() -> None:
@@ -211,7 +210,7 @@ def _user_message(ev: MessageEvent, event: InboundEvent) -> Outcome:
     msg = ev.message
     sent_at = _occurred(ev)
     common: dict[str, Any] = {
-        "channel": Channel.LINE,
+        "channel": "line",
         "user_key": user_id,
         "external_id": msg.id,
         "sent_at": sent_at,
@@ -225,19 +224,19 @@ def _user_message(ev: MessageEvent, event: InboundEvent) -> Outcome:
         if command is not None:
             name, argument = command
             if name == "status":
-                answer = texts.status_reply(channel=Channel.LINE, user_key=user_id, argument=argument)
+                answer = texts.status_reply(channel="line", user_key=user_id, argument=argument)
                 return _with_reply(Outcome(payload=_without_password(event, msg.text, argument)), ev, [answer])
             if name == "mycases":
-                return _with_reply(Outcome(), ev, [texts.my_cases_reply(channel=Channel.LINE, user_key=user_id)])
+                return _with_reply(Outcome(), ev, [texts.my_cases_reply(channel="line", user_key=user_id)])
             if name == "help":
                 return _with_reply(Outcome(), ev, [texts.welcome_text()])
             if name == "new" and not argument:
-                texts.request_new_case(channel=Channel.LINE, user_key=user_id)
+                texts.request_new_case(channel="line", user_key=user_id)
                 return _with_reply(Outcome(), ev, [texts.new_case_prompt()])
             force_new = True
             result = chat_message_record(kind="text", text=argument, force_new=True, **common)
         else:
-            force_new = texts.take_new_case_request(channel=Channel.LINE, user_key=user_id)
+            force_new = texts.take_new_case_request(channel="line", user_key=user_id)
             result = chat_message_record(kind="text", text=msg.text, force_new=force_new, **common)
     elif isinstance(msg, ImageMessageContent | VideoMessageContent | AudioMessageContent | FileMessageContent):
         kind = {
@@ -268,7 +267,7 @@ def _user_message(ev: MessageEvent, event: InboundEvent) -> Outcome:
     if result is None or result.duplicate:
         return Outcome(reason="重複的訊息 / Message already recorded" if result else "")
     if result.opened:
-        ack, ack_text = chat_ack_claim(case=result.case, channel=Channel.LINE)
+        ack, ack_text = chat_ack_claim(case=result.case, channel="line")
         reply = ack_text or texts.opened_text(result)
         return _with_reply(Outcome(), ev, [reply], case=result.case, ack=ack, secret=result.password)
     return _with_reply(Outcome(), ev, [texts.appended_text(result)], case=result.case)

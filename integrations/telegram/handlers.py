@@ -22,7 +22,6 @@ from telegram import Message, ReplyParameters, Update
 from telegram.constants import ChatType, MessageEntityType
 from telegram.error import BadRequest, Forbidden
 
-from casesys.cases.models import Channel
 from casesys.inbound.chat import (
     ChatFile,
     ChatLocation,
@@ -97,7 +96,7 @@ def _edited(msg: Message) -> Outcome:
     if msg.chat.type != ChatType.PRIVATE:
         return Outcome.ignored("群組中的編輯 / Edit in a group")
     text = msg.text or msg.caption or ""
-    message = chat_message_edit(channel=Channel.TELEGRAM, external_id=_external_id(msg), text=text, edited_at=msg.edit_date)
+    message = chat_message_edit(channel="telegram", external_id=_external_id(msg), text=text, edited_at=msg.edit_date)
     if message is None:
         return Outcome.ignored("編輯的訊息不屬於任何案件 / The edited message is not part of a case")
     return Outcome()
@@ -113,7 +112,7 @@ def _with_reply(
     if case is not None:
         for text in replies:
             stored = text.replace(secret, "********") if secret else text
-            chat_outbound_record(case=case, channel=Channel.TELEGRAM, text=stored, data={"via": "reply"})
+            chat_outbound_record(case=case, channel="telegram", text=stored, data={"via": "reply"})
     ack_id = ack.pk if ack is not None else None
 
     def send() -> None:
@@ -153,7 +152,7 @@ def _private_message(update: Update, msg: Message, payload: dict[str, Any]) -> O
     user_key = str(chat_id)
     sender = msg.from_user.full_name if msg.from_user else ""
     common: dict[str, Any] = {
-        "channel": Channel.TELEGRAM,
+        "channel": "telegram",
         "user_key": user_key,
         "external_id": _external_id(msg),
         "sent_at": msg.date,
@@ -168,19 +167,19 @@ def _private_message(update: Update, msg: Message, payload: dict[str, Any]) -> O
         if name in ("start", "help"):
             return reply(Outcome(), [texts.telegram_welcome_text()])
         if name == "status":
-            answer = texts.status_reply(channel=Channel.TELEGRAM, user_key=user_key, argument=argument)
+            answer = texts.status_reply(channel="telegram", user_key=user_key, argument=argument)
             return reply(Outcome(payload=_without_password(payload, msg.text or "", argument)), [answer])
         if name == "mycases":
-            return reply(Outcome(), [texts.my_cases_reply(channel=Channel.TELEGRAM, user_key=user_key)])
+            return reply(Outcome(), [texts.my_cases_reply(channel="telegram", user_key=user_key)])
         if name == "new":
             if not argument:
-                texts.request_new_case(channel=Channel.TELEGRAM, user_key=user_key)
+                texts.request_new_case(channel="telegram", user_key=user_key)
                 return reply(Outcome(), [texts.new_case_prompt()])
             result = chat_message_record(kind="text", text=argument, force_new=True, **common)
         else:
             return reply(Outcome.ignored(f"未知指令 / Unknown command /{name}"), [texts.telegram_welcome_text()])
     elif msg.text:
-        force_new = texts.take_new_case_request(channel=Channel.TELEGRAM, user_key=user_key)
+        force_new = texts.take_new_case_request(channel="telegram", user_key=user_key)
         result = chat_message_record(kind="text", text=msg.text, force_new=force_new, **common)
     elif msg.photo or msg.document or msg.video or msg.voice or msg.audio:
         kind, file, data = _download(msg)
@@ -210,7 +209,7 @@ def _private_message(update: Update, msg: Message, payload: dict[str, Any]) -> O
     if result is None or result.duplicate:
         return Outcome(reason="重複的訊息 / Message already recorded" if result else "")
     if result.opened:
-        ack, ack_text = chat_ack_claim(case=result.case, channel=Channel.TELEGRAM)
+        ack, ack_text = chat_ack_claim(case=result.case, channel="telegram")
         return _with_reply(
             Outcome(), chat_id, [ack_text or texts.opened_text(result)], case=result.case, ack=ack, secret=result.password
         )

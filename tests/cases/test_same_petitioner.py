@@ -30,11 +30,23 @@ def filed_by(org, petitioner, **kwargs):
 @pytest.mark.parametrize(
     "first, second",
     [
-        ({"name": "王小明", "phone": "0912-345-678"}, {"name": "王先生", "phone": "+886 912 345 678"}),
+        (
+            {"name": "王小明", "phone": "0912-345-678"},
+            {"name": "王先生", "phone": "+886 912 345 678"},
+        ),
         ({"name": "王小明", "phone": "(02)2345-6789"}, {"name": "王", "phone": "02-2345-6789#123"}),
-        ({"name": "王小明", "email": "Wang@Example.com"}, {"name": "小明", "email": "wang@example.com "}),
-        ({"name": "", "line_user_id": "U" + "a" * 32}, {"name": "", "line_user_id": "U" + "a" * 32}),
-        ({"telegram_chat_id": "123456"}, {"telegram_chat_id": 123456}),
+        (
+            {"name": "王小明", "email": "Wang@Example.com"},
+            {"name": "小明", "email": "wang@example.com "},
+        ),
+        (
+            {"name": "", "contacts": [{"channel": "line", "address": "U" + "a" * 32}]},
+            {"name": "", "contacts": [{"channel": "line", "address": "U" + "a" * 32}]},
+        ),
+        (
+            {"contacts": [{"channel": "telegram", "address": "123456"}]},
+            {"contacts": [{"channel": "telegram", "address": 123456}]},
+        ),
     ],
 )
 def test_returning_petitioner_is_recognised_by_normalised_contact(org, first, second):
@@ -63,12 +75,16 @@ def test_merged_in_petitioner_counts_as_the_same_petitioner(org):
 
 
 def test_case_page_lists_the_same_petitioners_cases_without_their_identity(org):
-    earlier = filed_by(org, {"name": "林大華", "phone": "0933-111-222", "email": "lin@example.invalid"}, subject="路燈閃爍")
+    earlier = filed_by(
+        org,
+        {"name": "林大華", "phone": "0933-111-222", "email": "lin@example.invalid"},
+        subject="路燈閃爍",
+    )
     later = filed_by(org, {"name": "林先生", "phone": "+886 933 111 222"}, subject="路燈又壞了")
     stranger = filed_by(org, {"name": "陳小姐", "phone": "0955000111"}, subject="別人的路燈")
 
     html = _client(org.supervisor).get(f"/desk/cases/{later.number}/").content.decode()
-    related = html[html.index("同一陳情人"):html.index("同地點或鄰近")]
+    related = html[html.index("同一陳情人") : html.index("同地點或鄰近")]
     assert earlier.number in related and "路燈閃爍" in related and "已分文" in related
     assert f"{timezone.localtime(earlier.received_at):%Y-%m-%d}" in related
     assert stranger.number not in related
@@ -78,9 +94,11 @@ def test_case_page_lists_the_same_petitioners_cases_without_their_identity(org):
 
 def test_confidential_case_still_lists_the_petitioners_cases_and_shows_no_identity(org):
     earlier = filed_by(org, {"name": "林大華", "phone": "0933111222"}, subject="路燈閃爍")
-    secret = filed_by(org, {"name": "林大華", "phone": "0933111222", "confidential": True}, subject="檢舉噪音")
+    secret = filed_by(
+        org, {"name": "林大華", "phone": "0933111222", "confidential": True}, subject="檢舉噪音"
+    )
     html = _client(org.supervisor).get(f"/desk/cases/{secret.number}/").content.decode()
-    related = html[html.index("同一陳情人"):html.index("同地點或鄰近")]
+    related = html[html.index("同一陳情人") : html.index("同地點或鄰近")]
     assert earlier.number in related
     assert "林大華" not in html and "0933111222" not in html
 
@@ -103,6 +121,6 @@ def test_repeat_filing_offers_the_same_petitioners_answered_cases(org):
     repeat = filed_by(org, {"phone": "0933-111-222"}, subject="路燈不亮（重複）")
 
     html = _client(org.supervisor).get(f"/desk/cases/{repeat.number}/").content.decode()
-    candidates = html[html.index("同一陳情人已答復的案件"):]
-    candidates = candidates[:candidates.index("</ul>")]
+    candidates = html[html.index("同一陳情人已答復的案件") :]
+    candidates = candidates[: candidates.index("</ul>")]
     assert answered.number in candidates and still_open.number not in candidates

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from casesys.cases import services
 from casesys.cases.events import CaseEventKind
-from casesys.cases.models import Case, Channel
+from casesys.cases.models import Case
 from casesys.inbound.chat import ChatLocation, chat_message_record
 from casesys.inbound.models import Lead
 from casesys.inbound.services import lead_convert, lead_dismiss, lead_record
@@ -81,11 +81,11 @@ def test_a_bad_location_is_refused_and_nothing_is_written(org, lat, lng):
 
 @time_machine.travel(NOW, tick=False)
 def test_a_citizen_sending_a_chat_location_goes_through_the_service(org):
-    first = chat_message_record(channel=Channel.LINE, user_key="U-loc", external_id="m1", text="路燈不亮")
+    first = chat_message_record(channel="line", user_key="U-loc", external_id="m1", text="路燈不亮")
     case = first.case
     before = _version(case)
     chat_message_record(
-        channel=Channel.LINE, user_key="U-loc", external_id="m2", kind="location",
+        channel="line", user_key="U-loc", external_id="m2", kind="location",
         location=ChatLocation(lat=25.0478, lng=121.5170, address="中正區忠孝西路一段"),
     )
     assert _version(case) == before + 1

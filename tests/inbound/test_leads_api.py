@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from rest_framework.test import APIClient
 
-from casesys.cases.models import Case, CaseMessage, Channel, State
+from casesys.cases.models import Case, CaseMessage, State
 from casesys.inbound.models import ChatGroup, Lead
 from casesys.inbound.services import lead_record
 from casesys.notifications.models import Notification
@@ -76,11 +76,11 @@ def test_convert_opens_a_routed_case_linked_to_the_source_message(org, lead):
     assert response.status_code == 201, response.content
     data = response.json()
     case = Case.objects.get(number=data["case"]["number"])
-    assert case.channel == Channel.LINE
+    assert case.channel == "line"
     assert case.category == org.lights
     assert case.state == State.DISPATCHED and case.department == org.light  # routed by its category
     assert case.subject == "福和橋下路燈不亮很危險"
-    assert case.petitioner.line_user_id == SENDER
+    assert list(case.petitioner.contacts.values_list("channel", "address", "verified")) == [("line", SENDER, True)]
     source = CaseMessage.objects.get(case=case, kind="lead")
     assert source.external_id == "468789577898262531"
     assert source.data["group"] == "Ca56f94637cc4347f90a25382909b24b9"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from casesys.cases.events import CaseEventKind
-from casesys.cases.models import Attachment, Case, CaseMessage, Channel, State
+from casesys.cases.models import Attachment, Case, CaseMessage, State
 from casesys.inbound.models import ChatGroup, InboundEvent, KeywordRule, Lead
 from casesys.notifications.models import Notification
 from integrations.common.tasks import sweep_inbound_events
@@ -86,10 +86,10 @@ def test_first_message_opens_a_line_case_and_replies_number_and_password(org, li
     assert response.status_code == 200
 
     case = Case.objects.get()
-    assert case.channel == Channel.LINE
+    assert case.channel == "line"
     assert case.state == State.RECEIVED
     assert case.subject == "您好，中正路三段12號前路燈連續三晚不亮，請派員修復。"
-    assert case.petitioner.line_user_id == LINE_USER
+    assert list(case.petitioner.contacts.values_list("channel", "address", "verified")) == [("line", LINE_USER, True)]
     message = case.messages.get(direction="in")
     assert message.external_id == "468789577898262530"
     event = InboundEvent.objects.get()
@@ -424,7 +424,7 @@ def test_event_stored_while_the_broker_is_down_is_processed_by_the_sweep(org, li
     assert counts == {"processed": 1}
     event.refresh_from_db()
     assert event.status == "processed"
-    assert Case.objects.get().channel == Channel.LINE
+    assert Case.objects.get().channel == "line"
     assert len(replies(line_api)) == 1
 
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from casesys.cases.models import Attachment, Case, CaseMessage, Channel, State
+from casesys.cases.models import Attachment, Case, CaseMessage, State
 from casesys.inbound.models import ChatGroup, InboundEvent, KeywordRule, Lead
 from integrations.common.tasks import sweep_inbound_events
 from tests.integrations.conftest import TELEGRAM_SECRET, sample
@@ -70,9 +70,9 @@ def test_switched_off_without_settings(settings, org, post_telegram):
 def test_private_text_opens_a_telegram_case_and_replies(org, telegram_api, eager_celery, post_telegram):
     assert post_telegram(update("private-text")).status_code == 200
     case = Case.objects.get()
-    assert (case.channel, case.state) == (Channel.TELEGRAM, State.RECEIVED)
+    assert (case.channel, case.state) == ("telegram", State.RECEIVED)
     assert case.subject == "社區公園的垃圾桶滿出來了"
-    assert case.petitioner.telegram_chat_id == str(CHAT)
+    assert list(case.petitioner.contacts.values_list("channel", "address", "verified")) == [("telegram", str(CHAT), True)]
     assert case.petitioner.name == "美玲"
     event = InboundEvent.objects.get()
     assert (event.provider, event.external_id, event.status) == ("telegram", "900000001", "processed")
@@ -213,7 +213,7 @@ def test_update_stored_while_the_broker_is_down_is_processed_by_the_sweep(org, t
     assert Case.objects.count() == 0
 
     assert sweep_inbound_events(older_than_seconds=0) == {"processed": 1}
-    assert Case.objects.get().channel == Channel.TELEGRAM
+    assert Case.objects.get().channel == "telegram"
     assert len(sent(telegram_api)) == 1
 
 

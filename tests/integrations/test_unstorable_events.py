@@ -11,7 +11,7 @@ import json
 
 import pytest
 
-from casesys.cases.models import Case, Channel
+from casesys.cases.models import Case
 from casesys.inbound.models import ChatGroup, InboundEvent
 from tests.integrations.conftest import LINE_USER, line_event, line_sign, sample
 
@@ -66,7 +66,7 @@ def test_line_batch_with_one_unstorable_event_keeps_the_others(
     assert response.json() == {"stored": 3, "duplicates": 0}
     # The good events were processed: the citizen's case was opened and answered, the group joined.
     case = Case.objects.get()
-    assert case.channel == Channel.LINE and case.petitioner.line_user_id == LINE_USER
+    assert case.channel == "line" and case.petitioner.contacts.get().address == LINE_USER
     assert any(case.number in m["text"] for r in line_api.calls("POST", "/v2/bot/message/reply") for m in r.json()["messages"])
     assert ChatGroup.objects.filter(active=True).count() == 1
     # The bad one is kept for an administrator, failed with a reason that carries no content.
@@ -89,7 +89,7 @@ def test_line_event_with_a_field_of_the_wrong_type_fails_alone(org, line_api, ea
     response = post_line(body, signature=line_sign(body))
 
     assert response.status_code == 200, response.content
-    assert Case.objects.get().petitioner.line_user_id == LINE_USER
+    assert Case.objects.get().petitioner.contacts.get().address == LINE_USER
     failed = InboundEvent.objects.get(status="failed")
     assert failed.payload["source"] == "user"
     assert OTHER_USER not in failed.error
@@ -136,7 +136,7 @@ def test_telegram_update_with_unstorable_values_is_kept_as_failed_with_200(
     good = copy.deepcopy(sample("telegram", "private-text"))
     good["update_id"] += 1
     assert post_telegram(good).status_code == 200
-    assert Case.objects.get().channel == Channel.TELEGRAM
+    assert Case.objects.get().channel == "telegram"
 
 
 def test_telegram_update_with_an_absurd_update_id_is_kept_as_failed_with_200(

@@ -14,7 +14,6 @@ from django.utils import timezone
 from casesys.cases import services
 from casesys.cases.events import CaseEventKind
 from casesys.cases.models import Case
-from casesys.notifications import transports
 from casesys.notifications.citizen import citizen_overdue_notices_send
 from casesys.notifications.models import ContactTask, Notification
 from casesys.notifications.services import notification_deliver
@@ -62,7 +61,11 @@ def _status_page(case, password) -> str:
 
 
 def _track(case, password) -> dict:
-    resp = Client().post("/api/v1/track/", {"number": case.number, "password": password}, content_type="application/json")
+    resp = Client().post(
+        "/api/v1/track/",
+        {"number": case.number, "password": password},
+        content_type="application/json",
+    )
     assert resp.status_code == 200
     return resp.json()
 
@@ -72,7 +75,9 @@ def _track(case, password) -> dict:
 
 def test_transfer_notice_says_to_whom_and_why(org):
     case, _ = new_case(org, petitioner=ALICE)
-    services.case_transfer(case=case, agency="新北市政府工務局", reason="案發地點位於新北市轄區", by=org.intake)
+    services.case_transfer(
+        case=case, agency="新北市政府工務局", reason="案發地點位於新北市轄區", by=org.intake
+    )
 
     body = _citizen_rows(case, "case_transferred").get().body
     assert "已移請 新北市政府工務局 處理" in body and "移文理由：案發地點位於新北市轄區" in body
@@ -99,7 +104,9 @@ def test_repeat_of_the_same_petitioners_case_cites_its_date_number_and_reply(org
         _close(org, earlier, "巷口路燈已於三月三日修復。")
     with time_machine.travel(T0 + dt.timedelta(days=7), tick=False):
         # A new Petitioner row; the same person by normalised phone and e-mail.
-        case, password = new_case(org, petitioner={**ALICE, "phone": "+886 912-345-678", "email": "Alice@Example.invalid"})
+        case, password = new_case(
+            org, petitioner={**ALICE, "phone": "+886 912-345-678", "email": "Alice@Example.invalid"}
+        )
         services.case_file(case=case, reason_code="repeat", repeat_of=earlier, by=org.intake)
 
     body = _citizen_rows(case, "case_filed").get().body
@@ -144,7 +151,11 @@ def test_merged_petitioner_is_told_which_case_carries_it_and_then_gets_its_reply
 
     reply = _citizen_rows(duplicate, "case_merged_reply").get()
     assert reply.recipient_address == "bob@example.invalid"
-    assert "路燈已於今日修復" in reply.body and survivor.number in reply.body and duplicate.number in reply.body
+    assert (
+        "路燈已於今日修復" in reply.body
+        and survivor.number in reply.body
+        and duplicate.number in reply.body
+    )
     page = _status_page(duplicate, dup_password)
     assert "路燈已於今日修復" in page and "已結案" in page
     tracked = _track(duplicate, dup_password)
@@ -158,7 +169,11 @@ def test_final_reply_reaches_each_merged_petitioner_once(org):
     same_person, _ = new_case(org, petitioner=ALICE)  # Alice wrote twice
     bob_1, _ = new_case(org, petitioner=BOB)
     bob_2, _ = new_case(org, petitioner={**BOB, "name": "陳先生"})
-    line_user, _ = new_case(org, channel="line", petitioner={"name": "林小姐", "line_user_id": "U" + "c" * 32})
+    line_user, _ = new_case(
+        org,
+        channel="line",
+        petitioner={"name": "林小姐", "contacts": [{"channel": "line", "address": "U" + "c" * 32}]},
+    )
     services.case_dispatch(case=survivor, department=org.road, by=org.intake)
     # A chain: LINE case → Bob's first case → the survivor.
     services.case_merge(case=line_user, into=bob_1, by=org.intake)
@@ -167,7 +182,9 @@ def test_final_reply_reaches_each_merged_petitioner_once(org):
 
     _close(org, survivor, "已完成修復。")
 
-    replies = Notification.objects.filter(template__in=["case_reply", "case_merged_reply"], recipient_user__isnull=True)
+    replies = Notification.objects.filter(
+        template__in=["case_reply", "case_merged_reply"], recipient_user__isnull=True
+    )
     assert sorted((n.channel, n.recipient_address) for n in replies) == [
         ("email", "alice@example.invalid"),
         ("email", "bob@example.invalid"),
@@ -221,7 +238,11 @@ def test_overdue_notice_quotes_the_officers_own_words_and_waits_for_a_pending_ex
         case, _ = new_case(org, petitioner=ALICE, category=org.lights)
         services.case_accept(case=case, by=org.officer_light)
         request = services.case_request_extension(
-            case=case, days=2, reason="需台電配合更換變壓器", status_text="已會同台電現場勘查", by=org.officer_light
+            case=case,
+            days=2,
+            reason="需台電配合更換變壓器",
+            status_text="已會同台電現場勘查",
+            by=org.officer_light,
         )
     case.refresh_from_db()
     late = case.due_at + dt.timedelta(hours=1)
@@ -238,7 +259,9 @@ def test_overdue_notice_quotes_the_officers_own_words_and_waits_for_a_pending_ex
 def test_overdue_scan_is_in_the_default_schedule():
     from workers.schedule import DEFAULT_SCHEDULE
 
-    assert "casesys.notifications.tasks.send_citizen_overdue_notices" in {e["task"] for e in DEFAULT_SCHEDULE}
+    assert "casesys.notifications.tasks.send_citizen_overdue_notices" in {
+        e["task"] for e in DEFAULT_SCHEDULE
+    }
 
 
 # --- no electronic route -----------------------------------------------------------------------
@@ -246,7 +269,9 @@ def test_overdue_scan_is_in_the_default_schedule():
 PHONE_ONLY = {"name": "張阿伯", "phone": "0223456789"}
 
 
-def test_phone_only_petitioner_gets_a_call_task_on_the_case_page_and_in_the_officers_queue(org, client_for):
+def test_phone_only_petitioner_gets_a_call_task_on_the_case_page_and_in_the_officers_queue(
+    org, client_for
+):
     case, _ = new_case(org, petitioner=PHONE_ONLY, category=org.lights, channel="phone")
     # The number and password were read out on the call: no task for the acknowledgement.
     assert not ContactTask.objects.filter(case=case).exists()
@@ -254,7 +279,11 @@ def test_phone_only_petitioner_gets_a_call_task_on_the_case_page_and_in_the_offi
 
     services.case_accept(case=case, by=org.officer_light)
     services.case_request_extension(
-        case=case, days=2, reason="需協調台電施工", status_text="已排定施工日期", by=org.officer_light
+        case=case,
+        days=2,
+        reason="需協調台電施工",
+        status_text="已排定施工日期",
+        by=org.officer_light,
     )
     case.refresh_from_db()
     services.case_decide_extension(case=case, approve=True, by=org.supervisor)
@@ -265,12 +294,15 @@ def test_phone_only_petitioner_gets_a_call_task_on_the_case_page_and_in_the_offi
 
     officer = client_for(org.officer_light)
     page = officer.get(f"/desk/cases/{case.number}/").content.decode()
-    assert "待電話/書面通知" in page and "需協調台電施工" in page and f"contact-task-{task.pk}" in page
+    assert (
+        "待電話/書面通知" in page and "需協調台電施工" in page and f"contact-task-{task.pk}" in page
+    )
     queue = officer.get("/desk/queue/").content.decode()
     assert 'id="contact-tasks"' in queue and case.number in queue
 
     resp = officer.post(
-        f"/desk/cases/{case.number}/contact-tasks/{task.pk}/done/", {"method": "call", "note": "已電話告知，民眾了解"}
+        f"/desk/cases/{case.number}/contact-tasks/{task.pk}/done/",
+        {"method": "call", "note": "已電話告知，民眾了解"},
     )
     assert resp.status_code == 302
     task.refresh_from_db()
@@ -294,34 +326,57 @@ def test_unassigned_case_task_is_in_the_department_queue(org, client_for):
 
 def test_letter_petitioner_is_written_to_and_marking_done_needs_sight_of_the_case(org, client_for):
     case, _ = new_case(
-        org, channel="letter", petitioner={"name": "李先生", "address": "臺北市中山區中山北路一段1號"}, category=org.pothole
+        org,
+        channel="letter",
+        petitioner={"name": "李先生", "address": "臺北市中山區中山北路一段1號"},
+        category=org.pothole,
     )
     task = ContactTask.objects.get(case=case, template="case_acknowledged")
     assert task.suggested_method == "letter" and case.number in task.body
     assert "查詢密碼" in task.body and "********" in task.body  # the password is never stored
 
     outsider = client_for(org.officer_clean)
-    assert outsider.post(f"/desk/cases/{case.number}/contact-tasks/{task.pk}/done/", {"method": "letter"}).status_code == 404
+    assert (
+        outsider.post(
+            f"/desk/cases/{case.number}/contact-tasks/{task.pk}/done/", {"method": "letter"}
+        ).status_code
+        == 404
+    )
     task.refresh_from_db()
     assert task.done_at is None
 
 
 def test_failed_line_notice_is_visible_on_the_case_page(org, client_for, settings):
-    settings.CASESYS_TRANSPORTS = {**settings.CASESYS_TRANSPORTS, "line": "tests.notifications.fakes.ScriptedTransport"}
-    transports._transport_class.cache_clear()
+    settings.CASESYS_CHANNELS = {
+        **settings.CASESYS_CHANNELS,
+        "line": {
+            **settings.CASESYS_CHANNELS["line"],
+            "transport": "tests.notifications.fakes.ScriptedTransport",
+        },
+    }
     from tests.notifications.fakes import ScriptedTransport
 
     ScriptedTransport.script = ["perm"]
     try:
-        case, _ = new_case(org, channel="line", petitioner={"name": "林小姐", "line_user_id": "U" + "d" * 32})
+        case, _ = new_case(
+            org,
+            channel="line",
+            petitioner={
+                "name": "林小姐",
+                "contacts": [{"channel": "line", "address": "U" + "d" * 32}],
+            },
+        )
         row = _citizen_rows(case, "case_acknowledged").get()
         assert notification_deliver(notification_id=row.pk) == "failed"
     finally:
         ScriptedTransport.script = []
-        transports._transport_class.cache_clear()
 
     page = client_for(org.intake).get(f"/desk/cases/{case.number}/").content.decode()
-    assert "未送達的通知" in page and f"failed-notice-{row.pk}" in page and "400 invalid recipient" in page
+    assert (
+        "未送達的通知" in page
+        and f"failed-notice-{row.pk}" in page
+        and "400 invalid recipient" in page
+    )
 
 
 def test_anonymous_case_keeps_a_visible_could_not_be_routed_record(org, client_for):
@@ -350,18 +405,25 @@ def test_merged_callers_tasks_go_to_the_officer_answering_the_carrying_case(org,
     assert f"contact-task-{task.pk}" in page and caller.number in page and "0223456789" in page
     assert f"{caller.number} → {survivor.number}" in officer.get("/desk/queue/").content.decode()
 
-    resp = officer.post(f"/desk/cases/{survivor.number}/contact-tasks/{task.pk}/done/", {"method": "call"})
+    resp = officer.post(
+        f"/desk/cases/{survivor.number}/contact-tasks/{task.pk}/done/", {"method": "call"}
+    )
     assert resp.status_code == 302
     task.refresh_from_db()
     assert task.done_by == org.officer
-    assert f"contact-task-{task.pk}" not in officer.get(f"/desk/cases/{survivor.number}/").content.decode()
+    assert (
+        f"contact-task-{task.pk}"
+        not in officer.get(f"/desk/cases/{survivor.number}/").content.decode()
+    )
 
 
 def test_carrying_case_transferred_tells_the_merged_petitioners_too(org):
     survivor, _ = new_case(org, petitioner=ALICE)
     duplicate, _ = new_case(org, petitioner=BOB)
     services.case_merge(case=duplicate, into=survivor, by=org.intake)
-    services.case_transfer(case=survivor, agency="交通部公路局", reason="省道屬公路局權責", by=org.intake)
+    services.case_transfer(
+        case=survivor, agency="交通部公路局", reason="省道屬公路局權責", by=org.intake
+    )
 
     body = _citizen_rows(duplicate, "case_transferred").get().body
     assert duplicate.number in body and "交通部公路局" in body and "省道屬公路局權責" in body

@@ -46,9 +46,13 @@ def test_acknowledgement_carries_number_and_password_and_forgets_the_password_on
 
 
 def test_citizen_from_line_is_answered_on_line_and_telegram_on_telegram(org):
-    line_case, _ = new_case(org, channel="line", petitioner={"name": "林小姐", "line_user_id": "U" + "a" * 32})
-    tg_case, _ = new_case(org, channel="telegram", petitioner={"name": "陳先生", "telegram_chat_id": "123456"})
-    web_case, _ = new_case(org, channel="web", petitioner={"name": "王先生", "line_user_id": "Ubbb", "email": "w@example.invalid"})
+    line_case, _ = new_case(org, channel="line", petitioner={"name": "林小姐", "contacts": [{"channel": "line", "address": "U" + "a" * 32}]})
+    tg_case, _ = new_case(org, channel="telegram", petitioner={"name": "陳先生", "contacts": [{"channel": "telegram", "address": "123456"}]})
+    web_case, _ = new_case(org, channel="web", petitioner={
+            "name": "王先生",
+            "contacts": [{"channel": "line", "address": "Ubbb"}],
+            "email": "w@example.invalid",
+        })
 
     assert _citizen_rows(line_case, "case_acknowledged").get().channel == "line"
     assert _citizen_rows(line_case, "case_acknowledged").get().recipient_address == "U" + "a" * 32

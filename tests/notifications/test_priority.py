@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from casesys.notifications import services, transports
+from casesys.notifications import services
 from casesys.notifications.models import Notification
 from casesys.notifications.services import (
     notification_enqueue,
@@ -58,8 +58,7 @@ class ArrivingCitizenTransport(ScriptedTransport):
 
 
 def test_citizen_notice_committed_during_a_staff_batch_goes_next(org, fake_transport, settings):
-    settings.CASESYS_TRANSPORTS = {**settings.CASESYS_TRANSPORTS, "fake": f"{__name__}.ArrivingCitizenTransport"}
-    transports._transport_class.cache_clear()
+    settings.CASESYS_CHANNELS = {**settings.CASESYS_CHANNELS, "fake": {"transport": f"{__name__}.ArrivingCitizenTransport"}}
     for i in range(4):
         _staff_row(org, i, now=OFFICE - dt.timedelta(minutes=10 - i))
 

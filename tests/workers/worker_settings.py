@@ -9,9 +9,9 @@ from __future__ import annotations
 import os
 
 from casesys.settings import *  # noqa: F403
-from casesys.settings import CASESYS_TRANSPORTS, CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL
+from casesys.settings import CASESYS_CHANNELS, CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL
 
-CASESYS_TRANSPORTS = {**CASESYS_TRANSPORTS, "fake": "tests.workers.fakes.HttpFakeTransport"}
+CASESYS_CHANNELS = {**CASESYS_CHANNELS, "fake": {"transport": "tests.workers.fakes.HttpFakeTransport"}}
 FAKE_RECEIVER_URL = os.environ.get("FAKE_RECEIVER_URL", "")
 # Restore unacknowledged messages on every sweep (the default scans every 10th).
 if CELERY_BROKER_URL.startswith("redis://"):

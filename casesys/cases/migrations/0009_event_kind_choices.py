@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0007_case_accounting'),
+        ('cases', '0008_contact_addresses'),
     ]
 
     operations = [
