@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import re
+from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -32,6 +34,19 @@ def test_the_api_and_the_desk_name_exactly_the_core_actions_in_its_order():
         assert web_actions.ACTIONS[name].action is action
         assert web_actions.ACTIONS[name].zh and web_actions.ACTIONS[name].en
         assert f"{web_actions.ACTIONS[name].zh} / {web_actions.ACTIONS[name].en}" == str(action.label)
+
+
+def test_the_core_table_knows_no_input_layer():
+    source = (Path(__file__).resolve().parents[2] / "casesys" / "cases" / "actions.py").read_text(encoding="utf-8")
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module)
+    assert not {m for m in imported if m.split(".")[0] == "rest_framework" or m.startswith(
+        ("casesys.api", "casesys.web", "django.forms")
+    )}
 
 
 def _case_in(org, state: str):

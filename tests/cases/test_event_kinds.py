@@ -82,6 +82,25 @@ def test_no_event_kind_is_spelt_as_a_string_outside_events_py():
     assert _offenders(TREES) == {}
 
 
+def test_events_are_recorded_only_through_their_kind_functions():
+    """`record_event` is events.py's own: elsewhere an event is `events.event_<kind>(…)`."""
+    callers = {}
+    for tree in TREES:
+        for path in sorted((ROOT / tree).rglob("*.py")):
+            rel = path.relative_to(ROOT)
+            if rel == THE_ONE_PLACE or "migrations" in rel.parts:
+                continue
+            lines = [
+                node.lineno
+                for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+                if isinstance(node, ast.Call)
+                and (getattr(node.func, "id", None) == "record_event" or getattr(node.func, "attr", None) == "record_event")
+            ]
+            if lines:
+                callers[str(rel)] = lines
+    assert callers == {}
+
+
 def test_tests_query_events_by_their_kind_member_too():
     # Tests may spell a kind only where they check what the API answers (`body["kind"]`).
     assert _offenders(["tests"]) == {}
