@@ -34,6 +34,7 @@ MAX_ATTEMPTS = 5
 PROCESSORS: dict[str, str] = {
     "line": "integrations.line.handlers.handle_event",
     "telegram": "integrations.telegram.handlers.handle_update",
+    "facebook": "integrations.facebook.handlers.handle_event",
 }
 
 Status = InboundEvent.Status
