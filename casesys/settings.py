@@ -371,7 +371,12 @@ CASESYS_CHANNELS: dict[str, dict] = {
         "mask": "id",
         "route": "origin",
     },
-    "facebook": {"label": "Facebook", "intake": True, "lead_source": True},
+    "facebook": {
+        "label": "Facebook",
+        "processor": "integrations.facebook.handlers.handle_event",
+        "intake": True,
+        "lead_source": True,
+    },
     "feed": {"label": "新聞與 PTT / News and PTT feeds", "lead_source": True},
 }
 
