@@ -1,4 +1,5 @@
-"""Outbox transport for LINE: a push message to a user, group or room id.
+"""LINE's ways out: the chat engine's reply (free, with the event's reply token) and the
+outbox transport, a push message to a user, group or room id.
 
 `X-Line-Retry-Key` is the notification's stable `key`, so when a push is retried after a
 timeout LINE accepts it once and answers the repeat with 409, which counts as delivered.
@@ -14,6 +15,14 @@ from casesys.notifications.transports import Transport, TransportError
 from integrations.line import client
 
 logger = logging.getLogger(__name__)
+
+
+def reply(reply_token: str | None, texts: list[str]) -> None:
+    """Answer an event in its conversation; raises when it did not go out (the engine then
+    hands an acknowledgement back to the outbox, which pushes it)."""
+    if not reply_token:
+        raise RuntimeError("no reply token")
+    client.reply(reply_token, texts)
 
 
 class LineTransport(Transport):

@@ -1,4 +1,5 @@
-"""Outbox transport for Telegram: `sendMessage` to a chat id (user or group).
+"""Telegram's ways out: the chat engine's reply and the outbox transport, both
+`sendMessage` to a chat id (user or group).
 
 Telegram has no idempotency key: a send that timed out after Telegram accepted it may be
 shown twice when retried. Errors map to the outbox's retry policy: flood control (429),
@@ -8,6 +9,9 @@ are permanent.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from telegram import ReplyParameters
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -19,6 +23,20 @@ from telegram.error import (
 
 from casesys.notifications.transports import Transport, TransportError
 from integrations.telegram import client
+
+
+@dataclass(frozen=True)
+class ReplyTo:
+    """Where the engine's answer goes: the chat, and in a group the message it answers."""
+
+    chat_id: int | str
+    message_id: int | None = None
+
+
+def reply(to: ReplyTo, texts: list[str]) -> None:
+    for text in texts:
+        quoted = ReplyParameters(message_id=to.message_id, allow_sending_without_reply=True) if to.message_id else None
+        client.send_text(to.chat_id, text, **({"reply_parameters": quoted} if quoted else {}))
 
 
 class TelegramTransport(Transport):
