@@ -11,7 +11,8 @@ import logging
 
 from linebot.v3.messaging import ApiException
 
-from casesys.notifications.transports import Transport, TransportError
+from casesys.notifications.transports import TransportError
+from integrations.common.outbox import ChatTransport
 from integrations.line import client
 
 logger = logging.getLogger(__name__)
@@ -25,21 +26,15 @@ def reply(reply_token: str | None, texts: list[str]) -> None:
     client.reply(reply_token, texts)
 
 
-class LineTransport(Transport):
+class LineTransport(ChatTransport):
     channel = "line"
+    label = "LINE"
 
     def is_configured(self) -> bool:
         return client.line_enabled()
 
     def send(self, notification) -> None:
-        if not self.is_configured():
-            raise TransportError("LINE 連接器未設定 / LINE connector not configured", permanent=True)
-        to = (notification.recipient_address or "").strip()
-        if not to:
-            raise TransportError("缺少 LINE 收件者 ID / No LINE recipient id", permanent=True)
-        text = notification.body or notification.subject
-        if not (text or "").strip():
-            raise TransportError("通知內容為空 / Empty notification", permanent=True)
+        to, text = self.addressed(notification)
         try:
             client.push(to, [text], retry_key=str(notification.key))
         except ApiException as exc:

@@ -21,7 +21,8 @@ from telegram.error import (
     TelegramError,
 )
 
-from casesys.notifications.transports import Transport, TransportError
+from casesys.notifications.transports import TransportError
+from integrations.common.outbox import ChatTransport
 from integrations.telegram import client
 
 
@@ -39,21 +40,15 @@ def reply(to: ReplyTo, texts: list[str]) -> None:
         client.send_text(to.chat_id, text, **({"reply_parameters": quoted} if quoted else {}))
 
 
-class TelegramTransport(Transport):
+class TelegramTransport(ChatTransport):
     channel = "telegram"
+    label = "Telegram"
 
     def is_configured(self) -> bool:
         return bool(client.settings.TELEGRAM_BOT_TOKEN)
 
     def send(self, notification) -> None:
-        if not self.is_configured():
-            raise TransportError("Telegram 連接器未設定 / Telegram connector not configured", permanent=True)
-        chat_id = (notification.recipient_address or "").strip()
-        if not chat_id:
-            raise TransportError("缺少 Telegram chat id / No Telegram chat id", permanent=True)
-        text = notification.body or notification.subject
-        if not (text or "").strip():
-            raise TransportError("通知內容為空 / Empty notification", permanent=True)
+        chat_id, text = self.addressed(notification)
         try:
             client.send_text(chat_id, text)
         except RetryAfter as exc:
