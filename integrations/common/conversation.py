@@ -122,7 +122,9 @@ class ChatConnector:
 
 
 @dataclass(frozen=True)
-class Lead:
+class LeadMatch:
+    """Why a group message is a lead, and its text without the hashtag."""
+
     reason: str  # mention | command | hashtag | keyword
     text: str
     rule: KeywordRule | None = None
@@ -136,7 +138,7 @@ class Prepared:
     outcome: Outcome | None = None  # the parser already decided (unknown event, standby …)
     file: ChatFile | None = None
     media_data: dict[str, Any] = field(default_factory=dict)
-    lead: Lead | None = None
+    lead: LeadMatch | None = None
 
 
 # --- helpers the parsers share --------------------------------------------------------------
@@ -213,7 +215,7 @@ class ChatProcessor:
         return Prepared(message=message)
 
     @staticmethod
-    def _lead_of(message: IncomingMessage) -> Lead | None:
+    def _lead_of(message: IncomingMessage) -> LeadMatch | None:
         if not message.text:
             return None
         text = message.text.strip()
@@ -224,7 +226,7 @@ class ChatProcessor:
         rule = match_keywords(text) if text else None
         if not reason and rule is not None:
             reason = "keyword"
-        return Lead(reason=reason, text=text, rule=rule) if reason else None
+        return LeadMatch(reason=reason, text=text, rule=rule) if reason else None
 
     # Phase 2: inside the transaction that claimed the event -------------------------------------
 
