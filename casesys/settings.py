@@ -354,7 +354,7 @@ CASESYS_CHANNELS: dict[str, dict] = {
     "line": {
         "label": "LINE",
         "transport": "integrations.line.transport.LineTransport",
-        "processor": "integrations.line.handlers.handle_event",
+        "processor": "integrations.line.tasks.processor",
         "intake": True,
         "chat": True,
         "lead_source": True,
@@ -364,7 +364,7 @@ CASESYS_CHANNELS: dict[str, dict] = {
     "telegram": {
         "label": "Telegram",
         "transport": "integrations.telegram.transport.TelegramTransport",
-        "processor": "integrations.telegram.handlers.handle_update",
+        "processor": "integrations.telegram.tasks.processor",
         "intake": True,
         "chat": True,
         "lead_source": True,
