@@ -49,7 +49,10 @@ def can_manage(user) -> bool:
 def can_draft_reply(incident: Incident, user) -> bool:
     if is_admin(user):
         return True
-    return has_role(user, Role.OFFICER, Role.SUPERVISOR) and in_subtree(user_department(user), incident.owner_department)
+    dept = user_department(user)
+    if has_role(user, Role.SUPERVISOR) and in_subtree(incident.owner_department, dept):
+        return True
+    return has_role(user, Role.OFFICER, Role.SUPERVISOR) and in_subtree(dept, incident.owner_department)
 
 
 def can_close(incident: Incident, user) -> bool:
