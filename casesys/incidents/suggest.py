@@ -3,7 +3,8 @@
 A report (a case, or a draft at intake) is suggested an open incident when all four agree:
 
 - place: within `RADIUS_M` of the bounding box of the incident's reports (a report with no
-  coordinates: the same district, and the incident has none either);
+  coordinates: the same district, and the incident has none either; a report with no place
+  at all, like a chat-group lead: twice the text share instead);
 - category: the same category, or one with the same parent;
 - time: received within `WINDOW_HOURS` of the incident's time window;
 - text: at least `MIN_TEXT_PERCENT` % of the report's bigrams (casesys.cases.search) already
@@ -131,7 +132,8 @@ def suggest_incidents(*, draft: Draft, limit: int | None = None, exclude: int | 
     elif draft.district:
         qs = qs.filter(district=draft.district)
     else:
-        return []  # nowhere: nothing to compare the place with
+        # No place at all (a chat-group lead): the wording must carry twice the weight.
+        min_text = min(1.0, 2 * min_text)
 
     words = text_bigrams(draft.text)
     found: list[Suggestion] = []

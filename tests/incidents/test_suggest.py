@@ -78,7 +78,9 @@ def test_without_coordinates_the_district_decides(org, clock):
     incident = incident_create(case=first, title="中正區淹水", by=org.intake)
     assert [s.incident_id for s in suggest_incidents(draft=draft(org, lat=None, lng=None, district="中正區"))] == [incident.pk]
     assert suggest_incidents(draft=draft(org, lat=None, lng=None, district="大安區")) == []
-    assert suggest_incidents(draft=draft(org, lat=None, lng=None)) == []
+    # No place at all (a lead): only a close wording match.
+    assert [s.incident_id for s in suggest_incidents(draft=draft(org, lat=None, lng=None))] == [incident.pk]
+    assert suggest_incidents(draft=draft(org, lat=None, lng=None, text="水管很好，謝謝市府")) == []
 
 
 def test_a_closed_incident_or_a_linked_case_gets_no_suggestion(org, incident):
