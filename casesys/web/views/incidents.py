@@ -273,4 +273,9 @@ def intake_suggestions(request):
                 district=(data.get("district") or "")[:20],
             )
         )
-    return render(request, "web/desk/_incident_choices.html", {"suggestions": suggestions})
+    # Keep intake's choice while they go on typing (the list is fetched again on each change).
+    raw_chosen = data.get("incident") or ""
+    chosen = int(raw_chosen) if raw_chosen.isdigit() else None
+    if chosen not in {s.incident_id for s in suggestions}:
+        chosen = None
+    return render(request, "web/desk/_incident_choices.html", {"suggestions": suggestions, "chosen": chosen})
