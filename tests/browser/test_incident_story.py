@@ -106,6 +106,7 @@ def test_an_incident_from_intake_to_every_citizens_reply(live_server, org, new_p
         citizen.fill("#id_password", password)
         citizen.click("main button[type=submit]")
         assert REPLY.format(number=number) in citizen.inner_text("#status-reply")
+        assert "自來水管線破裂，已派員搶修。" in citizen.inner_text("#status-incident")
         notice = Notification.objects.get(case=case, template="case_reply")
         assert notice.recipient_address == f"{email}@example.invalid"
     assert problems.errors == []
