@@ -73,7 +73,8 @@ def case_incident_context(user, case) -> dict:
     can_manage = bool(set(MANAGE_ROLES) & _roles(user))
     return {
         "incident_link": link,
-        "incident_suggestions": suggest_for_case(case) if link is None and can_manage else [],
+        # Closed cases are history: suggesting incidents for them would only be noise.
+        "incident_suggestions": suggest_for_case(case) if link is None and can_manage and case.is_open else [],
         "incident_can_manage": can_manage,
         "incident_form": IncidentCreateForm(prefix="incident", initial={"title": case.subject}),
     }
