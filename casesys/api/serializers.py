@@ -408,7 +408,6 @@ class CaseDetailSerializer(CaseRowSerializer):
     def get_extensions(self, case: Case) -> list[dict]:
         return ExtensionOutSerializer(case.extensions.select_related("requested_by"), many=True).data
 
-    @extend_schema_field(ClosureOutSerializer(many=True))
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_missed_due_at(self, case: Case) -> str | None:
         from casesys.cases.workflow import missed_deadline
@@ -416,6 +415,7 @@ class CaseDetailSerializer(CaseRowSerializer):
         missed = missed_deadline(case, now=timezone.now())
         return serializers.DateTimeField().to_representation(missed) if missed else None
 
+    @extend_schema_field(ClosureOutSerializer(many=True))
     def get_closures(self, case: Case) -> list[dict]:
         return ClosureOutSerializer(case.closures.order_by("round"), many=True).data
 

@@ -48,6 +48,8 @@ class CaseEventKind(models.TextChoices):
     SECOND_REPLY = "second_reply", _("回訪：再次答復 / Follow-up: second reply")
     LOCATION_SET = "location_set", _("更新案件地點 / Location updated")
     LEAD_CONVERTED = "lead_converted", _("由線索立案 / Opened from a lead")
+    INCIDENT_LINKED = "incident_linked", _("併入事件 / Linked to an incident")
+    INCIDENT_UNLINKED = "incident_unlinked", _("自事件移除 / Removed from an incident")
 
 
 K = CaseEventKind
@@ -69,6 +71,8 @@ PUBLIC_TEXT: dict[CaseEventKind, str] = {
     K.EXTENSION_APPROVED: "處理期限展延至 {due} / Deadline extended to {due}",
     K.DUE_RECOMPUTED: "因辦公日曆異動，處理期限調整為 {due} / Deadline moved to {due} after a calendar change",
     K.SECOND_REPLY: "機關已再次答復 / A second reply was sent",
+    # casesys.incidents: the incident's title is public (it is what the event is called).
+    K.INCIDENT_LINKED: "與同一事件的其他通報併同處理：{title} / Handled together with other reports of: {title}",
 }
 
 
@@ -340,4 +344,25 @@ def event_second_reply(*, case: Case, actor, text: str, follow_up) -> CaseEvent:
     return record_event(
         case=case, kind=K.SECOND_REPLY, actor=actor, note=text, public_args={},
         context={"reply": text, "follow_up": follow_up},
+    )
+
+
+# --- incidents (casesys.incidents) ------------------------------------------------------------
+
+
+def event_incident_linked(*, case: Case, actor, incident) -> CaseEvent:
+    return record_event(
+        case=case,
+        kind=K.INCIDENT_LINKED,
+        actor=actor,
+        note=f"事件 #{incident.pk}",
+        changes={"incident": [None, incident.pk]},
+        public_args={"title": incident.title},
+    )
+
+
+def event_incident_unlinked(*, case: Case, actor, incident) -> CaseEvent:
+    return record_event(
+        case=case, kind=K.INCIDENT_UNLINKED, actor=actor, note=f"事件 #{incident.pk}",
+        changes={"incident": [incident.pk, None]},
     )
