@@ -26,6 +26,10 @@ PUBLIC_TEXT = {
     "extension_approved": "處理期限展延至 {due} / Deadline extended to {due}",
     "due_recomputed": "因辦公日曆異動，處理期限調整為 {due} / Deadline moved to {due} after a calendar change",
     "second_reply": "機關已再次答復 / A second reply was sent",
+    # co-handling (casesys.cohandling): departments are named, staff never
+    "co_handlers_added": "會同 {departments} 協同辦理 / {departments} co-handling the case",
+    "multi_department_deadline": "多單位協同辦理，處理期限調整為 {due} / Handled by several departments: deadline now {due}",
+    "part_done": "{department} 已完成協辦 / {department} has completed its part",
 }
 
 

@@ -30,7 +30,24 @@ def case_scope_q(user) -> Q | None:
         q |= Q(department=dept) | Q(assignee=user)
     if Role.INTAKE in roles:
         q |= Q(state=State.RECEIVED) | Q(registered_by=user)
+    q |= co_handling_scope_q(user, roles=roles, dept=dept)
     return q
+
+
+def co_handling_scope_q(user, *, roles: set[str], dept) -> Q:
+    """Co-handling (協辦): a co-handling department's officers and the supervisors over it see
+    the case too, as does the officer its part is assigned to (casesys.cohandling)."""
+    from casesys.cohandling.models import CasePart
+
+    parts = None
+    if Role.SUPERVISOR in roles and dept is not None:
+        parts = Q(department__path__startswith=dept.path)
+    if Role.OFFICER in roles:
+        mine = Q(officer=user) if dept is None else Q(department=dept) | Q(officer=user)
+        parts = mine if parts is None else parts | mine
+    if parts is None:
+        return Q(pk__in=[])
+    return Q(pk__in=CasePart.objects.filter(parts).values("case_id"))
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
