@@ -50,11 +50,11 @@ def test_the_citizen_timeline_names_the_departments_never_the_staff(org):
 
 
 def test_a_stricter_urgency_still_wins_over_the_multi_department_allowance(org):
-    fast = Urgency.objects.get(code="fast") if Urgency.objects.filter(code="fast").exists() else Urgency.objects.exclude(
-        code=Urgency.NORMAL
-    ).order_by("-rank").first()
-    case, _ = co_handled(org, urgency=fast)
-    assert (case.sla_unit, case.sla_value) == (fast.sla_unit, fast.sla_value)
+    urgent = Urgency.objects.get(code="urgent")  # 速件: 3 working days
+    case, _ = co_handled(org, urgency=urgent)
+    assert (case.sla_unit, case.sla_value) == (SlaUnit.WORKING_DAYS, 3)
+    assert case.due_at == eod(5)
+    assert case.parts.get().due_at == eod(2)  # 3 working days before would be the past: today
 
 
 def test_an_hour_deadline_stays_when_departments_join(org):
