@@ -23,7 +23,11 @@ from django_fsm import ConcurrentTransition, TransitionNotAllowed, can_proceed, 
 
 from casesys.cases import deadlines
 from casesys.cases.events import record_event
-from casesys.cases.exceptions import ConcurrentUpdate, TransitionNotPermittedNow, TransitionPermissionDenied
+from casesys.cases.exceptions import (
+    ConcurrentUpdate,
+    TransitionNotPermittedNow,
+    TransitionPermissionDenied,
+)
 from casesys.cases.models import Case, State
 from casesys.cases.workflow import note_missed_deadline
 from casesys.cohandling import workflow

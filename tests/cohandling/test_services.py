@@ -3,8 +3,8 @@ returns ("not ours"), and the case waiting for its parts."""
 
 from __future__ import annotations
 
-import time_machine
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 
 from casesys.cases import services

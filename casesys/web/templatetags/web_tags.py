@@ -61,6 +61,18 @@ EVENT_LABELS = {
     "follow_up_opened": ("不滿意回訪待辦", "Follow-up opened"),
     "follow_up_callback": ("回訪：已電話聯繫", "Follow-up: called back"),
     "second_reply": ("回訪：再次答復", "Follow-up: second reply"),
+    # co-handling (casesys.cohandling)
+    "co_handlers_added": ("加入協辦單位", "Co-handlers added"),
+    "multi_department_deadline": ("多單位協辦期限", "Multi-department deadline"),
+    "part_accepted": ("協辦簽收", "Part accepted"),
+    "part_assigned": ("指派協辦人", "Part assigned"),
+    "part_reply_submitted": ("協辦答復陳核", "Part reply submitted"),
+    "part_reply_returned": ("協辦答復退回修正", "Part reply returned"),
+    "part_done": ("協辦完成", "Part done"),
+    "part_returned": ("協辦退回主辦", "Part returned to the lead"),
+    "part_released": ("同意免協辦", "Part released"),
+    "part_reimposed": ("仍請協辦", "Part re-imposed"),
+    "part_withdrawn": ("撤銷協辦", "Part withdrawn"),
 }
 
 

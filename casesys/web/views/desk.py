@@ -79,9 +79,12 @@ def _queue(request, scope: str):
     if request.htmx and request.htmx.target == "queue-results":
         return render(request, "web/desk/_queue_table.html", ctx)
     from casesys.notifications.selectors import contact_tasks_for_queue
+    from casesys.web.views.cohandling import queue_parts
 
     # Notices to deliver by phone or letter, above the table (not part of its htmx refresh).
     ctx["contact_tasks"] = contact_tasks_for_queue(user=request.user, scope=scope)
+    # Co-handling parts the user's department is asked to do (協辦), above the table too.
+    ctx["co_parts"] = queue_parts(request.user, scope)
     return render(request, "web/desk/queue.html", ctx)
 
 
@@ -107,6 +110,7 @@ def _case_context(
 ) -> dict:
     from django.utils import timezone
 
+    from casesys.web.views.cohandling import parts_context
     from casesys.web.views.followups import follow_up_panel
     from casesys.workcal.calendar import WorkCalendar
 
@@ -140,6 +144,7 @@ def _case_context(
         "action_notes": selectors.case_action_notes(case=case, user=request.user),
         "closures": list(case.closures.order_by("round")),
         **_citizen_notices_context(request.user, case),
+        **parts_context(request.user, case),  # co-handling (casesys.web.views.cohandling)
     }
 
 
@@ -288,7 +293,13 @@ def reply_template(request, number: str):
 def approvals(request):
     if not roles_of(request.user) & {Role.SUPERVISOR, Role.ADMIN}:
         return forbidden(request)
-    return render(request, "web/desk/approvals.html", selectors.approvals_inbox(user=request.user))
+    from casesys.cohandling.selectors import part_approvals_for, returned_parts_for
+
+    ctx = selectors.approvals_inbox(user=request.user)
+    # Co-handling: part replies to approve, parts returned as "not ours" to decide.
+    ctx["part_replies"] = part_approvals_for(user=request.user)
+    ctx["returned_parts"] = returned_parts_for(user=request.user)
+    return render(request, "web/desk/approvals.html", ctx)
 
 
 # --- notifications --------------------------------------------------------------------------------
