@@ -17,8 +17,9 @@ from casesys.org.models import Role
 from casesys.org.roles import roles_of, user_department
 
 
-def case_scope_q(user) -> Q | None:
-    """A Q restricting cases to the user's scope; None means unrestricted."""
+def case_scope_q(user, *, co_handling: bool = True) -> Q | None:
+    """A Q restricting cases to the user's scope; None means unrestricted. Reports pass
+    ``co_handling=False``: a department's figures count its own cases, not those it co-handles."""
     roles = roles_of(user)
     if Role.ADMIN in roles or Role.ANALYST in roles:
         return None
@@ -30,7 +31,8 @@ def case_scope_q(user) -> Q | None:
         q |= Q(department=dept) | Q(assignee=user)
     if Role.INTAKE in roles:
         q |= Q(state=State.RECEIVED) | Q(registered_by=user)
-    q |= co_handling_scope_q(user, roles=roles, dept=dept)
+    if co_handling:
+        q |= co_handling_scope_q(user, roles=roles, dept=dept)
     return q
 
 

@@ -215,7 +215,7 @@ def deadlines_scan(*, now: dt.datetime | None = None, batch_size: int | None = N
     # Co-handling parts: their own sub-deadlines, the same rules (casesys.cohandling.reminders).
     from casesys.cohandling.reminders import parts_scan
 
-    parts_reminded = parts_scan(now=now, calendar=calendar, directory=directory)
+    parts_reminded = parts_scan(now=now, calendar=calendar, directory=directory, rules=rules)
     if parts_reminded:
         result.by_kind["parts"] = parts_reminded
     logger.info(
