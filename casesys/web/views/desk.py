@@ -204,8 +204,11 @@ def case_action(request, number: str, name: str):
             messages.error(request, pick(exc.message))
             return redirect("web:case", number=case.number)
         else:
-            messages.success(request, tr(f"已完成：{action.zh}", f"Done: {action.en}"))
+            messages.success(request, tr(f"已完成：{action.zh} {case.number}", f"Done: {action.en} {case.number}"))
             url = reverse("web:case", kwargs={"number": case.number})
+            if _case_or_404(request, case.number) is None:
+                # Out of the user's hands now (intake after dispatching it): back to their desk.
+                url = reverse("web:home")
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     case.refresh_from_db()
     return render(request, "web/desk/case.html", _case_context(request, case, bound={name: form}), status=status)
