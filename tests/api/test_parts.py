@@ -112,3 +112,25 @@ def test_adding_co_handlers_later(org, client_for):
     r = client_for("supervisor").post(url, {"departments": ["PWD-LIGHT"], "request_note": "請查路燈"}, format="json")
     assert r.status_code == 201
     assert sorted(p["department"] for p in r.json()["parts"]) == ["EPB-CLEAN", "PWD-LIGHT"]
+
+
+def test_the_citizen_lookup_shows_the_co_handling_but_no_staff(org, client_for):
+    from casesys.cases import services
+    from casesys.cohandling import services as parts
+    from tests.cohandling.helpers import co_handled
+
+    case, password = co_handled(org)
+    part = case.parts.get()
+    parts.part_accept(part=part, by=org.officer_clean)
+    parts.part_submit_reply(part=part, reply="協辦草稿", by=org.officer_clean)
+    parts.part_approve(part=part, by=org.supervisor_epb)
+    services.case_submit_reply(case=case, reply="綜合答復", by=org.officer)
+    services.case_approve(case=case, by=org.supervisor)
+    r = client_for(None).post("/api/v1/track/", {"number": case.number, "password": password}, format="json")
+    body = r.json()
+    texts = [e["text"] for e in body["timeline"]]
+    assert "會同 清潔科 協同辦理 / 清潔科 co-handling the case" in texts
+    assert body["reply"] == "綜合答復" and "parts" not in body
+    content = r.content.decode()
+    for user in (org.officer, org.officer_clean, org.supervisor_epb, org.supervisor):
+        assert f'"{user.username}"' not in content and (not user.first_name or user.first_name not in content)
