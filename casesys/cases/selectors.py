@@ -49,7 +49,10 @@ def co_handling_scope_q(user, *, roles: set[str], dept) -> Q:
         parts = mine if parts is None else parts | mine
     if parts is None:
         return Q(pk__in=[])
-    return Q(pk__in=CasePart.objects.filter(parts).values("case_id"))
+    import casesys.common.lookups  # noqa: F401  (registers `any_of`)
+
+    # `any_of`, not `in`: keeps the scope's OR answerable by indexes (casesys/common/lookups.py).
+    return Q(pk__any_of=CasePart.objects.filter(parts).order_by().values("case_id"))
 
 
 def cases_visible_to(user) -> QuerySet[Case]:

@@ -261,3 +261,11 @@ def test_a_lost_race_on_a_part_is_a_conflict(org):
     stale.state = PartState.REQUESTED
     with pytest.raises(ConcurrentUpdate):
         parts.part_return_to_lead(part=stale, reason="非本科", by=org.officer_clean)
+
+
+def test_the_co_handling_scope_stays_an_index_condition(org):
+    # `= ANY(ARRAY(subquery))`, not `IN (subquery)`: inside the scope's OR the latter turns into
+    # a filter on every open case (casesys/common/lookups.py); and no ordering in the subquery.
+    sql = str(cases_visible_to(org.officer_clean).query)
+    sub = sql[sql.index("= ANY(ARRAY(SELECT"):]
+    assert "cohandling_casepart" in sub and "ORDER BY" not in sub[: sub.index(")))")]
