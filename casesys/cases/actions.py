@@ -51,7 +51,13 @@ class CaseAction:
 
 
 def _dispatch(*, case: Case, by, data: Data):
-    return services.case_dispatch(case=case, department=data["department"], note=data.get("note", ""), by=by)
+    # With co-handling departments (主辦/協辦) in the same step when the input names any.
+    from casesys.cohandling.services import case_dispatch_with_co_handlers
+
+    return case_dispatch_with_co_handlers(
+        case=case, department=data["department"], co_departments=data.get("co_departments") or [],
+        note=data.get("note", ""), by=by,
+    )
 
 
 def _accept(*, case: Case, by, data: Data):

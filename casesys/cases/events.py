@@ -50,6 +50,18 @@ class CaseEventKind(models.TextChoices):
     LEAD_CONVERTED = "lead_converted", _("由線索立案 / Opened from a lead")
     INCIDENT_LINKED = "incident_linked", _("併入事件 / Linked to an incident")
     INCIDENT_UNLINKED = "incident_unlinked", _("自事件移除 / Removed from an incident")
+    # co-handling (casesys.cohandling)
+    CO_HANDLERS_ADDED = "co_handlers_added", _("加入協辦單位 / Co-handlers added")
+    MULTI_DEPARTMENT_DEADLINE = "multi_department_deadline", _("多單位協辦期限 / Multi-department deadline")
+    PART_ACCEPTED = "part_accepted", _("協辦簽收 / Part accepted")
+    PART_ASSIGNED = "part_assigned", _("指派協辦人 / Part assigned")
+    PART_REPLY_SUBMITTED = "part_reply_submitted", _("協辦答復陳核 / Part reply submitted")
+    PART_REPLY_RETURNED = "part_reply_returned", _("協辦答復退回修正 / Part reply returned")
+    PART_DONE = "part_done", _("協辦完成 / Part done")
+    PART_RETURNED = "part_returned", _("協辦退回主辦 / Part returned to the lead")
+    PART_RELEASED = "part_released", _("同意免協辦 / Part released")
+    PART_REIMPOSED = "part_reimposed", _("仍請協辦 / Part re-imposed")
+    PART_WITHDRAWN = "part_withdrawn", _("撤銷協辦 / Part withdrawn")
 
 
 K = CaseEventKind
@@ -73,6 +85,10 @@ PUBLIC_TEXT: dict[CaseEventKind, str] = {
     K.SECOND_REPLY: "機關已再次答復 / A second reply was sent",
     # casesys.incidents: the incident's title is public (it is what the event is called).
     K.INCIDENT_LINKED: "與同一事件的其他通報併同處理：{title} / Handled together with other reports of: {title}",
+    # co-handling (casesys.cohandling): departments are named, staff never
+    K.CO_HANDLERS_ADDED: "會同 {departments} 協同辦理 / {departments} co-handling the case",
+    K.MULTI_DEPARTMENT_DEADLINE: "多單位協同辦理，處理期限調整為 {due} / Handled by several departments: deadline now {due}",
+    K.PART_DONE: "{department} 已完成協辦 / {department} has completed its part",
 }
 
 
@@ -366,3 +382,63 @@ def event_incident_unlinked(*, case: Case, actor, incident) -> CaseEvent:
         case=case, kind=K.INCIDENT_UNLINKED, actor=actor, note=f"事件 #{incident.pk}",
         changes={"incident": [incident.pk, None]},
     )
+
+
+# --- co-handling (casesys.cohandling) ---------------------------------------------------------
+
+
+def event_co_handlers_added(*, case: Case, actor, note: str, parts: list, departments: list) -> CaseEvent:
+    return record_event(
+        case=case,
+        kind=K.CO_HANDLERS_ADDED,
+        actor=actor,
+        note=note,
+        changes={"parts": [p.pk for p in parts], "departments": [d.code for d in departments]},
+        public_args={"departments": "、".join(d.name for d in departments)},
+        context={"parts": parts},
+    )
+
+
+def event_multi_department_deadline(*, case: Case, actor, unit: str, value: int, old_due: dt.datetime) -> CaseEvent:
+    return record_event(
+        case=case,
+        kind=K.MULTI_DEPARTMENT_DEADLINE,
+        actor=actor,
+        note=f"{value} {unit}",
+        changes={"due_at": [old_due.isoformat(), case.due_at.isoformat()], "sla": [unit, value]},
+        public_args={"due": _day(case.due_at)},
+        context={"old_due": old_due, "new_due": case.due_at},
+    )
+
+
+def _part_event(kind: CaseEventKind):
+    """A co-handling part's transition, on its case's timeline (the part and its department in
+    `changes`; the department is public only where the kind has a public text)."""
+
+    def record(*, case: Case, actor, part, from_state: str, to_state: str, note: str = "", public: bool = False) -> CaseEvent:
+        return record_event(
+            case=case,
+            kind=kind,
+            actor=actor,
+            from_state=from_state,
+            to_state=to_state,
+            note=note,
+            changes={"part": part.pk, "department": part.department.code},
+            public_args={"department": part.department.name} if public else None,
+            context={"part": part},
+        )
+
+    record.kind = kind
+    record.__name__ = f"event_{kind.value}"
+    return record
+
+
+event_part_accepted = _part_event(K.PART_ACCEPTED)
+event_part_assigned = _part_event(K.PART_ASSIGNED)
+event_part_reply_submitted = _part_event(K.PART_REPLY_SUBMITTED)
+event_part_reply_returned = _part_event(K.PART_REPLY_RETURNED)
+event_part_done = _part_event(K.PART_DONE)
+event_part_returned = _part_event(K.PART_RETURNED)
+event_part_released = _part_event(K.PART_RELEASED)
+event_part_reimposed = _part_event(K.PART_REIMPOSED)
+event_part_withdrawn = _part_event(K.PART_WITHDRAWN)
