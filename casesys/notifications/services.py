@@ -593,7 +593,7 @@ def notification_delivery_report(
     moment = now or timezone.now()
     with transaction.atomic():
         row = (
-            Notification.objects.select_for_update()
+            Notification.objects.select_for_update(of=("self",))
             .select_related("case")
             .filter(channel=channel, external_id=external_id[:100])
             .first()

@@ -45,6 +45,7 @@ urlpatterns = [
     path("reports/overdue/", reports.overdue, name="report_overdue"),
     path("reports/performance/", reports.performance, name="report_performance"),
     path("reports/surveys/", reports.surveys, name="report_surveys"),
+    path("reports/operations/", reports.operations, name="operations"),
     # citizen portal
     path("portal/", portal.portal_home, name="portal"),
     path("mailbox/", portal.mailbox, name="mailbox"),

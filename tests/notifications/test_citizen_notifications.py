@@ -29,7 +29,11 @@ def test_acknowledgement_carries_number_and_password_and_forgets_the_password_on
     case, password = new_case(org)
 
     row = _citizen_rows(case, "case_acknowledged").get()
-    assert (row.channel, row.recipient_address, row.status) == ("email", "citizen@example.invalid", "pending")
+    assert (row.channel, row.recipient_address, row.status) == (
+        "email",
+        "citizen@example.invalid",
+        "pending",
+    )
     assert password not in row.body  # the preview stored at enqueue is masked
 
     assert notification_deliver(notification_id=row.pk) == "sent"
@@ -37,7 +41,9 @@ def test_acknowledgement_carries_number_and_password_and_forgets_the_password_on
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert case.number in message.subject and case.number in message.body
-    assert password in message.body and "查詢密碼" in message.body and "Case password" in message.body
+    assert (
+        password in message.body and "查詢密碼" in message.body and "Case password" in message.body
+    )
     assert message.extra_headers["X-Idempotency-Key"] == str(row.key)
     row.refresh_from_db()
     assert row.status == "sent" and row.sent_at
@@ -46,13 +52,25 @@ def test_acknowledgement_carries_number_and_password_and_forgets_the_password_on
 
 
 def test_citizen_from_line_is_answered_on_line_and_telegram_on_telegram(org):
-    line_case, _ = new_case(org, channel="line", petitioner={"name": "林小姐", "contacts": [{"channel": "line", "address": "U" + "a" * 32}]})
-    tg_case, _ = new_case(org, channel="telegram", petitioner={"name": "陳先生", "contacts": [{"channel": "telegram", "address": "123456"}]})
-    web_case, _ = new_case(org, channel="web", petitioner={
+    line_case, _ = new_case(
+        org,
+        channel="line",
+        petitioner={"name": "林小姐", "contacts": [{"channel": "line", "address": "U" + "a" * 32}]},
+    )
+    tg_case, _ = new_case(
+        org,
+        channel="telegram",
+        petitioner={"name": "陳先生", "contacts": [{"channel": "telegram", "address": "123456"}]},
+    )
+    web_case, _ = new_case(
+        org,
+        channel="web",
+        petitioner={
             "name": "王先生",
             "contacts": [{"channel": "line", "address": "Ubbb"}],
             "email": "w@example.invalid",
-        })
+        },
+    )
 
     assert _citizen_rows(line_case, "case_acknowledged").get().channel == "line"
     assert _citizen_rows(line_case, "case_acknowledged").get().recipient_address == "U" + "a" * 32
@@ -78,7 +96,11 @@ def test_transfer_extension_and_closure_notify_the_citizen(org):
     case, _ = new_case(org, category=org.lights)
     case_accept(case=case, by=org.officer_light)
     case_request_extension(
-        case=case, days=2, reason="需協調台電施工", status_text="已聯繫台電排定施工", by=org.officer_light
+        case=case,
+        days=2,
+        reason="需協調台電施工",
+        status_text="已聯繫台電排定施工",
+        by=org.officer_light,
     )
     case.refresh_from_db()
     case_decide_extension(case=case, approve=True, by=org.supervisor)
@@ -107,7 +129,9 @@ def test_survey_exempt_categories_get_no_survey(org):
 
 
 def test_english_petition_gets_english_first(org):
-    case, _ = new_case(org, language="en", subject="Broken street light", description="It has been dark for days.")
+    case, _ = new_case(
+        org, language="en", subject="Broken street light", description="It has been dark for days."
+    )
     body = _citizen_rows(case, "case_acknowledged").get().body
     assert body.index("Case number") < body.index("案號")
 

@@ -130,3 +130,17 @@ def surveys(request):
         "web/reports/surveys.html",
         {"form": form, "report": report, "query": query, "chart": {"surveys": report["chart"]}},
     )
+
+
+@staff_required(Role.ADMIN, Role.SUPERVISOR)
+def operations(request):
+    """Delivery and intake pipelines per channel: what was sent this month (an SMS costs
+    money), what failed, what waits (docs/operations.md)."""
+    from casesys.ops.selectors import inbound_by_provider, month_start, outbox_by_channel
+
+    now = timezone.now()
+    return render(
+        request,
+        "web/reports/operations.html",
+        {"outbox": outbox_by_channel(now=now), "inbound": inbound_by_provider(), "since": month_start(now)},
+    )
