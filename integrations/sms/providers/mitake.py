@@ -39,32 +39,32 @@ TEMPORARY = {"*", "a", "b", "r", "s"}
 # Everything else is permanent for this message: account problems stay until an operator
 # acts (and the citizen is called meanwhile), a bad number or empty text never improves.
 ERRORS = {
-    "*": "系統發生錯誤 / gateway system error",
-    "a": "簡訊發送功能暫時停止服務 / sending temporarily unavailable",
-    "b": "簡訊發送功能暫時停止服務 / sending temporarily unavailable",
-    "c": "未提供帳號 / username missing",
-    "d": "未提供密碼 / password missing",
-    "e": "帳號、密碼錯誤 / wrong username or password",
-    "f": "帳號已過期 / account expired",
-    "h": "帳號已被停用 / account disabled",
-    "k": "無效的連線位址 / connection address not allowed",
-    "m": "必須變更密碼 / password must be changed",
-    "n": "密碼已逾期 / password expired",
-    "p": "沒有權限使用外部 HTTP 程式 / no permission for the HTTP API",
-    "r": "系統暫停服務 / gateway paused",
-    "s": "帳務處理失敗 / billing failed (points?)",
-    "t": "簡訊已過期 / message expired",
-    "u": "簡訊內容不得為空白 / empty message",
-    "v": "無效的手機號碼 / invalid mobile number",
+    "*": ("系統發生錯誤", "gateway system error"),
+    "a": ("簡訊發送功能暫時停止服務", "sending temporarily unavailable"),
+    "b": ("簡訊發送功能暫時停止服務", "sending temporarily unavailable"),
+    "c": ("未提供帳號", "username missing"),
+    "d": ("未提供密碼", "password missing"),
+    "e": ("帳號、密碼錯誤", "wrong username or password"),
+    "f": ("帳號已過期", "account expired"),
+    "h": ("帳號已被停用", "account disabled"),
+    "k": ("無效的連線位址", "connection address not allowed"),
+    "m": ("必須變更密碼", "password must be changed"),
+    "n": ("密碼已逾期", "password expired"),
+    "p": ("沒有權限使用外部 HTTP 程式", "no permission for the HTTP API"),
+    "r": ("系統暫停服務", "gateway paused"),
+    "s": ("帳務處理失敗", "billing failed (points?)"),
+    "t": ("簡訊已過期", "message expired"),
+    "u": ("簡訊內容不得為空白", "empty message"),
+    "v": ("無效的手機號碼", "invalid mobile number"),
 }
 # statuscode of a delivery report (StatusFlag carries the same digit).
 DELIVERED = {"4"}
 UNDELIVERABLE = {
-    "5": "內容有錯誤 / content error",
-    "6": "門號有錯誤 / number error",
-    "7": "簡訊已停用 / SMS disabled for the number",
-    "8": "逾時無送達 / not delivered in time",
-    "9": "預約已取消 / cancelled",
+    "5": ("內容有錯誤", "content error"),
+    "6": ("門號有錯誤", "number error"),
+    "7": ("簡訊已停用", "SMS disabled for the number"),
+    "8": ("逾時無送達", "not delivered in time"),
+    "9": ("預約已取消", "cancelled"),
 }
 
 
@@ -130,16 +130,13 @@ class MitakeProvider(Provider):
             return SendResult(result["msgid"], duplicate=result.get("Duplicate") == "Y", balance=balance)
         if not code:
             raise ProviderError("三竹回應無法解讀 / unreadable Mitake answer")
-        reason = ERRORS.get(code, "未知的狀態碼 / unknown status code")
-        raise ProviderError(f"三竹 statuscode={code}: {reason}", permanent=code not in TEMPORARY, code=code)
+        raise refused(code)
 
     def balance(self) -> int:
         sections, loose = parse_sections(self._post("SmQuery", {}))
         points = _int(loose.get("AccountPoint"))
         if points is None:
-            code = (sections[0] if sections else loose).get("statuscode", "")
-            reason = ERRORS.get(code, "無法讀取點數 / no AccountPoint in the answer")
-            raise ProviderError(f"三竹 statuscode={code}: {reason}", permanent=code not in TEMPORARY, code=code)
+            raise refused((sections[0] if sections else loose).get("statuscode", ""))
         return points
 
     def parse_report(self, params: Mapping[str, str]) -> DeliveryReport | None:
@@ -150,7 +147,8 @@ class MitakeProvider(Provider):
         if code in DELIVERED:
             return DeliveryReport(message_id, code, True, "已送達手機 / delivered")
         if code in UNDELIVERABLE:
-            detail = f"簡訊無法送達 / SMS undeliverable (三竹 statuscode={code}: {UNDELIVERABLE[code]})"
+            zh, en = UNDELIVERABLE[code]
+            detail = f"簡訊無法送達：{zh}（三竹 statuscode={code}） / SMS undeliverable: {en} (Mitake statuscode={code})"
             return DeliveryReport(message_id, code, False, detail)
         return DeliveryReport(message_id, code, None)
 
@@ -166,6 +164,16 @@ class MitakeProvider(Provider):
     def callback_answer(self, report: DeliveryReport | None) -> str:
         # Mitake resends a report until it gets this acknowledgement back.
         return f"magicid=sms_gateway_rpack\nmsgid={report.message_id if report else ''}\n"
+
+
+def refused(code: str) -> ProviderError:
+    """The error for a statuscode, in both languages (the case page shows one of them)."""
+    zh, en = ERRORS.get(code, ("未知的狀態碼", "unknown status code"))
+    return ProviderError(
+        f"三竹拒收：{zh}（statuscode={code}） / Mitake refused: {en} (statuscode={code})",
+        permanent=code not in TEMPORARY,
+        code=code,
+    )
 
 
 def _int(value: str | None) -> int | None:

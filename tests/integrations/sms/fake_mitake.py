@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -43,6 +44,8 @@ class FakeMitake:
     script: list[str] = field(default_factory=list)
     # HTTP status for the next answers (default 200).
     http_script: list[int] = field(default_factory=list)
+    # Seconds to wait before the next answers, after the message is accepted (a slow gateway).
+    delay_script: list[float] = field(default_factory=list)
     sent: list[Sent] = field(default_factory=list)
     points: int = 1000
     _ids: itertools.count = field(default_factory=lambda: itertools.count(1_000_000_001))
@@ -113,6 +116,8 @@ class FakeMitake:
                     out = gateway._sm_query(form).encode("utf-8")
                 else:
                     status, out = 404, b"Not Found"
+                if gateway.delay_script:
+                    time.sleep(gateway.delay_script.pop(0))
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain; charset=utf-8")
                 self.send_header("Content-Length", str(len(out)))
