@@ -35,7 +35,7 @@ def callback_url(kind: str = "status") -> str:
     if not secret:
         return ""
     base = settings.CASESYS_NOTIFICATIONS["PUBLIC_BASE_URL"].rstrip("/")
-    return f"{base}/integrations/sms/{secret}/{kind}/"
+    return f"{base}/integrations/sms/token={secret}/{kind}/"
 
 
 def day_start(now: dt.datetime | None = None) -> dt.datetime:

@@ -1,5 +1,5 @@
-"""The gateway's callbacks: ``/integrations/sms/<secret>/status/`` (delivery reports) and
-``/integrations/sms/<secret>/reply/`` (citizens' SMS, two-way accounts).
+"""The gateway's callbacks: ``/integrations/sms/token=<secret>/status/`` (delivery reports) and
+``/integrations/sms/token=<secret>/reply/`` (citizens' SMS, two-way accounts).
 
 Mitake signs nothing, so the callback URL carries a secret path part
 (`SMS_CALLBACK_SECRET`, compared in constant time); it is given to the gateway with each
@@ -12,6 +12,7 @@ report is not stored: the message id finds the notice.
 from __future__ import annotations
 
 import hashlib
+import logging
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -23,6 +24,8 @@ from integrations.common.webhook import plain_error, secret_token_matches, wake_
 from integrations.sms.providers import get_provider
 from integrations.sms.transport import CHANNEL
 
+logger = logging.getLogger(__name__)
+
 
 def _params(request: HttpRequest) -> dict[str, str]:
     # Mitake calls the status URL with GET; accept a form POST as well.
@@ -30,11 +33,20 @@ def _params(request: HttpRequest) -> dict[str, str]:
     return {k: v for k, v in merged.items() if isinstance(v, str)}
 
 
+def _refuse(status: int, message: str) -> HttpResponse:
+    """A 4xx that Django's request logger does not write: its line quotes the full URL, with
+    the path secret URL-encoded past the redaction and the citizen's number in the query."""
+    response = plain_error(status, message)
+    response._has_been_logged = True  # django.utils.log.log_response skips it
+    logger.warning("SMS callback refused (%s): %s", status, message)
+    return response
+
+
 def _check(request: HttpRequest, secret: str) -> HttpResponse | None:
     if not settings.SMS_CALLBACK_SECRET or not get_provider().is_configured():
-        return plain_error(404, "簡訊回報未啟用 / SMS callbacks are switched off")
+        return _refuse(404, "簡訊回報未啟用 / SMS callbacks are switched off")
     if not secret_token_matches(header=secret, secret=settings.SMS_CALLBACK_SECRET):
-        return plain_error(403, "驗證失敗 / Invalid callback secret")
+        return _refuse(403, "驗證失敗 / Invalid callback secret")
     return None
 
 
@@ -47,7 +59,7 @@ def status_callback(request: HttpRequest, secret: str) -> HttpResponse:
     provider = get_provider()
     report = provider.parse_report(_params(request))
     if report is None:
-        return plain_error(400, "缺少 msgid / msgid is required")
+        return _refuse(400, "缺少 msgid / msgid is required")
     _event, created = inbound_event_store(
         provider=CHANNEL,
         external_id=f"status:{report.message_id}:{report.status}"[:200],
@@ -72,7 +84,7 @@ def reply_callback(request: HttpRequest, secret: str) -> HttpResponse:
         return refused
     reply = get_provider().parse_reply(_params(request))
     if reply is None:
-        return plain_error(400, "缺少 msgid 或來源門號 / msgid and srcaddr are required")
+        return _refuse(400, "缺少 msgid 或來源門號 / msgid and srcaddr are required")
     digest = hashlib.sha256(f"{reply.sender}:{reply.message_id}".encode()).hexdigest()[:32]
     _event, created = inbound_event_store(
         provider=CHANNEL,

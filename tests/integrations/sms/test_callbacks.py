@@ -9,7 +9,7 @@ from tests.integrations.sms.conftest import CALLBACK_SECRET
 
 pytestmark = pytest.mark.django_db
 
-STATUS = f"/integrations/sms/{CALLBACK_SECRET}/status/"
+STATUS = f"/integrations/sms/token={CALLBACK_SECRET}/status/"
 REPORT = {"msgid": "1000000001", "dstaddr": "0912345678", "statuscode": "4", "StatusFlag": "4", "statusstr": "DELIVRD"}
 
 
@@ -29,7 +29,7 @@ def test_interim_status_is_stored_as_not_final(client, mitake):
 
 
 def test_wrong_secret_is_refused(client, mitake):
-    resp = client.get("/integrations/sms/not-the-secret/status/", REPORT)
+    resp = client.get("/integrations/sms/token=not-the-secret/status/", REPORT)
     assert resp.status_code == 403 and not InboundEvent.objects.exists()
 
 
@@ -44,16 +44,32 @@ def test_callbacks_are_off_without_a_secret_or_without_credentials(client, mitak
 
 def test_a_report_without_msgid_is_a_bad_request(client, mitake):
     assert client.get(STATUS, {"statuscode": "4"}).status_code == 400
-    assert client.get(f"/integrations/sms/{CALLBACK_SECRET}/reply/", {"smbody": "取消"}).status_code == 400
+    assert client.get(f"/integrations/sms/token={CALLBACK_SECRET}/reply/", {"smbody": "取消"}).status_code == 400
 
 
 def test_an_ordinary_reply_is_ignored_and_forgotten(client, mitake):
     from integrations.common.processing import drain_pending_events
 
     resp = client.post(
-        f"/integrations/sms/{CALLBACK_SECRET}/reply/", {"msgid": "MO1", "srcaddr": "0912345678", "smbody": "請問進度"}
+        f"/integrations/sms/token={CALLBACK_SECRET}/reply/", {"msgid": "MO1", "srcaddr": "0912345678", "smbody": "請問進度"}
     )
     assert resp.status_code == 200
     drain_pending_events("sms")
     event = InboundEvent.objects.get(provider="sms")
     assert event.status == "ignored" and "請問進度" not in str(event.payload) and "0912345678" not in str(event.payload)
+
+
+def test_neither_the_secret_nor_the_number_reaches_a_log_line(client, mitake, settings, caplog):
+    import logging
+
+    settings.CASESYS_ACCESS_LOG = True
+    caplog.set_level(logging.DEBUG)
+    client.get(STATUS, REPORT)  # 200
+    client.get(f"/integrations/sms/token={CALLBACK_SECRET}x/status/", REPORT)  # 403
+    client.get(STATUS, {"dstaddr": "0912345678"})  # 400
+    client.get(f"/integrations/sms/token={CALLBACK_SECRET}/reply/", {"msgid": "MO2", "srcaddr": "0912345678", "smbody": "取消"})
+    records = [r for r in caplog.records if r.name in ("casesys.request", "django.request", "django.server")]
+    assert any(r.name == "casesys.request" for r in records)
+    for record in records:
+        text = " ".join([record.getMessage(), *(repr(v) for v in record.__dict__.values())])
+        assert CALLBACK_SECRET not in text and "0912345678" not in text

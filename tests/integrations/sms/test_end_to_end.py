@@ -91,7 +91,7 @@ def test_phone_only_caller_gets_acknowledgement_reply_notice_and_survey_by_sms(o
     [message] = sms.by_number(MOBILE)
     assert message.smbody.startswith("【臺北市政府】已受理您的陳情") and case.number in message.smbody
     assert message.clientid == str(ack.key) and ack.external_id == message.msgid
-    assert message.response == f"{live_server.url}/integrations/sms/{CALLBACK_SECRET}/status/"
+    assert message.response == f"{live_server.url}/integrations/sms/token={CALLBACK_SECRET}/status/"
 
     # The carrier confirms delivery; Mitake gets its acknowledgement back.
     answer = sms.report(message.msgid, "4")
@@ -148,7 +148,7 @@ def test_citizen_replying_cancel_gets_no_more_sms_but_a_call(org, sms, live_serv
     case = _phone_case(org)
     _deliver(case, "case_acknowledged")
     answer = httpx.get(
-        f"{live_server.url}/integrations/sms/{CALLBACK_SECRET}/reply/",
+        f"{live_server.url}/integrations/sms/token={CALLBACK_SECRET}/reply/",
         params={"msgid": "MO0001", "srcaddr": "+886912345678", "dstaddr": "0911000999", "smbody": " 取消 "},
     )
     assert answer.status_code == 200
