@@ -11,11 +11,24 @@ The stored payload keeps no phone number or text once processed.
 
 from __future__ import annotations
 
+import datetime as dt
+
+from django.utils import timezone
+
 from casesys.cases.addresses import contact_opt_in, contact_opt_out
 from casesys.notifications.services import notification_delivery_report
 from integrations.common.processing import Outcome
 from integrations.sms.addresses import normalise
 from integrations.sms.transport import CHANNEL
+
+# A report may overtake the send's own answer (the row gets its message id when the gateway's
+# answer is recorded): until then an unknown id is retried by the inbound sweep.
+REPORT_WAIT = dt.timedelta(minutes=30)
+
+
+class ReportTooEarly(Exception):
+    """No notice has this message id yet; the event stays pending for the sweep."""
+
 
 STOP_WORDS = {"取消", "退訂", "STOP", "TD", "UNSUBSCRIBE"}
 START_WORDS = {"開始", "恢復", "START"}
@@ -33,13 +46,13 @@ def _command(text: str) -> str:
 def handle_event(event) -> Outcome:
     payload = event.payload if isinstance(event.payload, dict) else {}
     if event.event_type == "status":
-        return _status(payload)
+        return _status(payload, received_at=event.received_at)
     if event.event_type == "reply":
         return _reply(payload)
     return Outcome.ignored(f"未知的簡訊事件 / unknown SMS event {event.event_type[:20]}")
 
 
-def _status(payload: dict) -> Outcome:
+def _status(payload: dict, *, received_at: dt.datetime) -> Outcome:
     delivered = payload.get("delivered")
     if delivered is None:
         return Outcome.ignored("非最終狀態 / not a final status")
@@ -50,6 +63,8 @@ def _status(payload: dict) -> Outcome:
         detail=str(payload.get("detail", "")),
     )
     if row is None:
+        if timezone.now() - received_at < REPORT_WAIT:
+            raise ReportTooEarly("尚無此訊息代碼的通知 / no notice with this message id yet")
         return Outcome.ignored("找不到此簡訊 / no notice with this message id")
     return Outcome()
 

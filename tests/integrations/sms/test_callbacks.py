@@ -73,3 +73,23 @@ def test_neither_the_secret_nor_the_number_reaches_a_log_line(client, mitake, se
     for record in records:
         text = " ".join([record.getMessage(), *(repr(v) for v in record.__dict__.values())])
         assert CALLBACK_SECRET not in text and "0912345678" not in text
+
+
+def test_a_report_that_overtakes_the_send_is_applied_once_the_send_is_recorded(client, mitake, org):
+    from casesys.notifications.models import Notification
+    from casesys.notifications.services import notification_deliver
+    from integrations.common.processing import drain_pending_events
+    from tests.factories import new_case
+
+    case, _ = new_case(org, channel="phone", petitioner={"name": "張阿伯", "phone": "0912345678"}, category=org.lights)
+    client.get(STATUS, REPORT)  # msgid 1000000001: the fake gateway's first id
+    drain_pending_events("sms")
+    event = InboundEvent.objects.get(provider="sms")
+    assert event.status == "pending" and "no notice with this message id yet" in event.error
+
+    row = Notification.objects.get(case=case, template="case_acknowledged", channel="sms")
+    assert notification_deliver(notification_id=row.pk) == "sent"
+    drain_pending_events("sms")
+    row.refresh_from_db()
+    event.refresh_from_db()
+    assert event.status == "processed" and row.external_id == "1000000001" and row.confirmed_at is not None
