@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "casesys.social",
     "casesys.open311",
     "casesys.opendata",
+    # Incidents (事件): many reports of one event, answered together.
+    "casesys.incidents",
 ]
 
 MIDDLEWARE = [
@@ -257,6 +259,18 @@ CASESYS = {
     # imported, /healthz warns, administrators see a banner and get a daily notice.
     "CALENDAR_WARN_FROM": env_month_day("CASESYS_CALENDAR_WARN_FROM", "11-01"),
 }
+# --- incidents (casesys/incidents) ---------------------------------------------------
+# When a new report is suggested an open incident: within this distance of the incident's
+# reports, received within this many hours of its time window, in the same category or one
+# with the same parent, and with at least this share (percent) of its wording's bigrams
+# already seen in the incident's reports.
+CASESYS_INCIDENTS = {
+    "RADIUS_M": env_int_between("CASESYS_INCIDENT_RADIUS_M", 150, 1, 50_000),
+    "WINDOW_HOURS": env_int_between("CASESYS_INCIDENT_WINDOW_HOURS", 6, 1, 24 * 30),
+    "MIN_TEXT_PERCENT": env_int_between("CASESYS_INCIDENT_MIN_TEXT_PERCENT", 15, 0, 100),
+    "MAX_SUGGESTIONS": env_int_between("CASESYS_INCIDENT_MAX_SUGGESTIONS", 3, 1, 20),
+}
+
 if not 0 <= CASESYS["SURVEY_DISSATISFIED_MAX"] <= 4:
     from django.core.exceptions import ImproperlyConfigured
 
@@ -356,7 +370,7 @@ CASESYS_CHANNELS: dict[str, dict] = {
     "line": {
         "label": "LINE",
         "transport": "integrations.line.transport.LineTransport",
-        "processor": "integrations.line.handlers.handle_event",
+        "processor": "integrations.line.tasks.processor",
         "intake": True,
         "chat": True,
         "lead_source": True,
@@ -366,14 +380,19 @@ CASESYS_CHANNELS: dict[str, dict] = {
     "telegram": {
         "label": "Telegram",
         "transport": "integrations.telegram.transport.TelegramTransport",
-        "processor": "integrations.telegram.handlers.handle_update",
+        "processor": "integrations.telegram.tasks.processor",
         "intake": True,
         "chat": True,
         "lead_source": True,
         "mask": "id",
         "route": "origin",
     },
-    "facebook": {"label": "Facebook", "intake": True, "lead_source": True},
+    "facebook": {
+        "label": "Facebook",
+        "processor": "integrations.facebook.handlers.handle_event",
+        "intake": True,
+        "lead_source": True,
+    },
     # SMS (integrations/sms, docs/sms.md): only for citizens with no other route (a phone-only
     # 1999 caller), only for these notices; the address is derived from a mobile phone number.
     "sms": {

@@ -12,6 +12,8 @@ urlpatterns = [
     path("api/v1/notifications/", include("casesys.notifications.urls")),
     # Leads triage (docs/connectors.md); before the api/ include so it wins.
     path("api/v1/leads/", include("casesys.inbound.urls")),
+    # Incidents: many reports of one event (docs/incidents.md); before the api/ include so it wins.
+    path("api/v1/incidents/", include("casesys.incidents.urls")),
     # REST API: /api/v1/…, /api/schema/, /api/docs/ (see docs/api.md).
     path("api/", include("casesys.api.urls")),
     # Open311 GeoReport v2, the open-data CSVs and the Facebook page webhook (docs/open311.md, docs/social.md).

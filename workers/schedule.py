@@ -75,12 +75,6 @@ DEFAULT_SCHEDULE: list[dict[str, Any]] = [
         "description": "輪詢到期的新聞與 PTT 來源（各來源自有間隔）/ Poll due news and PTT feeds (each has its own interval)",
     },
     {
-        "name": "facebook: sweep unprocessed page events",
-        "task": "integrations.facebook.tasks.sweep_facebook_events",
-        "every": 300,
-        "description": "處理未排入佇列的粉絲專頁事件 / Process page events whose task was lost",
-    },
-    {
         "name": "digests: daily lead digest",
         "task": "casesys.social.tasks.send_lead_digest",
         "crontab": "30 8 * * *",
@@ -90,9 +84,13 @@ DEFAULT_SCHEDULE: list[dict[str, Any]] = [
         "name": "connectors: sweep unprocessed LINE/Telegram events",
         "task": "integrations.common.tasks.sweep_inbound_events",
         "every": 60,
-        "description": "處理未排入佇列或處理失敗待重試的 LINE/Telegram 事件 / Process LINE/Telegram events whose task was lost or failed",
+        "description": "處理未排入佇列或處理失敗待重試的 LINE/Telegram/Facebook 事件 / Process LINE/Telegram/Facebook events whose task was lost or failed",
     },
 ]
+
+# Tasks that no longer exist: `sync_schedule` deletes their rows, so beat stops sending a
+# message no worker can run (Facebook's own sweep became the connectors' common sweep).
+RETIRED_TASKS: set[str] = {"integrations.facebook.tasks.sweep_facebook_events"}
 
 
 def _parse_crontab(spec: str) -> dict[str, str]:
@@ -119,6 +117,7 @@ def sync_schedule(*, reset: bool = False, entries: list[dict[str, Any]] | None =
 
     created = updated = 0
     with transaction.atomic():
+        PeriodicTask.objects.filter(task__in=RETIRED_TASKS).delete()
         for entry in entries if entries is not None else DEFAULT_SCHEDULE:
             fields: dict[str, Any] = {
                 "task": entry["task"],

@@ -348,6 +348,9 @@ class CaseDetailSerializer(CaseRowSerializer):
     extensions = serializers.SerializerMethodField()
     closures = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
+    missed_due_at = serializers.SerializerMethodField(
+        help_text="本輪逾越的期限（未結案件逾期時即為期限本身）/ the deadline this round missed (an open late case's own deadline)"
+    )
 
     class Meta(CaseRowSerializer.Meta):
         fields = [
@@ -404,6 +407,13 @@ class CaseDetailSerializer(CaseRowSerializer):
     @extend_schema_field(ExtensionOutSerializer(many=True))
     def get_extensions(self, case: Case) -> list[dict]:
         return ExtensionOutSerializer(case.extensions.select_related("requested_by"), many=True).data
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_missed_due_at(self, case: Case) -> str | None:
+        from casesys.cases.workflow import missed_deadline
+
+        missed = missed_deadline(case, now=timezone.now())
+        return serializers.DateTimeField().to_representation(missed) if missed else None
 
     @extend_schema_field(ClosureOutSerializer(many=True))
     def get_closures(self, case: Case) -> list[dict]:

@@ -26,6 +26,8 @@ PUBLIC_TEXT = {
     "extension_approved": "處理期限展延至 {due} / Deadline extended to {due}",
     "due_recomputed": "因辦公日曆異動，處理期限調整為 {due} / Deadline moved to {due} after a calendar change",
     "second_reply": "機關已再次答復 / A second reply was sent",
+    # casesys.incidents: the incident's title is public (it is what the event is called).
+    "incident_linked": "與同一事件的其他通報併同處理：{title} / Handled together with other reports of: {title}",
 }
 
 

@@ -641,15 +641,6 @@ def case_decide_extension(*, case: Case, approve: bool, note: str = "", by) -> E
 # --- missed deadlines ----------------------------------------------------------------------
 
 
-def cases_stamp_missed_deadlines(*, now: dt.datetime) -> int:
-    """Record, for every open case that has just gone past its deadline, the deadline it
-    missed (one UPDATE whatever the number of cases). No version bump: nobody's copy of the
-    case becomes stale, and every transition that judges on-time computes the same value."""
-    from django.db.models import F
-
-    return Case.objects.filter(OPEN_Q, missed_due_at__isnull=True, due_at__lt=now).update(missed_due_at=F("due_at"))
-
-
 # --- calendar changes -----------------------------------------------------------------------
 
 

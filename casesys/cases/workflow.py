@@ -198,10 +198,20 @@ def not_yet_due(case) -> bool:
 def note_missed_deadline(case, *, now: dt.datetime) -> None:
     """Remember the deadline in force when the case first went past it (this round).
 
-    The deadline scan stamps it in bulk; a decision or closure that comes before the scan
-    stamps it here, so an extension approved after the old deadline cannot hide the miss."""
+    Stamped by every decision that moves the deadline or closes the case (an extension
+    approved after the old deadline cannot hide the miss), not by a bulk update: until then
+    the miss is `missed_deadline(case, now)` — the deadline itself, once past — and a
+    deadline moved by a later-declared closure is judged as corrected."""
     if case.missed_due_at is None and now > case.due_at:
         case.missed_due_at = case.due_at
+
+
+def missed_deadline(case, *, now: dt.datetime) -> dt.datetime | None:
+    """The deadline this round missed, as a report or the API shows it."""
+    if case.missed_due_at is not None:
+        return case.missed_due_at
+    is_open = case.state in (*ACTIVE, PENDING_APPROVAL)
+    return case.due_at if is_open and case.due_at is not None and now > case.due_at else None
 
 
 def closed_on_time(case, *, now: dt.datetime) -> bool:

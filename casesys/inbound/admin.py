@@ -64,7 +64,7 @@ class LeadAdmin(admin.ModelAdmin):
     search_fields = ["text", "sender_name", "external_id"]
     date_hierarchy = "occurred_at"
     readonly_fields = [
-        "source", "external_id", "group", "feed", "sender_id", "sender_name", "text", "url", "occurred_at",
+        "source", "external_id", "group", "sender_id", "sender_name", "text", "url", "occurred_at",
         "created_at", "matched_rule", "reason", "status", "case", "decided_by", "decided_at", "raw",
     ]
 

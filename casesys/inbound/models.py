@@ -93,10 +93,11 @@ class Lead(models.Model):
         CONVERTED = "converted", _("已立案 / Converted")
         DISMISSED = "dismissed", _("不處理 / Dismissed")
 
-    source = models.CharField(max_length=20)  # a channel of settings.CASESYS_CHANNELS
+    # A channel of settings.CASESYS_CHANNELS. What the lead came from beyond that (a feed, a
+    # page) is the connector's business: e.g. integrations.feeds' FeedEntry points at its lead.
+    source = models.CharField(max_length=20)
     external_id = models.CharField(max_length=200)
     group = models.ForeignKey(ChatGroup, null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
-    feed = models.ForeignKey("inbound.Feed", null=True, blank=True, on_delete=models.SET_NULL, related_name="leads")
     sender_id = models.CharField(max_length=100, blank=True)
     sender_name = models.CharField(max_length=200, blank=True)
     title = models.CharField(max_length=300, blank=True)
@@ -122,27 +123,3 @@ class Lead(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.text[:30]}"
-
-
-class Feed(models.Model):
-    """An RSS/Atom feed (news site, PTT board) polled for social listening (輿情蒐集)."""
-
-    name = models.CharField(max_length=200)
-    url = models.URLField(max_length=500, unique=True)
-    keyword_rule = models.ForeignKey(KeywordRule, null=True, blank=True, on_delete=models.SET_NULL)
-    department = models.ForeignKey("org.Department", null=True, blank=True, on_delete=models.SET_NULL)
-    interval_minutes = models.PositiveIntegerField(default=30)
-    active = models.BooleanField(default=True)
-    etag = models.CharField(max_length=200, blank=True)
-    last_modified = models.CharField(max_length=100, blank=True)
-    next_poll_at = models.DateTimeField(default=timezone.now)
-    last_polled_at = models.DateTimeField(null=True, blank=True)
-    last_status = models.CharField(max_length=20, blank=True)
-    last_error = models.TextField(blank=True)
-    failures = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name

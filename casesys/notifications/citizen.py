@@ -60,7 +60,6 @@ def citizen_unrouted(
     from casesys.notifications.services import (
         notification_record_undeliverable,
         rendered_preview,
-        save_deduplicated,
     )
 
     subject, body = ("", "")
@@ -72,13 +71,22 @@ def citizen_unrouted(
         return notification_record_undeliverable(
             template=template, case=case, reason=reason, dedupe_key=dedupe_key, subject=subject, now=now
         )
-    if template == "case_acknowledged" and case.channel in TOLD_AT_INTAKE:
+    return _contact_task(case=case, template=template, dedupe_key=dedupe_key, subject=subject, body=body, now=now)
+
+
+def _contact_task(*, case, template: str, dedupe_key: str, subject: str, body: str, now: dt.datetime | None):
+    """One call-or-write task per `dedupe_key`; None when it exists already, or when the
+    notice is an acknowledgement given at intake (the number and password were told then)."""
+    from casesys.notifications.services import save_deduplicated
+
+    method = suggested_method(case.petitioner)
+    if method is None or (template == "case_acknowledged" and case.channel in TOLD_AT_INTAKE):
         return None
     task = ContactTask(
         case=case,
         template=template,
         dedupe_key=dedupe_key,
-        subject=subject,
+        subject=subject[:200],
         body=body,
         suggested_method=method,
         created_at=now or timezone.now(),
@@ -92,26 +100,16 @@ def citizen_notice_failed(
     """An electronic notice that failed for good (bounced, undeliverable SMS, blocked bot):
     the same text as a call-or-write task, once per notice. The notice itself says what
     happened, so an acknowledgement given at intake needs no call either."""
-    case = notification.case
-    if case is None:
-        return None
-    method = suggested_method(case.petitioner)
-    if method is None:
-        return None  # the failed row on the case page is the trace
-    if notification.template == "case_acknowledged" and case.channel in TOLD_AT_INTAKE:
-        return None
-    from casesys.notifications.services import save_deduplicated
-
-    task = ContactTask(
-        case=case,
+    if notification.case is None:
+        return None  # the failed row is the trace
+    return _contact_task(
+        case=notification.case,
         template=notification.template,
         dedupe_key=f"lost:{notification.key}",
-        subject=subject[:200],
+        subject=subject,
         body=body,
-        suggested_method=method,
-        created_at=now or timezone.now(),
+        now=now,
     )
-    return task if save_deduplicated(task) else None
 
 
 def contact_task_done(*, task: ContactTask, method: str, note: str = "", by, now: dt.datetime | None = None) -> ContactTask:

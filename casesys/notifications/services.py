@@ -271,6 +271,32 @@ def notify_staff(
     )
 
 
+def notify_staff_group(
+    *,
+    users,
+    template: str,
+    context: dict,
+    dedupe_key: str,
+    case=None,
+    calendar: WorkCalendar | None = None,
+    now: dt.datetime | None = None,
+) -> tuple[int, int]:
+    """`notify_staff` to each active user once (the same message for all); returns
+    (recipients, messages queued now): a key used already queues nothing again."""
+    seen: set[int] = set()
+    queued = 0
+    calendar = calendar or WorkCalendar.load()
+    for user in users:
+        if user is None or user.pk in seen or not user.is_active:
+            continue
+        seen.add(user.pk)
+        row = notify_staff(
+            user=user, template=template, context=context, case=case, dedupe_key=dedupe_key, calendar=calendar, now=now
+        )
+        queued += row is not None
+    return len(seen), queued
+
+
 # What differs from row to row in `notify_staff_bulk`, with its SQL type in the JSON record.
 STAFF_BULK_FIELDS = {"template": "text", "context": "jsonb", "recipient_user_id": "bigint", "case_id": "bigint",
                      "dedupe_key": "text"}

@@ -21,9 +21,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils import timezone
 
-from casesys.notifications.services import notify_staff
+from casesys.notifications.services import notify_staff_group
 from casesys.org.models import Department, Role, StaffProfile
-from casesys.workcal.calendar import WorkCalendar
 
 
 def _base_url() -> str:
@@ -78,20 +77,9 @@ def _is_actor(user, event) -> bool:
 
 
 def _send(users, template: str, case, event, context: dict) -> None:
-    seen: set[int] = set()
-    calendar = WorkCalendar.load()
-    for user in users:
-        if user is None or user.pk in seen or not user.is_active:
-            continue
-        seen.add(user.pk)
-        notify_staff(
-            user=user,
-            template=template,
-            context=context,
-            case=case,
-            dedupe_key=f"staff:{event.kind}:{event.pk}",
-            calendar=calendar,
-        )
+    notify_staff_group(
+        users=users, template=template, context=context, case=case, dedupe_key=f"staff:{event.kind}:{event.pk}"
+    )
 
 
 def on_case_event_for_staff(sender, case, event, context, **kwargs) -> None:

@@ -16,7 +16,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from casesys.cases.models import OPEN_Q, Case, State
-from casesys.notifications.services import notify_staff
+from casesys.notifications.services import notify_staff, notify_staff_group
 from casesys.org.models import Role
 from casesys.reminders.directory import StaffDirectory
 from casesys.workcal.calendar import TAIPEI, WorkCalendar, local_date
@@ -137,15 +137,14 @@ def weekly_summaries_send(*, now: dt.datetime | None = None) -> DigestResult:
                 "open": n_open,
                 "overdue": n_overdue,
             }
-            for user in users:
-                row = notify_staff(
-                    user=user,
-                    template="summary_weekly",
-                    context=context,
-                    dedupe_key=f"digest:weekly:{iso_year}-W{iso_week:02d}:{dept_id}",
-                    calendar=calendar,
-                    now=now,
-                )
-                result.recipients += 1
-                result.notifications += row is not None
+            recipients, queued = notify_staff_group(
+                users=users,
+                template="summary_weekly",
+                context=context,
+                dedupe_key=f"digest:weekly:{iso_year}-W{iso_week:02d}:{dept_id}",
+                calendar=calendar,
+                now=now,
+            )
+            result.recipients += recipients
+            result.notifications += queued
     return result

@@ -25,7 +25,6 @@ from django.db.models import Q
 from django.utils import timezone
 
 from casesys.cases.models import OPEN_Q, Case, State
-from casesys.cases.services import cases_stamp_missed_deadlines
 from casesys.notifications.officehours import next_office_time
 from casesys.notifications.services import notify_staff_bulk, staff_dedupe_key
 from casesys.reminders.directory import StaffDirectory
@@ -176,9 +175,9 @@ def deadlines_scan(*, now: dt.datetime | None = None, batch_size: int | None = N
     now = now or timezone.now()
     batch_size = batch_size or settings.CASESYS_REMINDERS["BATCH"]
     result = ScanResult()
-    # On-time is judged against the deadline in force when the case went overdue: note it
-    # before anything (an extension decided later) can move the deadline.
-    cases_stamp_missed_deadlines(now=now)
+    # The deadline a case misses is not stamped here: every decision that moves a deadline
+    # stamps it first (casesys.cases.workflow.note_missed_deadline), so the scan writes
+    # only reminders and messages (an UPDATE of every newly late case cost 1 ms a row).
     rules = list(EscalationRule.objects.filter(active=True))
     if not rules:
         return result

@@ -204,6 +204,10 @@ class IntakeForm(forms.Form):
     postal_address = forms.CharField(label="通訊地址 / Postal address", required=False, max_length=200)
     address = forms.CharField(label="案發地址 / Location address", required=False, max_length=200)
     district = forms.ChoiceField(label="行政區 / District", required=False, choices=DISTRICT_CHOICES)
+    # Coordinates of the place (from a map or the caller's GPS): the incident suggestion
+    # compares distances with them.
+    lat = forms.DecimalField(label="緯度 / Latitude", required=False, min_value=-90, max_value=90, decimal_places=6, max_digits=9)
+    lng = forms.DecimalField(label="經度 / Longitude", required=False, min_value=-180, max_value=180, decimal_places=6, max_digits=9)
     received_at = forms.DateTimeField(
         label="收件時間（空白為現在）/ Received at (blank = now)",
         required=False,

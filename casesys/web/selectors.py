@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -170,7 +171,11 @@ def related_cases(*, user, case: Case) -> dict[str, list[Case]]:
         place |= Q(address=case.address)
     if case.lat is not None and case.lng is not None:
         # ~300 m box: close enough to be the same pothole, lamp or noise source.
-        place |= Q(lat__range=(case.lat - 0.003, case.lat + 0.003), lng__range=(case.lng - 0.003, case.lng + 0.003))
+        # Decimal: the columns are DecimalFields (a float here raised TypeError on every case
+        # with coordinates).
+        box = Decimal("0.003")
+        lat, lng = Decimal(case.lat), Decimal(case.lng)
+        place |= Q(lat__range=(lat - box, lat + box), lng__range=(lng - box, lng + box))
     if case.district and (case.address or case.lat is not None):
         out["place"] = list(
             visible.filter(place, district=case.district, received_at__gte=since).order_by("-received_at")[:10]

@@ -5,7 +5,7 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from casesys.web.views import desk, followups, intake, notices, portal, reports
+from casesys.web.views import desk, followups, incidents, intake, notices, portal, reports
 
 app_name = "web"
 
@@ -40,6 +40,16 @@ urlpatterns = [
     path("desk/intake/dispatch/", intake.bulk_dispatch, name="bulk_dispatch"),
     path("desk/leads/", intake.leads, name="leads"),
     path("desk/leads/<int:pk>/<str:decision>/", intake.lead_decide, name="lead_decide"),
+    # incidents (事件): many reports of one event
+    path("desk/incidents/", incidents.incident_list, name="incidents"),
+    path("desk/incidents/suggest/", incidents.intake_suggestions, name="incident_suggest"),
+    path("desk/incidents/link-selected/", incidents.incident_link_selected, name="incident_link_selected"),
+    path("desk/incidents/<int:pk>/", incidents.incident_detail, name="incident"),
+    path("desk/incidents/<int:pk>/link/", incidents.incident_link_cases, name="incident_link"),
+    path("desk/incidents/<int:pk>/unlink/<str:number>/", incidents.incident_unlink_case, name="incident_unlink"),
+    path("desk/incidents/<int:pk>/reply/", incidents.incident_reply, name="incident_reply"),
+    path("desk/incidents/<int:pk>/close/", incidents.incident_close, name="incident_close"),
+    path("desk/cases/<str:number>/incident/new/", incidents.incident_new, name="incident_new"),
     # supervisor
     path("reports/", reports.dashboard, name="dashboard"),
     path("reports/overdue/", reports.overdue, name="report_overdue"),

@@ -112,7 +112,7 @@ def administrators():
 def calendar_warning_notify(*, now: dt.datetime | None = None) -> CalendarNoticeResult:
     """Tell every administrator, once a day (the dedupe key carries the date), that next
     year's office calendar is missing. Run daily by beat (workers/schedule.py)."""
-    from casesys.notifications.services import notify_staff
+    from casesys.notifications.services import notify_staff_group
     from casesys.workcal.calendar import WorkCalendar
 
     now = now or timezone.now()
@@ -131,15 +131,12 @@ def calendar_warning_notify(*, now: dt.datetime | None = None) -> CalendarNotice
     }
     result = CalendarNoticeResult(year=year)
     with transaction.atomic():
-        for user in administrators():
-            row = notify_staff(
-                user=user,
-                template="calendar_missing",
-                context=context,
-                dedupe_key=f"calendar:missing:{year}:{today:%Y-%m-%d}",
-                calendar=calendar,
-                now=now,
-            )
-            result.recipients += 1
-            result.notifications += row is not None
+        result.recipients, result.notifications = notify_staff_group(
+            users=administrators(),
+            template="calendar_missing",
+            context=context,
+            dedupe_key=f"calendar:missing:{year}:{today:%Y-%m-%d}",
+            calendar=calendar,
+            now=now,
+        )
     return result

@@ -1,8 +1,12 @@
 """Processing one stored inbound event exactly once.
 
 `process_inbound_event` claims the pending row (`SELECT … FOR UPDATE SKIP LOCKED`), lets
-the provider's handler do its writes, and marks the row processed/ignored/failed, all in
-one transaction. Side effects that must not repeat (a chat reply) are registered by the
+the provider's processor do its writes, and marks the row processed/ignored/failed, all in
+one transaction. A processor with a `prepare(event)` method (the chat engine,
+`integrations.common.conversation.ChatProcessor`) first gets the event outside any
+transaction for its slow network calls (a media download): nothing is locked while it
+waits, and what it returns is handed to `processor(event, prepared)` inside the
+transaction. Side effects that must not repeat (a chat reply) are registered by the
 handler as after-commit callbacks, so they run only in the run that actually moved the
 event out of `pending`: a task delivered twice, or a task racing the sweep, replies once.
 
@@ -31,8 +35,9 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 
-# provider → handler(event: InboundEvent) -> Outcome: each channel's "processor" in
-# settings.CASESYS_CHANNELS (casesys.common.channels.processor_paths).
+# provider → its "processor" in settings.CASESYS_CHANNELS (casesys.common.channels.processor_paths):
+# `processor(event) -> Outcome`, or an object with `prepare(event)` (run before the
+# transaction) and `processor(event, prepared) -> Outcome`.
 
 Status = InboundEvent.Status
 
@@ -65,18 +70,23 @@ def _safe(callback: Callable[[], Any]) -> None:
 def process_inbound_event(event_id: int, *, provider: str | None = None) -> str:
     """Process one event if it is still pending; returns what happened."""
     try:
+        pending = InboundEvent.objects.filter(pk=event_id, status=Status.PENDING)
+        if provider:
+            pending = pending.filter(provider=provider)
+        peek = pending.first()
+        path = processor_paths().get(peek.provider) if peek is not None else None
+        if path is None:
+            return "skipped"
+        processor = import_string(path)
+        prepare = getattr(processor, "prepare", None)
+        # Outside the transaction: a slow download must not hold the row lock. Should another
+        # run claim the event meanwhile, the claim below skips it and this work is dropped.
+        prepared = prepare(peek) if prepare is not None else None
         with transaction.atomic():
-            qs = InboundEvent.objects.select_for_update(skip_locked=True).filter(pk=event_id, status=Status.PENDING)
-            if provider:
-                qs = qs.filter(provider=provider)
-            event = qs.first()
+            event = pending.select_for_update(skip_locked=True).first()
             if event is None:
                 return "skipped"
-            path = processor_paths().get(event.provider)
-            if path is None:
-                return "skipped"
-            handler = import_string(path)
-            outcome: Outcome = handler(event)
+            outcome: Outcome = processor(event, prepared) if prepare is not None else processor(event)
             event.status = outcome.status
             event.error = (outcome.reason or "")[:4000]
             event.attempts += 1

@@ -14,7 +14,8 @@ from integrations.common.processing import (
 
 @shared_task(name="integrations.common.tasks.sweep_inbound_events")
 def sweep_inbound_events(older_than_seconds: int = 60, limit: int = 500) -> dict[str, int]:
-    """Process pending LINE/Telegram events older than `older_than_seconds`, oldest first.
+    """Process pending connector events (every channel with a "processor" in CASESYS_CHANNELS) older than
+    `older_than_seconds`, oldest first.
 
     Events are processed in place (not re-published): the sweep exists for when publishing
     failed, and each event is claimed with SKIP LOCKED, so it never doubles a running task.

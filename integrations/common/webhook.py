@@ -35,6 +35,14 @@ def hmac_sha256_b64_matches(*, body: bytes, signature: str | None, secret: str) 
     return hmac.compare_digest(expected, signature.strip().encode("utf-8", "replace"))
 
 
+def hub_signature_matches(*, body: bytes, signature: str | None, secret: str) -> bool:
+    """Facebook-style signature: `sha256=` + hex(HMAC-SHA256(secret, raw body)), in constant time."""
+    if not signature or not secret:
+        return False
+    expected = "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected.encode("ascii"), signature.strip().lower().encode("utf-8", "replace"))
+
+
 def secret_token_matches(*, header: str | None, secret: str) -> bool:
     """Telegram-style shared secret header, compared in constant time."""
     if not header or not secret:

@@ -1,7 +1,8 @@
 """Admin for feeds (last error and back-off visible) and keyword rules.
 
-`casesys.inbound` owns the models; these registrations are skipped if that app already
-registered them, so there is never a double registration.
+`Feed` and `FeedEntry` are this package's models. `KeywordRule` belongs to `casesys.inbound`;
+its registration is skipped if that app already registered it, so there is never a double
+registration.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casesys.inbound.models import Feed, KeywordRule
-from integrations.feeds.models import FeedEntry
+from casesys.inbound.models import KeywordRule
+from integrations.feeds.models import Feed, FeedEntry
 
 
+@admin.register(Feed)
 class FeedAdmin(admin.ModelAdmin):
     list_display = (
         "name",
@@ -51,8 +53,6 @@ class KeywordRuleAdmin(admin.ModelAdmin):
     search_fields = ("phrase",)
 
 
-if not admin.site.is_registered(Feed):
-    admin.site.register(Feed, FeedAdmin)
 if not admin.site.is_registered(KeywordRule):
     admin.site.register(KeywordRule, KeywordRuleAdmin)
 

@@ -25,10 +25,10 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from casesys.inbound.keywords import match_keywords
-from casesys.inbound.models import Feed, KeywordRule, Lead
+from casesys.inbound.models import KeywordRule, Lead
 from casesys.inbound.services import lead_record
 from integrations.feeds.fetch import FetchError, fetch
-from integrations.feeds.models import FeedEntry
+from integrations.feeds.models import Feed, FeedEntry
 
 log = logging.getLogger(__name__)
 
@@ -121,7 +121,6 @@ def _record_entries(feed: Feed, parsed) -> tuple[int, list[Lead]]:
                     occurred_at=published,
                     reason="keyword",
                     rule=rule,
-                    feed=feed,
                     title=title[:300],
                     url=link,
                     sender_name=feed.name[:200],

@@ -7,7 +7,9 @@ server. The content (blob) API lives on a different host in production (api-data
 from __future__ import annotations
 
 import logging
+import mimetypes
 from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from linebot.v3.messaging import (
@@ -20,6 +22,11 @@ from linebot.v3.messaging import (
     ReplyMessageRequest,
     TextMessage,
 )
+
+from casesys.inbound.chat import ChatFile
+
+if TYPE_CHECKING:
+    from integrations.common.conversation import IncomingMessage, Media
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +89,31 @@ def download_content(message_id: str) -> tuple[bytes, str]:
         return bytes(response.data or b""), content_type
 
 
+def fetch_media(media: Media) -> tuple[ChatFile | None, dict[str, Any]]:
+    """The chat engine's media download: (file, notes kept with the message).
+
+    Raises for a temporary failure (5xx, 429, network): the event stays pending and is retried.
+    """
+    provider = media.extra.get("content_provider") or "line"
+    if provider != "line":
+        # Sent through another provider (e.g. LIFF): LINE does not host the bytes.
+        return None, {"content_url": media.extra.get("content_url", ""), "content_provider": provider}
+    try:
+        content, content_type = download_content(media.handle)
+    except ApiException as exc:
+        if exc.status and 400 <= exc.status < 500 and exc.status != 429:
+            # Expired or removed content will never come back: keep the message, note it.
+            return None, {"download_error": f"{exc.status} {exc.reason}"}
+        raise
+    extension = mimetypes.guess_extension(content_type.split(";")[0]) or ""
+    name = media.name or f"line-{media.handle}{extension}"
+    return ChatFile(name=name, content_type=content_type, content=content), {}
+
+
+def group_sender_name(message: IncomingMessage) -> str:
+    return display_name_in_group(message.chat_kind, message.chat_id, message.sender_id)
+
+
 def display_name_in_group(group_kind: str, group_id: str, user_id: str) -> str:
     """Best effort: the sender's display name (needs no friendship in a group)."""
     if not user_id:
@@ -98,4 +130,7 @@ def display_name_in_group(group_kind: str, group_id: str, user_id: str) -> str:
         return ""
 
 
-__all__ = ["ApiException", "blob_api", "download_content", "line_enabled", "messaging_api", "push", "reply"]
+__all__ = [
+    "ApiException", "blob_api", "download_content", "fetch_media", "group_sender_name", "line_enabled",
+    "messaging_api", "push", "reply",
+]

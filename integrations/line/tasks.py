@@ -1,15 +1,25 @@
+"""What a worker runs for LINE events.
+
+The webhook wakes `integrations.common.tasks.drain_inbound_events("line")`; the drain (and
+the sweep) hand each pending event to `processor`, the shared chat engine plugged with this
+package's parser, reply and media download (its "processor" in `settings.CASESYS_CHANNELS`).
+LINE needs no task of its own.
+"""
+
 from __future__ import annotations
 
-from celery import shared_task
+from integrations.common import chat as texts
+from integrations.common.conversation import ChatConnector, ChatProcessor
+from integrations.line import client, parser, transport
 
-from integrations.common.processing import process_inbound_event
-
-
-@shared_task(name="integrations.line.tasks.process_line_event")
-def process_line_event(event_id: int) -> str:
-    """Process one stored LINE event (idempotent: a processed event is skipped).
-
-    Webhooks now wake `drain_inbound_events` instead; this task stays registered so messages
-    queued by an earlier release are still consumed during an upgrade, and for manual reruns.
-    """
-    return process_inbound_event(event_id, provider="line")
+connector = ChatConnector(
+    channel="line",
+    parse=parser.parse,
+    reply=transport.reply,
+    fetch_media=client.fetch_media,
+    help_text=texts.welcome_text,
+    # Group messages carry only the sender's id; an unsend may overtake its message.
+    sender_name=client.group_sender_name,
+    withdrawn=parser.unsent_already,
+)
+processor = ChatProcessor(connector)

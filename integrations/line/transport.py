@@ -1,4 +1,5 @@
-"""Outbox transport for LINE: a push message to a user, group or room id.
+"""LINE's ways out: the chat engine's reply (free, with the event's reply token) and the
+outbox transport, a push message to a user, group or room id.
 
 `X-Line-Retry-Key` is the notification's stable `key`, so when a push is retried after a
 timeout LINE accepts it once and answers the repeat with 409, which counts as delivered.
@@ -10,27 +11,30 @@ import logging
 
 from linebot.v3.messaging import ApiException
 
-from casesys.notifications.transports import Transport, TransportError
+from casesys.notifications.transports import TransportError
+from integrations.common.outbox import ChatTransport
 from integrations.line import client
 
 logger = logging.getLogger(__name__)
 
 
-class LineTransport(Transport):
+def reply(reply_token: str | None, texts: list[str]) -> None:
+    """Answer an event in its conversation; raises when it did not go out (the engine then
+    hands an acknowledgement back to the outbox, which pushes it)."""
+    if not reply_token:
+        raise RuntimeError("no reply token")
+    client.reply(reply_token, texts)
+
+
+class LineTransport(ChatTransport):
     channel = "line"
+    label = "LINE"
 
     def is_configured(self) -> bool:
         return client.line_enabled()
 
     def send(self, notification) -> None:
-        if not self.is_configured():
-            raise TransportError("LINE 連接器未設定 / LINE connector not configured", permanent=True)
-        to = (notification.recipient_address or "").strip()
-        if not to:
-            raise TransportError("缺少 LINE 收件者 ID / No LINE recipient id", permanent=True)
-        text = notification.body or notification.subject
-        if not (text or "").strip():
-            raise TransportError("通知內容為空 / Empty notification", permanent=True)
+        to, text = self.addressed(notification)
         try:
             client.push(to, [text], retry_key=str(notification.key))
         except ApiException as exc:

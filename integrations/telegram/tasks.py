@@ -1,15 +1,23 @@
+"""What a worker runs for Telegram updates.
+
+The webhook wakes `integrations.common.tasks.drain_inbound_events("telegram")`; the drain
+(and the sweep) hand each pending update to `processor`: the shared chat engine plugged
+with this package's parser, reply and file download. Telegram sends the sender's name with
+each message and has no unsend, so the engine's optional hooks stay unset.
+"""
+
 from __future__ import annotations
 
-from celery import shared_task
+from integrations.common import chat as texts
+from integrations.common.conversation import ChatConnector, ChatProcessor
+from integrations.telegram import client, parser, transport
 
-from integrations.common.processing import process_inbound_event
-
-
-@shared_task(name="integrations.telegram.tasks.process_telegram_update")
-def process_telegram_update(event_id: int) -> str:
-    """Process one stored Telegram update (idempotent: a processed update is skipped).
-
-    Webhooks now wake `drain_inbound_events` instead; this task stays registered so messages
-    queued by an earlier release are still consumed during an upgrade, and for manual reruns.
-    """
-    return process_inbound_event(event_id, provider="telegram")
+processor = ChatProcessor(
+    ChatConnector(
+        channel="telegram",
+        parse=parser.parse,
+        reply=transport.reply,
+        fetch_media=client.fetch_media,
+        help_text=texts.telegram_welcome_text,
+    )
+)

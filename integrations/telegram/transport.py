@@ -1,4 +1,5 @@
-"""Outbox transport for Telegram: `sendMessage` to a chat id (user or group).
+"""Telegram's ways out: the chat engine's reply and the outbox transport, both
+`sendMessage` to a chat id (user or group).
 
 Telegram has no idempotency key: a send that timed out after Telegram accepted it may be
 shown twice when retried. Errors map to the outbox's retry policy: flood control (429),
@@ -8,6 +9,9 @@ are permanent.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from telegram import ReplyParameters
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -17,25 +21,34 @@ from telegram.error import (
     TelegramError,
 )
 
-from casesys.notifications.transports import Transport, TransportError
+from casesys.notifications.transports import TransportError
+from integrations.common.outbox import ChatTransport
 from integrations.telegram import client
 
 
-class TelegramTransport(Transport):
+@dataclass(frozen=True)
+class ReplyTo:
+    """Where the engine's answer goes: the chat, and in a group the message it answers."""
+
+    chat_id: int | str
+    message_id: int | None = None
+
+
+def reply(to: ReplyTo, texts: list[str]) -> None:
+    for text in texts:
+        quoted = ReplyParameters(message_id=to.message_id, allow_sending_without_reply=True) if to.message_id else None
+        client.send_text(to.chat_id, text, **({"reply_parameters": quoted} if quoted else {}))
+
+
+class TelegramTransport(ChatTransport):
     channel = "telegram"
+    label = "Telegram"
 
     def is_configured(self) -> bool:
         return bool(client.settings.TELEGRAM_BOT_TOKEN)
 
     def send(self, notification) -> None:
-        if not self.is_configured():
-            raise TransportError("Telegram 連接器未設定 / Telegram connector not configured", permanent=True)
-        chat_id = (notification.recipient_address or "").strip()
-        if not chat_id:
-            raise TransportError("缺少 Telegram chat id / No Telegram chat id", permanent=True)
-        text = notification.body or notification.subject
-        if not (text or "").strip():
-            raise TransportError("通知內容為空 / Empty notification", permanent=True)
+        chat_id, text = self.addressed(notification)
         try:
             client.send_text(chat_id, text)
         except RetryAfter as exc:

@@ -41,6 +41,13 @@ OUR_PATHS = {
     "/api/v1/notifications/": {"get"},
     "/api/v1/notifications/{id}/read/": {"post"},
     "/api/v1/notifications/read-all/": {"post"},
+    "/api/v1/incidents/": {"get", "post"},
+    "/api/v1/incidents/suggest/": {"get"},
+    "/api/v1/incidents/{id}/": {"get"},
+    "/api/v1/incidents/{id}/link/": {"post"},
+    "/api/v1/incidents/{id}/unlink/": {"post"},
+    "/api/v1/incidents/{id}/reply/": {"post"},
+    "/api/v1/incidents/{id}/close-all/": {"post"},
 }
 TRANSITIONS = [
     "dispatch", "accept", "assign", "submit_reply", "approve", "return_reply", "request_extension",
@@ -189,7 +196,7 @@ def test_schemathesis_finds_no_server_errors_or_undocumented_responses(org, wsgi
     schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app)
     operations = [result.ok() for result in schema.get_all_operations()]
     operations = [op for op in operations if op.path.split("{")[0].rstrip("/") + "/" in _our_prefixes()]
-    assert len(operations) == len(OUR_PATHS) + 1 + len(TRANSITIONS)  # cases/ has GET and POST
+    assert len(operations) == len(OUR_PATHS) + 2 + len(TRANSITIONS)  # cases/ and incidents/ have GET and POST
     checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
     seen_statuses: dict[str, set[int]] = {}
 

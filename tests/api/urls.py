@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/login/", LoginView.as_view(template_name="admin/login.html"), name="login"),
     path("api/v1/notifications/", include("casesys.notifications.urls")),
     path("api/v1/leads/", include("casesys.inbound.urls")),
+    path("api/v1/incidents/", include("casesys.incidents.urls")),
     path("api/", include("casesys.api.urls")),
 ]
 

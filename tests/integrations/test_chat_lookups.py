@@ -9,7 +9,7 @@ from casesys.cases.models import Case
 from casesys.inbound.models import InboundEvent
 from tests.factories import new_case
 from tests.integrations.conftest import line_body, line_event
-from tests.integrations.test_telegram_webhook import sent, update
+from tests.integrations.telegram.test_views import sent, update
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,18 +1,26 @@
-"""Facebook page webhook: handshake, signatures, storage and dedupe, posts/comments → leads."""
+"""Facebook page webhook: handshake, signatures, storage and dedupe, posts/comments → leads
+through the connectors' common pipeline (store → coalesced drain → handler, sweep for leftovers)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 
 import pytest
 
 from casesys.inbound.models import InboundEvent, KeywordRule, Lead
-from integrations.facebook import tasks
-from integrations.facebook.signature import sign
+from integrations.common import webhook as common_webhook
+from integrations.common.processing import drain_pending_events
+from integrations.common.tasks import sweep_inbound_events
 
 URL = "/integrations/facebook/webhook/"
 SECRET = "fb-app-secret-for-tests"
 PAGE = "1000001"
+
+
+def sign(body: bytes, secret: str = SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
 @pytest.fixture(autouse=True)
@@ -89,8 +97,8 @@ def test_signed_post_is_stored_once_even_when_delivered_twice(client, db):
     first = post(client, body)
     second = post(client, body)
 
-    assert first.status_code == 200 and first.json() == {"received": 2}
-    assert second.status_code == 200 and second.json() == {"received": 0}
+    assert first.status_code == 200 and first.json() == {"stored": 2, "duplicates": 0}
+    assert second.status_code == 200 and second.json() == {"stored": 0, "duplicates": 2}
     events = InboundEvent.objects.filter(provider="facebook")
     assert events.count() == 2
     assert set(events.values_list("event_type", flat=True)) == {"feed.comment.add", "feed.status.add"}
@@ -115,34 +123,43 @@ def test_signed_but_malformed_json_is_a_400(client, db):
     assert not InboundEvent.objects.exists()
 
 
-def test_stored_events_are_handed_to_a_worker_after_commit(client, db, monkeypatch, django_capture_on_commit_callbacks):
-    queued: list[int] = []
-    monkeypatch.setattr(
-        tasks.process_facebook_event, "apply_async", lambda args=(), **options: queued.append(args[0])
-    )
+def test_stored_changes_wake_one_drain_after_commit(client, db, monkeypatch, django_capture_on_commit_callbacks):
+    woken: list[tuple] = []
+    monkeypatch.setattr(common_webhook, "publish_coalesced", lambda task, *, key, args: woken.append((task.name, args)))
+
     with django_capture_on_commit_callbacks(execute=True):
-        post(client, payload(change()))
-    assert queued == [InboundEvent.objects.get().pk]
+        post(client, payload(change(), change(item="status", message="路燈", sender=("2000009", "路人乙"))))
+        post(client, payload(change()))  # a redelivery stores nothing, wakes nothing
+
+    assert woken == [("integrations.common.tasks.drain_inbound_events", ("facebook",))]
 
 
-def test_broker_outage_does_not_fail_the_webhook(client, db, monkeypatch, django_capture_on_commit_callbacks):
-    def down(event_id):
-        raise ConnectionError("broker down")
+def test_a_woken_drain_turns_the_stored_change_into_a_lead(client, rules, eager_celery, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post(client, payload(change())).status_code == 200
 
-    monkeypatch.setattr(tasks.process_facebook_event, "delay", down)
+    assert InboundEvent.objects.get().status == "processed"
+    assert Lead.objects.get().source == "facebook"
+
+
+def test_change_stored_while_the_broker_is_down_is_processed_by_the_sweep(
+    client, rules, broker_down, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         response = post(client, payload(change()))
+
     assert response.status_code == 200
-    # Stored and still pending: the sweep task processes what could not be queued (below).
-    assert InboundEvent.objects.get().status == "pending"
+    assert InboundEvent.objects.get().status == "pending" and not Lead.objects.exists()
+    # The broker is back: beat runs the connectors' sweep, which now covers Facebook too.
+    assert sweep_inbound_events(older_than_seconds=0) == {"processed": 1}
+    assert Lead.objects.count() == 1
 
 
 # --- processing into leads -------------------------------------------------------------------
 
 
 def _process_all():
-    for event in InboundEvent.objects.filter(provider="facebook"):
-        tasks.process_facebook_event(event.pk)
+    return drain_pending_events("facebook")
 
 
 def test_comment_matching_a_keyword_in_simplified_chinese_becomes_a_lead(client, rules):
@@ -197,5 +214,15 @@ def test_sweep_processes_events_whose_task_was_lost(client, rules):
     post(client, payload(change()))
     InboundEvent.objects.update(received_at=InboundEvent.objects.get().received_at.replace(year=2024))
 
-    assert tasks.sweep_facebook_events() == 1
+    assert sweep_inbound_events() == {"processed": 1}
     assert Lead.objects.count() == 1
+    assert InboundEvent.objects.get().status == "processed"
+
+
+def test_an_unreadable_stored_change_is_failed_with_the_reason(db):
+    event = InboundEvent.objects.create(provider="facebook", external_id="x", payload={"page_id": PAGE})
+
+    _process_all()
+
+    event.refresh_from_db()
+    assert event.status == "failed" and "Unreadable" in event.error

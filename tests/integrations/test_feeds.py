@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from casesys.inbound.models import Feed, KeywordRule, Lead
+from casesys.inbound.models import KeywordRule, Lead
 from integrations.feeds import tasks
-from integrations.feeds.models import FeedEntry
+from integrations.feeds.models import Feed, FeedEntry
 from integrations.feeds.services import feed_poll
 
 SAMPLES = Path(__file__).parent / "feeds_samples"
@@ -113,7 +113,7 @@ def test_rss_feed_turns_matching_entries_into_leads(org, rules, feed_server):
     assert result.status == "ok" and result.new_entries == 3
     assert FeedEntry.objects.filter(feed=feed).count() == 3
     lead = Lead.objects.get()
-    assert lead.source == "feed" and lead.feed == feed
+    assert lead.source == "feed" and FeedEntry.objects.get(lead=lead).feed == feed
     assert lead.title == "中山路路燈連三晚不亮 居民夜歸擔心安全"
     assert lead.url == "https://news.example.invalid/local/1001"
     assert "<p>" not in lead.text and "路燈" in lead.text
@@ -209,7 +209,7 @@ def test_broken_feed_backs_off_shows_its_error_and_recovers(org, rules, feed_ser
     assert Lead.objects.count() == 0
 
     admin_client.force_login(org.admin)
-    page = admin_client.get(f"/admin/inbound/feed/{feed.pk}/change/").content.decode()
+    page = admin_client.get(f"/admin/integrations_feeds/feed/{feed.pk}/change/").content.decode()
     assert "Not an RSS or Atom feed" in page
 
     feed_server.serve("/news.rss", "news_rss.xml", etag='"v1"', last_modified=MON)

@@ -5,6 +5,7 @@ import re
 import threading
 
 import pytest
+import time_machine
 from django.core import mail
 from django.db import connection, connections
 from django.db.models import F
@@ -18,7 +19,6 @@ from casesys.cases.services import (
     case_reopen,
     case_request_extension,
     case_submit_reply,
-    cases_stamp_missed_deadlines,
 )
 from casesys.notifications.models import Notification
 from casesys.notifications.services import notifications_deliver_due
@@ -204,7 +204,7 @@ def test_scan_works_in_batches_with_a_bounded_number_of_queries(org, rules, now)
         second = deadlines_scan(now=now, batch_size=7)
     assert second.batches == 1 and second.reminders == 7
 
-    setup = 6  # missed deadlines UPDATE, rules, calendar, departments, staff, the candidate cases
+    setup = 5  # rules, calendar, departments, staff, the candidate cases
     per_batch_small = (len(small) - setup) / first.batches
     per_batch_big = (len(big) - setup) / second.batches
     # savepoint, reminders INSERT, outbox INSERT, release: the same whatever the batch size.
@@ -274,26 +274,25 @@ def test_two_scans_at_the_same_moment_send_one_reminder(org, rules, now):
 # --- issue 13: the missed deadline, and reopened cases --------------------------------------
 
 
-def test_scan_notes_the_deadline_each_overdue_case_missed_in_one_statement(org, rules, now):
-    late = [_in_progress(org, due=end_of_day(dt.date(2026, 11, 20 + i))) for i in range(3)]
+def test_scan_writes_no_case_rows_and_the_missed_deadline_shows_all_the_same(org, rules, now):
+    from rest_framework.test import APIClient
+
+    late = _in_progress(org, due=end_of_day(dt.date(2026, 11, 20)))
     upcoming = _in_progress(org, due=end_of_day(dt.date(2026, 11, 26)))
-    closed = _in_progress(org, due=end_of_day(dt.date(2026, 12, 4)))
-    case_submit_reply(case=closed, reply="已修復。", by=org.officer_light)
-    case_approve(case=closed, by=org.supervisor)
-    Case.objects.filter(pk=closed.pk).update(due_at=end_of_day(dt.date(2026, 11, 20)))
-    closed.refresh_from_db()
+    versions = dict(Case.objects.values_list("pk", "version"))
 
     with CaptureQueriesContext(connection) as queries:
-        assert cases_stamp_missed_deadlines(now=now) == len(late)  # neither the upcoming nor the closed one
-    assert len(queries) == 1
+        deadlines_scan(now=now)
+    assert not [q for q in queries.captured_queries if q["sql"].startswith('UPDATE "cases_case"')]
+    assert dict(Case.objects.values_list("pk", "version")) == versions
 
-    deadlines_scan(now=now)
-    for case in late:
-        case.refresh_from_db()
-        assert case.missed_due_at == case.due_at
-    upcoming.refresh_from_db()
-    assert upcoming.missed_due_at is None
-    assert Case.objects.get(pk=closed.pk).missed_due_at == closed.missed_due_at
+    client = APIClient()
+    client.force_authenticate(org.supervisor)
+    with time_machine.travel(now, tick=False):
+        late_body = client.get(f"/api/v1/cases/{late.number}/").json()
+        upcoming_body = client.get(f"/api/v1/cases/{upcoming.number}/").json()
+    assert dt.datetime.fromisoformat(late_body["missed_due_at"]) == late.due_at
+    assert upcoming_body["missed_due_at"] is None
 
 
 def test_reopened_case_is_reminded_only_about_its_new_deadline(org, rules, time_machine):

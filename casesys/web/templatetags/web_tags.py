@@ -61,6 +61,8 @@ EVENT_LABELS = {
     "follow_up_opened": ("不滿意回訪待辦", "Follow-up opened"),
     "follow_up_callback": ("回訪：已電話聯繫", "Follow-up: called back"),
     "second_reply": ("回訪：再次答復", "Follow-up: second reply"),
+    "incident_linked": ("併入事件", "Linked to an incident"),
+    "incident_unlinked": ("自事件移除", "Removed from an incident"),
 }
 
 

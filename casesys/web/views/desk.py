@@ -75,6 +75,7 @@ def _queue(request, scope: str):
         "form": form,
         "page": page,
         "base_query": params.urlencode(),
+        **_incident_bulk(request.user),
     }
     if request.htmx and request.htmx.target == "queue-results":
         return render(request, "web/desk/_queue_table.html", ctx)
@@ -83,6 +84,15 @@ def _queue(request, scope: str):
     # Notices to deliver by phone or letter, above the table (not part of its htmx refresh).
     ctx["contact_tasks"] = contact_tasks_for_queue(user=request.user, scope=scope)
     return render(request, "web/desk/queue.html", ctx)
+
+
+def _incident_bulk(user) -> dict:
+    """Tick boxes and a "link to incident" form on the queues while incidents are open."""
+    from casesys.incidents.selectors import open_incidents_for_choice
+    from casesys.incidents.services import can_manage
+
+    incidents = open_incidents_for_choice() if can_manage(user) else []
+    return {"select": bool(incidents), "open_incidents": incidents}
 
 
 @staff_required()
@@ -108,6 +118,7 @@ def _case_context(
     from django.utils import timezone
 
     from casesys.web.views.followups import follow_up_panel
+    from casesys.web.views.incidents import case_incident_context
     from casesys.workcal.calendar import WorkCalendar
 
     bound = bound or {}
@@ -140,6 +151,7 @@ def _case_context(
         "action_notes": selectors.case_action_notes(case=case, user=request.user),
         "closures": list(case.closures.order_by("round")),
         **_citizen_notices_context(request.user, case),
+        **case_incident_context(request.user, case),
     }
 
 

@@ -15,6 +15,7 @@ from casesys.cases.selectors import cases_visible_to
 from casesys.inbound.models import Lead
 from casesys.inbound.privacy import lead_view_for
 from casesys.inbound.services import LeadAlreadyDecided, lead_convert, lead_dismiss
+from casesys.incidents.selectors import open_incidents_for_choice
 from casesys.org.models import Role
 from casesys.web import selectors
 from casesys.web.forms import (
@@ -52,7 +53,10 @@ def intake_queue(request):
     return render(
         request,
         "web/desk/intake_queue.html",
-        {"form": form, "page": page, "bulk": bulk, "base_query": params.urlencode(), "scope": "intake"},
+        {
+            "form": form, "page": page, "bulk": bulk, "base_query": params.urlencode(), "scope": "intake",
+            "open_incidents": open_incidents_for_choice(),
+        },
     )
 
 
@@ -112,13 +116,17 @@ def intake_new(request):
                             "name": d.get("name"), "phone": d.get("phone"),
                             "email": d.get("email"), "address": d.get("postal_address"),
                         },
-                        location={"address": d.get("address"), "district": d.get("district")},
+                        location={
+                            "address": d.get("address"), "district": d.get("district"),
+                            "lat": d.get("lat"), "lng": d.get("lng"),
+                        },
                         confidential=d.get("confidential", False),
                         by=request.user,
                     )
                 except ValidationError as exc:
                     apply_errors(form, exc)
                 else:
+                    _link_chosen_incident(request, result.case)
                     messages.success(
                         request,
                         tr(
@@ -130,7 +138,41 @@ def intake_new(request):
                     return redirect(f"{request.path}?channel={d['channel']}&last={result.case.number}")
     elif request.GET.get("channel"):
         form = IntakeForm(initial={"channel": request.GET["channel"]})
-    return render(request, "web/desk/intake_new.html", {"form": form, "last": request.GET.get("last", "")}, status=status)
+    last = request.GET.get("last", "")
+    return render(
+        request, "web/desk/intake_new.html", {"form": form, "last": last, **_last_case_suggestions(request, last)}, status=status
+    )
+
+
+def _link_chosen_incident(request, case) -> None:
+    """The incident intake picked among the suggestions while registering (one click)."""
+    from casesys.incidents.models import Incident
+    from casesys.incidents.services import incident_link
+
+    raw = request.POST.get("incident") or ""
+    incident = Incident.objects.filter(pk=int(raw)).first() if raw.isdigit() else None
+    if incident is None:
+        return
+    try:
+        incident_link(incident=incident, cases=[case], by=request.user)
+    except (ValidationError, CaseError) as exc:
+        # The case is registered either way; say why it is not linked.
+        messages.error(request, pick(" ".join(exc.messages) if isinstance(exc, ValidationError) else exc.message))
+    else:
+        messages.success(request, tr(f"已併入事件「{incident.title}」", f"Linked to the incident “{incident.title}”"))
+
+
+def _last_case_suggestions(request, number: str) -> dict:
+    """After registering: the incidents the last case is probably about, each one click away."""
+    from casesys.cases.selectors import case_get_visible
+    from casesys.incidents.models import IncidentLink
+    from casesys.incidents.suggest import suggest_for_case
+
+    case = case_get_visible(user=request.user, number=number) if number and len(number) <= 32 else None
+    if case is None:
+        return {}
+    link = IncidentLink.objects.select_related("incident").filter(case=case).first()
+    return {"last_case": case, "last_link": link, "last_suggestions": [] if link else suggest_for_case(case)}
 
 
 # --- leads triage -------------------------------------------------------------------------------
@@ -146,9 +188,14 @@ def leads(request):
         .select_related("suggested_category", "group", "case")
         .order_by("-occurred_at")[:100]
     )
+    from casesys.incidents.models import Incident
+
+    # Suggestions cost a query or two per lead: only while some incident is open.
+    any_open = Incident.objects.filter(status="open").exists()
     for lead in items:
         # The sender as this user may see them (like the converted case's petitioner).
         lead.shown = lead_view_for(request.user, lead)
+        lead.incident_suggestions = _lead_suggestions(lead) if any_open else []
     return render(
         request,
         "web/desk/leads.html",
@@ -160,6 +207,24 @@ def leads(request):
             "dismiss_form": LeadDismissForm(),
             "available": True,
         },
+    )
+
+
+def _lead_suggestions(lead) -> list:
+    """Open incidents a lead is probably about: by its case once converted (one click links
+    it), else by its suggested category, time and wording (a lead has no place)."""
+    from casesys.incidents.suggest import Draft, suggest_for_case, suggest_incidents
+
+    if lead.case is not None:
+        return suggest_for_case(lead.case) if lead.case.is_open else []
+    if lead.status != Lead.Status.NEW or lead.suggested_category is None:
+        return []
+    category = lead.suggested_category
+    return suggest_incidents(
+        draft=Draft(
+            category_id=category.pk, category_parent_id=category.parent_id, received_at=lead.occurred_at,
+            text=f"{lead.title}\n{lead.text}",
+        )
     )
 
 

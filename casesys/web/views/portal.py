@@ -150,7 +150,16 @@ def _status_context(case: Case, survey_form) -> dict:
         "carrier": carrier,
         "reply": texts.reply,
         "second_replies": texts.second_replies,
+        # The incident's title and public description are written for the public.
+        "incident": _public_incident(case),
     }
+
+
+def _public_incident(case: Case):
+    from casesys.incidents.models import IncidentLink
+
+    link = IncidentLink.objects.select_related("incident").filter(case=case).first()
+    return link.incident if link else None
 
 
 @never_cache

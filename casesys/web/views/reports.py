@@ -28,8 +28,14 @@ def _localise_labels(data: dict) -> dict:
 
 @staff_required(*REPORT_ROLES)
 def dashboard(request):
+    from casesys.incidents.selectors import incident_counts_by_day
+
     data = _localise_labels(selectors.dashboard(request.user))
-    return render(request, "web/reports/dashboard.html", {"data": data, "tables": _tables(data)})
+    return render(
+        request,
+        "web/reports/dashboard.html",
+        {"data": data, "tables": _tables(data), "incident_days": incident_counts_by_day(days=14)},
+    )
 
 
 def _tables(data: dict) -> list[dict]:

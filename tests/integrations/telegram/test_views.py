@@ -234,3 +234,13 @@ def test_set_webhook_refuses_plain_http(org, telegram_api):
     with pytest.raises(CommandError):
         call_command("telegram_set_webhook", "http://casesys.example.gov.tw/hook/")
     assert telegram_api.calls("POST", "/setWebhook") == []
+
+
+def test_the_chinese_commands_work_on_telegram_too(org, telegram_api, eager_celery, post_telegram):
+    # One conversation for every chat channel: 我的案件 is the same command as /mycases.
+    post_telegram(update("private-text"))
+    case = Case.objects.get()
+    post_telegram(update("private-text", update_id=900000040, message_id=50, text="我的案件"))
+    assert sent(telegram_api)[-1]["text"].startswith("您處理中的案件 / Your open cases:")
+    assert case.number in sent(telegram_api)[-1]["text"]
+    assert CaseMessage.objects.filter(direction="in").count() == 1

@@ -121,11 +121,11 @@ def test_duplicate_and_redelivered_event_yield_one_message_and_one_reply(org, li
 
 
 def test_processing_twice_never_replies_twice(org, line_api, eager_celery, post_line):
-    from integrations.line.tasks import process_line_event
+    from integrations.common.processing import process_inbound_event
 
     post_line(line_body(line_event("user-text")))
     event = InboundEvent.objects.get()
-    assert process_line_event(event.pk) == "skipped"
+    assert process_inbound_event(event.pk, provider="line") == "skipped"
     assert sweep_inbound_events(older_than_seconds=0) == {}
     assert len(replies(line_api)) == 1
 
