@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "casesys.notifications",
     "casesys.inbound",
     "casesys.reminders",
+    "casesys.cohandling",
     # Loads the Celery app (workers/celery.py) in every process so tasks publish to the
     # configured broker; also hosts `manage.py sync_schedule`.
     "workers",
@@ -239,6 +240,10 @@ CASESYS = {
     "SURVEY_DISSATISFIED_MAX": env_int("CASESYS_SURVEY_DISSATISFIED_MAX", 2),
     # A follow-up is due by the end of this many working days after it opened.
     "FOLLOW_UP_WORKING_DAYS": env_int("CASESYS_FOLLOW_UP_WORKING_DAYS", 3),
+    # Co-handling (主辦/協辦): a multi-department case's deadline (working days, stricter rule
+    # wins) and the co-handlers' default sub-deadline, in working days before the case's.
+    "MULTI_DEPARTMENT_WORKING_DAYS": env_int("CASESYS_MULTI_DEPARTMENT_WORKING_DAYS", 10),
+    "PART_DAYS_BEFORE_DUE": env_int("CASESYS_PART_DAYS_BEFORE_DUE", 3),
     "ATTACHMENT_MAX_BYTES": env_int("CASESYS_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
     "ATTACHMENT_TYPES": env_list(
         "CASESYS_ATTACHMENT_TYPES",
@@ -303,6 +308,8 @@ SPECTACULAR_SETTINGS = {
     # /api/docs/ serves Swagger UI from our own static files (no CDN), so the CSP holds.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # Several models have a "status" choice set; each API enum gets its own name.
+    "ENUM_NAME_OVERRIDES": {"IncidentStatusEnum": "casesys.incidents.models.Incident.Status"},
 }
 
 # --- Celery --------------------------------------------------------------------------

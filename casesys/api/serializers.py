@@ -334,6 +334,40 @@ class ClosureOutSerializer(serializers.Serializer):
     reopened_at = serializers.DateTimeField(allow_null=True)
 
 
+# --- co-handling parts (主辦 / 協辦; casesys.cohandling) ---------------------------------------
+
+
+class PartOutSerializer(serializers.Serializer):
+    """One co-handling department's part of the case."""
+
+    id = serializers.IntegerField()
+    department = serializers.CharField(source="department.code")
+    department_name = serializers.CharField(source="department.name")
+    role = serializers.CharField()
+    state = serializers.CharField()
+    state_label = serializers.CharField(source="get_state_display")
+    request_note = serializers.CharField()
+    officer = serializers.CharField(source="officer.username", allow_null=True, default=None)
+    requested_at = serializers.DateTimeField()
+    due_at = serializers.DateTimeField()
+    overdue = serializers.BooleanField(source="is_overdue")
+    reply = serializers.CharField()
+    reply_submitted_at = serializers.DateTimeField(allow_null=True)
+    done_at = serializers.DateTimeField(allow_null=True)
+    on_time = serializers.BooleanField(allow_null=True)
+    return_reason = serializers.CharField()
+    return_decision = serializers.CharField()
+    decision_note = serializers.CharField()
+    version = serializers.IntegerField()
+    available_transitions = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_available_transitions(self, part) -> list[str]:
+        from casesys.api.transitions import available_part_transitions
+
+        return available_part_transitions(part, self.context["request"].user)
+
+
 class CaseDetailSerializer(CaseRowSerializer):
     description = serializers.SerializerMethodField(
         help_text="保密案件中身分證字號、電話、電子郵件已遮蔽（揭露後可見原文）/ "
@@ -347,6 +381,7 @@ class CaseDetailSerializer(CaseRowSerializer):
     timeline = serializers.SerializerMethodField()
     extensions = serializers.SerializerMethodField()
     closures = serializers.SerializerMethodField()
+    parts = serializers.SerializerMethodField()
     available_transitions = serializers.SerializerMethodField()
     missed_due_at = serializers.SerializerMethodField(
         help_text="本輪逾越的期限（未結案件逾期時即為期限本身）/ the deadline this round missed (an open late case's own deadline)"
@@ -379,6 +414,7 @@ class CaseDetailSerializer(CaseRowSerializer):
             "timeline",
             "extensions",
             "closures",
+            "parts",
             "available_transitions",
         ]
 
@@ -418,6 +454,15 @@ class CaseDetailSerializer(CaseRowSerializer):
     @extend_schema_field(ClosureOutSerializer(many=True))
     def get_closures(self, case: Case) -> list[dict]:
         return ClosureOutSerializer(case.closures.order_by("round"), many=True).data
+
+    @extend_schema_field(PartOutSerializer(many=True))
+    def get_parts(self, case: Case) -> list[dict]:
+        from casesys.cohandling.selectors import case_parts
+
+        parts = case_parts(case)
+        for part in parts:
+            part.case = case
+        return PartOutSerializer(parts, many=True, context=self.context).data
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_available_transitions(self, case: Case) -> list[str]:
@@ -567,6 +612,11 @@ class NoteMixin(serializers.Serializer):
 
 class DispatchSerializer(NoteMixin):
     department = DepartmentCodeField()
+    # 協辦: co-handling departments asked in the same step (casesys.cohandling).
+    co_departments = serializers.ListField(
+        child=DepartmentCodeField(), required=False, default=list, max_length=20,
+        help_text="協辦單位代碼 / codes of co-handling departments",
+    )
 
 
 class AcceptSerializer(serializers.Serializer):
@@ -617,3 +667,24 @@ class RequestExtensionSerializer(ReasonSerializer):
 
 class DecideExtensionSerializer(NoteMixin):
     approve = serializers.BooleanField()
+
+
+# --- co-handling parts: requests (casesys.cohandling) -----------------------------------------
+
+
+class AddCoHandlersSerializer(serializers.Serializer):
+    departments = serializers.ListField(
+        child=DepartmentCodeField(), min_length=1, max_length=20, help_text="協辦單位代碼 / department codes"
+    )
+    request_note = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=2000, help_text="請協辦事項 / what is asked"
+    )
+    due_at = serializers.DateTimeField(required=False, allow_null=True, default=None, help_text="協辦期限（預設：案件期限前 3 個工作天）/ sub-deadline")
+
+
+class PartAssignSerializer(NoteMixin):
+    officer = UsernameField()
+
+
+class PartDecideReturnSerializer(NoteMixin):
+    release = serializers.BooleanField(help_text="true：免協辦 / released；false：仍請協辦 / re-imposed")

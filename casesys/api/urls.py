@@ -10,7 +10,7 @@ from django.urls import path
 from django.views.decorators.cache import never_cache
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from casesys.api import followups, views
+from casesys.api import followups, parts, views
 
 app_name = "api"
 
@@ -23,6 +23,17 @@ urlpatterns = [
         for name, view in views.TRANSITION_VIEWS.items()
     ],
     path("v1/cases/<str:number>/transitions/<str:name>/", views.UnknownTransitionView.as_view(), name="case-transition"),
+    # co-handling parts (主辦 / 協辦)
+    path("v1/cases/<str:number>/parts/", parts.CaseAddCoHandlersView.as_view(), name="case-parts"),
+    *[
+        path(f"v1/cases/<str:number>/parts/<int:part>/transitions/{name}/", view.as_view(), name=f"case-part-transition-{name}")
+        for name, view in parts.PART_TRANSITION_VIEWS.items()
+    ],
+    path(
+        "v1/cases/<str:number>/parts/<int:part>/transitions/<str:name>/",
+        parts.UnknownPartTransitionView.as_view(),
+        name="case-part-transition",
+    ),
     path("v1/follow-ups/", followups.FollowUpListView.as_view(), name="follow-up-list"),
     path(
         "v1/cases/<str:number>/follow-ups/<int:follow_up>/callback/",

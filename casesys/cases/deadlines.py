@@ -129,3 +129,40 @@ def case_due(case: Case, calendar: WorkCalendar, *, extension_days: int | None =
 def working_days_left(due_at: dt.datetime, calendar: WorkCalendar, *, now: dt.datetime) -> int:
     """Working days from today until the due date (0 = due today, negative = overdue by)."""
     return calendar.working_days_between(local_date(now), local_date(due_at))
+
+
+# --- co-handling (主辦 / 協辦): the multi-department rule ------------------------------------
+
+
+def multi_department_allowance() -> tuple[str, int]:
+    return SlaUnit.WORKING_DAYS, int(settings.CASESYS.get("MULTI_DEPARTMENT_WORKING_DAYS", 10))
+
+
+def multi_department_rule(case: Case, *, calendar: WorkCalendar) -> tuple[str, int]:
+    """The rule of a case handled by several departments (New Taipei: 10 working days
+    instead of 6), stricter rule wins as at intake:
+
+    - the allowance (`CASESYS_MULTI_DEPARTMENT_WORKING_DAYS`) replaces the case's base rule
+      when it gives a later deadline — it is an allowance, it never shortens a longer rule;
+    - an hour rule (field work such as a pothole) is kept: co-handling does not make urgent
+      field work wait;
+    - an urgency above 普通件 still wins when it gives an earlier deadline than the result.
+
+    Compared by the deadline each gives from the case's `deadline_start`."""
+    start = case.deadline_start
+    current = (case.sla_unit, case.sla_value)
+    base = base_rule(category=case.category, channel=case.channel)
+    if base[0] == SlaUnit.HOURS or current[0] == SlaUnit.HOURS:
+        return current
+    allowance = multi_department_allowance()
+
+    def due(rule: tuple[str, int]) -> dt.datetime:
+        return compute_due(received_at=start, unit=rule[0], value=rule[1], calendar=calendar)
+
+    rule = allowance if due(allowance) > due(base) else base
+    urgency = case.urgency
+    if urgency is not None and urgency.code != Urgency.NORMAL:
+        urgent = (urgency.sla_unit, urgency.sla_value)
+        if due(urgent) < due(rule):
+            rule = urgent
+    return rule

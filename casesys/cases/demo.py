@@ -185,6 +185,25 @@ def seed_cases(n: int, users: dict, cats: dict[str, Category], *, seed: int = 19
     return created
 
 
+def _co_handle(case: Case, users: dict, target: float) -> None:
+    """Every sixth road case is co-handled by the street-light section (主辦/協辦 demo); the
+    part is done before the lead can answer. Decided by the case id, not the random stream,
+    so the other demo cases stay as they were."""
+    from casesys.cohandling import services as cohandling
+
+    [part] = cohandling.case_add_co_handlers(
+        case=case, departments=[Department.objects.get(code="PWD-LIGHT")],
+        request_note="請協助檢查周邊路燈是否正常", by=users["supervisor"],
+    )
+    case.refresh_from_db()
+    if target < 0.1:
+        return  # the part waits in the street-light section's queue
+    cohandling.part_accept(part=part, by=users["officer2"])
+    cohandling.part_submit_reply(part=part, reply="周邊路燈經檢查均正常運作。", by=users["officer2"])
+    if target >= 0.2:
+        cohandling.part_approve(part=part, by=users["supervisor"])
+
+
 def _advance(case: Case, users: dict, rng: random.Random, now: dt.datetime) -> None:
     """Walk a case to a plausible state for its age; old cases are mostly closed."""
     intake, officer, supervisor = users["intake"], users["officer"], users["supervisor"]
@@ -208,6 +227,8 @@ def _advance(case: Case, users: dict, rng: random.Random, now: dt.datetime) -> N
         return
     handler = officer if case.department.code == "PWD-ROAD" else users["officer2"]
     services.case_accept(case=case, by=handler)
+    if case.department.code == "PWD-ROAD" and case.pk % 6 == 0:
+        _co_handle(case, users, target)
     if target < 0.25:
         return  # in progress (some overdue)
     services.case_submit_reply(case=case, reply=f"已派員查處完成。{case.subject}已改善，謝謝您的反映。", by=handler)

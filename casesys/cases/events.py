@@ -28,6 +28,10 @@ PUBLIC_TEXT = {
     "second_reply": "機關已再次答復 / A second reply was sent",
     # casesys.incidents: the incident's title is public (it is what the event is called).
     "incident_linked": "與同一事件的其他通報併同處理：{title} / Handled together with other reports of: {title}",
+    # co-handling (casesys.cohandling): departments are named, staff never
+    "co_handlers_added": "會同 {departments} 協同辦理 / {departments} co-handling the case",
+    "multi_department_deadline": "多單位協同辦理，處理期限調整為 {due} / Handled by several departments: deadline now {due}",
+    "part_done": "{department} 已完成協辦 / {department} has completed its part",
 }
 
 

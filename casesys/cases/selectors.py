@@ -17,8 +17,9 @@ from casesys.org.models import Role
 from casesys.org.roles import roles_of, user_department
 
 
-def case_scope_q(user) -> Q | None:
-    """A Q restricting cases to the user's scope; None means unrestricted."""
+def case_scope_q(user, *, co_handling: bool = True) -> Q | None:
+    """A Q restricting cases to the user's scope; None means unrestricted. Reports pass
+    ``co_handling=False``: a department's figures count its own cases, not those it co-handles."""
     roles = roles_of(user)
     if Role.ADMIN in roles or Role.ANALYST in roles:
         return None
@@ -30,7 +31,28 @@ def case_scope_q(user) -> Q | None:
         q |= Q(department=dept) | Q(assignee=user)
     if Role.INTAKE in roles:
         q |= Q(state=State.RECEIVED) | Q(registered_by=user)
+    if co_handling:
+        q |= co_handling_scope_q(user, roles=roles, dept=dept)
     return q
+
+
+def co_handling_scope_q(user, *, roles: set[str], dept) -> Q:
+    """Co-handling (協辦): a co-handling department's officers and the supervisors over it see
+    the case too, as does the officer its part is assigned to (casesys.cohandling)."""
+    from casesys.cohandling.models import CasePart
+
+    parts = None
+    if Role.SUPERVISOR in roles and dept is not None:
+        parts = Q(department__path__startswith=dept.path)
+    if Role.OFFICER in roles:
+        mine = Q(officer=user) if dept is None else Q(department=dept) | Q(officer=user)
+        parts = mine if parts is None else parts | mine
+    if parts is None:
+        return Q(pk__in=[])
+    import casesys.common.lookups  # noqa: F401  (registers `any_of`)
+
+    # `any_of`, not `in`: keeps the scope's OR answerable by indexes (casesys/common/lookups.py).
+    return Q(pk__any_of=CasePart.objects.filter(parts).order_by().values("case_id"))
 
 
 def cases_visible_to(user) -> QuerySet[Case]:

@@ -192,6 +192,19 @@ def not_yet_due(case) -> bool:
     return timezone.now() <= case.due_at
 
 
+# --- co-handling (主辦 / 協辦): the case waits for its parts ----------------------------------
+# Parts live in casesys.cohandling (`case.parts`); states as plain strings, as above.
+PART_SETTLED = ("done", "released", "withdrawn")
+
+
+@_explained(
+    "協辦單位尚未全部完成或免協辦，不能送出或核定答復 / Every co-handling part must be done or released "
+    "before the reply can be submitted or approved."
+)
+def parts_settled(case) -> bool:
+    return not case.parts.exclude(state__in=PART_SETTLED).exists()
+
+
 # --- on-time bookkeeping -----------------------------------------------------------------
 
 
@@ -252,7 +265,7 @@ class CaseWorkflow:
         source=IN_PROGRESS,
         target=PENDING_APPROVAL,
         permission=can_reply,
-        conditions=[no_extension_awaiting_decision],
+        conditions=[no_extension_awaiting_decision, parts_settled],
     )
     def submit_reply(self, *, reply, officer, now):
         self.reply = reply
@@ -263,7 +276,7 @@ class CaseWorkflow:
     def return_reply(self, *, now):
         self.reply_submitted_at = None
 
-    @transition(field="state", source=PENDING_APPROVAL, target=CLOSED, permission=can_approve)
+    @transition(field="state", source=PENDING_APPROVAL, target=CLOSED, permission=can_approve, conditions=[parts_settled])
     def approve(self, *, approver, now):
         self.approved_by = approver
         self.closed_at = now

@@ -211,6 +211,12 @@ def deadlines_scan(*, now: dt.datetime | None = None, batch_size: int | None = N
             result.notifications += len(rows)
             for hit, _pk in inserted:
                 result.by_kind[hit.rule.code] = result.by_kind.get(hit.rule.code, 0) + 1
+    # Co-handling parts: their own sub-deadlines, the same rules (casesys.cohandling.reminders).
+    from casesys.cohandling.reminders import parts_scan
+
+    parts_reminded = parts_scan(now=now, calendar=calendar, directory=directory, rules=rules)
+    if parts_reminded:
+        result.by_kind["parts"] = parts_reminded
     logger.info(
         "deadline scan: %s cases in %s batches, %s new reminders, %s notifications",
         result.cases,

@@ -64,7 +64,8 @@ def scoped_cases(user) -> QuerySet[Case]:
     roles = roles_of(user)
     if roles & {Role.ANALYST, Role.ADMIN}:
         return cases.all()
-    q = case_scope_q(user)
+    # A department's own cases: the parts it co-handles are reported apart (co_handling_*).
+    q = case_scope_q(user, co_handling=False)
     return cases.all() if q is None else cases.filter(q)
 
 
@@ -248,7 +249,13 @@ def overdue_report(user, *, now: dt.datetime | None = None, detail_limit: int | 
         for r in detail_qs.iterator(chunk_size=2000)
     ]
     total = sum(g.count for g in groups)
-    return {"groups": groups, "detail": detail, "total": total, "truncated": detail_limit is not None and total > detail_limit}
+    return {
+        "groups": groups,
+        "detail": detail,
+        "total": total,
+        "truncated": detail_limit is not None and total > detail_limit,
+        "co_handling": co_handling_overdue(user, now=now),  # lead cases and parts, per department
+    }
 
 
 # --- performance report -------------------------------------------------------------------------
@@ -395,7 +402,13 @@ def performance_report(user, *, start: dt.date, end: dt.date, by_category: bool 
     sat = [(r.satisfaction, r.surveys) for r in ordered if r.satisfaction is not None]
     n_sat = sum(n for _s, n in sat)
     totals.satisfaction = round(sum(s * n for s, n in sat) / n_sat, 2) if n_sat else None
-    return {"rows": ordered, "totals": totals, "start": start, "end": end}
+    return {
+        "rows": ordered,
+        "totals": totals,
+        "start": start,
+        "end": end,
+        "co_handling": co_handling_performance(user, start=start, end=end),  # lead cases and parts apart
+    }
 
 
 # --- survey analysis ----------------------------------------------------------------------------
@@ -515,3 +528,161 @@ def survey_report(user, *, start: dt.date, end: dt.date) -> dict:
         "start": start,
         "end": end,
     }
+
+
+# --- co-handling (主辦 / 協辦): lead cases and co-handling parts, per department -----------------
+# A department's own cases (it leads them) and the parts it co-handles for other departments'
+# cases are counted apart, each with its on-time rate: a part is on time when approved by its
+# sub-deadline (`CasePart.on_time`); released and withdrawn parts are neither.
+
+
+def scoped_parts(user):
+    """Parts of the departments the user reports on: supervisors their subtree, analysts and
+    administrators every department."""
+    from casesys.cohandling.models import CasePart
+    from casesys.org.roles import user_department
+
+    parts = CasePart.objects.using(reports_db())
+    if not may_see_reports(user):
+        return parts.none()
+    roles = roles_of(user)
+    if roles & {Role.ANALYST, Role.ADMIN}:
+        return parts.all()
+    dept = user_department(user)
+    return parts.none() if dept is None else parts.filter(department__path__startswith=dept.path)
+
+
+@dataclass
+class CoHandlingOverdueRow:
+    department: str
+    lead_open: int = 0
+    lead_overdue: int = 0
+    parts_open: int = 0
+    parts_overdue: int = 0
+
+
+@dataclass
+class PartOverdueRow:
+    number: str
+    subject: str
+    department: str
+    lead: str
+    officer: str
+    state: str
+    due_at: dt.datetime
+    days_overdue: int
+
+
+def co_handling_overdue(user, *, now: dt.datetime | None = None, detail_limit: int = DETAIL_LIMIT) -> dict:
+    """Per department: its open and overdue lead cases, its open and overdue co-handling parts;
+    and the overdue parts themselves (oldest sub-deadline first)."""
+    from casesys.cohandling.models import CasePart, PartState
+
+    now = now or timezone.now()
+    live = [PartState.REQUESTED, PartState.IN_PROGRESS, PartState.PENDING_APPROVAL]
+    rows: dict[str, CoHandlingOverdueRow] = {}
+
+    def row(name: str | None) -> CoHandlingOverdueRow:
+        name = name or "（受理中 / with intake）"
+        return rows.setdefault(name, CoHandlingOverdueRow(department=name))
+
+    for r in (
+        scoped_cases(user).order_by().filter(OPEN_Q, department__isnull=False)
+        .values("department__name")
+        .annotate(n=Count("id"), late=Count("id", filter=Q(due_at__lt=now)))
+    ):
+        cr = row(r["department__name"])
+        cr.lead_open, cr.lead_overdue = r["n"], r["late"]
+    parts = scoped_parts(user).order_by().filter(state__in=live)
+    for r in parts.values("department__name").annotate(n=Count("id"), late=Count("id", filter=Q(due_at__lt=now))):
+        cr = row(r["department__name"])
+        cr.parts_open, cr.parts_overdue = r["n"], r["late"]
+    calendar = WorkCalendar.load(using=reports_db())
+    today = local_date(now)
+    labels = dict(CasePart._meta.get_field("state").choices)
+    detail = [
+        PartOverdueRow(
+            number=r["case__number"],
+            subject=r["case__subject"],
+            department=r["department__name"],
+            lead=r["case__department__name"] or "",
+            officer=r["officer__first_name"] or r["officer__username"] or "",
+            state=str(labels.get(r["state"], r["state"])),
+            due_at=r["due_at"],
+            days_overdue=max(calendar.working_days_between(local_date(r["due_at"]), today), 0),
+        )
+        for r in parts.filter(due_at__lt=now)
+        .values("case__number", "case__subject", "department__name", "case__department__name", "officer__first_name",
+                "officer__username", "state", "due_at")
+        .order_by("due_at", "id")[:detail_limit]
+    ]
+    ordered = sorted((r for r in rows.values() if r.lead_open or r.parts_open), key=lambda r: r.department)
+    return {"rows": ordered, "detail": detail, "parts_overdue": sum(r.parts_overdue for r in ordered)}
+
+
+@dataclass
+class CoHandlingPerformanceRow:
+    department: str
+    lead_closed: int = 0
+    lead_on_time: int = 0
+    lead_late: int = 0
+    lead_rate: float | None = None
+    parts_requested: int = 0
+    parts_done: int = 0
+    parts_on_time: int = 0
+    parts_late: int = 0
+    parts_rate: float | None = None
+    parts_released: int = 0
+
+    SUMMED = ("lead_closed", "lead_on_time", "lead_late", "parts_requested", "parts_done", "parts_on_time", "parts_late",
+              "parts_released")
+
+    def finish(self) -> CoHandlingPerformanceRow:
+        self.lead_rate = _pct(self.lead_on_time, self.lead_on_time + self.lead_late)
+        self.parts_rate = _pct(self.parts_on_time, self.parts_on_time + self.parts_late)
+        return self
+
+
+def co_handling_performance(user, *, start: dt.date, end: dt.date) -> dict:
+    """Per department for [start, end]: lead cases answered (on time, late, rate) and
+    co-handling parts requested, done (on time, late, rate) and released. Three grouped
+    queries whatever the number of cases."""
+    from casesys.cohandling.models import PartState
+
+    since = dt.datetime.combine(start, dt.time.min, tzinfo=TZ)
+    until = end_of_day(end)
+    rows: dict[str, CoHandlingPerformanceRow] = {}
+
+    def row(name: str | None) -> CoHandlingPerformanceRow:
+        name = name or "（受理中 / with intake）"
+        return rows.setdefault(name, CoHandlingPerformanceRow(department=name))
+
+    answered = Q(state=State.CLOSED)
+    for r in (
+        scoped_cases(user).order_by().filter(answered, closed_at__range=(since, until))
+        .values("department__name")
+        .annotate(on=Count("id", filter=Q(on_time=True)), late=Count("id", filter=Q(on_time=False)), n=Count("id"))
+    ):
+        cr = row(r["department__name"])
+        cr.lead_closed, cr.lead_on_time, cr.lead_late = r["n"], r["on"], r["late"]
+    parts = scoped_parts(user).order_by()
+    for r in parts.filter(requested_at__range=(since, until)).values("department__name").annotate(n=Count("id")):
+        row(r["department__name"]).parts_requested = r["n"]
+    for r in (
+        parts.filter(closed_at__range=(since, until))
+        .values("department__name")
+        .annotate(
+            done=Count("id", filter=Q(state=PartState.DONE)),
+            on=Count("id", filter=Q(state=PartState.DONE, on_time=True)),
+            late=Count("id", filter=Q(state=PartState.DONE, on_time=False)),
+            released=Count("id", filter=Q(state=PartState.RELEASED)),
+        )
+    ):
+        cr = row(r["department__name"])
+        cr.parts_done, cr.parts_on_time, cr.parts_late, cr.parts_released = r["done"], r["on"], r["late"], r["released"]
+    ordered = sorted((r.finish() for r in rows.values()), key=lambda r: r.department)
+    totals = CoHandlingPerformanceRow(department="合計 / Total")
+    for r in ordered:
+        for f in CoHandlingPerformanceRow.SUMMED:
+            setattr(totals, f, getattr(totals, f) + getattr(r, f))
+    return {"rows": ordered, "totals": totals.finish()}

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from casesys.cases import services
 from casesys.cases.models import Case
 from casesys.cases.selectors import cases_visible_to
+from casesys.cohandling import services as cohandling
 from casesys.web import forms as f
 
 
@@ -40,7 +41,9 @@ ACTIONS: dict[str, Action] = {
     a.name: a
     for a in [
         Action("dispatch", "分文", "Dispatch", f.DispatchForm,
-               lambda c, d, u: services.case_dispatch(case=c, department=d["department"], note=d.get("note", ""), by=u), "primary"),
+               lambda c, d, u: cohandling.case_dispatch_with_co_handlers(
+                   case=c, department=d["department"], co_departments=d.get("co_departments") or [],
+                   note=d.get("note", ""), by=u), "primary"),
         Action("accept", "簽收承辦", "Accept", f.AcceptForm, lambda c, d, u: services.case_accept(case=c, by=u), "primary"),
         Action("assign", "指派承辦人", "Assign", f.AssignForm,
                lambda c, d, u: services.case_assign(case=c, assignee=d["assignee"], note=d.get("note", ""), by=u), needs_case=True),
@@ -82,3 +85,70 @@ def build_form(action: Action, case: Case, data=None) -> f.ActionForm:
     if data is None:
         return action.form(initial={"version": case.version}, prefix=action.name, **kwargs)
     return action.form(data, prefix=action.name, **kwargs)
+
+
+
+# --- co-handling parts (主辦 / 協辦): the part panel's buttons, one per part transition -------
+# Kept apart so the block can move into the single table of transitions as it is.
+
+
+@dataclass(frozen=True)
+class PartAction:
+    name: str
+    zh: str
+    en: str
+    form: type
+    run: Callable[..., object]
+    style: str = ""
+    needs_part: bool = False
+
+
+def _part_forms():
+    from casesys.web import forms_cohandling as pf
+
+    return pf
+
+
+def _part_actions() -> dict[str, PartAction]:
+    pf = _part_forms()
+    return {
+        a.name: a
+        for a in [
+            PartAction("accept", "協辦簽收", "Accept the part", pf.PartAcceptForm,
+                       lambda p, d, u: cohandling.part_accept(part=p, by=u), "primary"),
+            PartAction("assign", "指派協辦人", "Assign the part", pf.PartAssignForm,
+                       lambda p, d, u: cohandling.part_assign(part=p, officer=d["officer"], note=d.get("note", ""), by=u),
+                       needs_part=True),
+            PartAction("submit_reply", "送出協辦答復（陳核）", "Submit the part reply", pf.PartReplyForm,
+                       lambda p, d, u: cohandling.part_submit_reply(part=p, reply=d["reply"], by=u), "primary"),
+            PartAction("approve", "核定協辦答復", "Approve the part reply", pf.PartApproveForm,
+                       lambda p, d, u: cohandling.part_approve(part=p, note=d.get("note", ""), by=u), "primary"),
+            PartAction("return_reply", "協辦答復退回修正", "Return the part reply", pf.PartReturnReplyForm,
+                       lambda p, d, u: cohandling.part_return_reply(part=p, comment=d["comment"], by=u)),
+            PartAction("return_to_lead", "非屬本單位，退回主辦", "Not ours: return to the lead", pf.PartReturnToLeadForm,
+                       lambda p, d, u: cohandling.part_return_to_lead(part=p, reason=d["reason"], by=u), "danger"),
+            PartAction("decide_return", "決定協辦退回", "Decide the returned part", pf.PartDecideReturnForm,
+                       lambda p, d, u: cohandling.part_decide_return(
+                           part=p, release=d["decision"] == "release", note=d.get("note", ""), by=u), "primary"),
+            PartAction("withdraw", "撤銷協辦", "Withdraw the part", pf.PartWithdrawForm,
+                       lambda p, d, u: cohandling.part_withdraw(part=p, note=d.get("note", ""), by=u), "danger"),
+        ]
+    }
+
+
+PART_ACTIONS: dict[str, PartAction] = _part_actions()
+
+
+def available_part_actions(part, user) -> list[PartAction]:
+    from casesys.cohandling.workflow import PART_TRANSITION_NAMES
+
+    names = {t.name for t in part.get_available_user_state_transitions(user)}
+    return [PART_ACTIONS[n] for n in PART_TRANSITION_NAMES if n in names]
+
+
+def build_part_form(action: PartAction, part, data=None):
+    kwargs = {"part": part} if action.needs_part else {}
+    prefix = f"part{part.pk}-{action.name}"
+    if data is None:
+        return action.form(initial={"version": part.version}, prefix=prefix, **kwargs)
+    return action.form(data, prefix=prefix, **kwargs)

@@ -92,6 +92,13 @@ class DispatchForm(ActionForm):
         label="承辦單位 / Department", queryset=Department.objects.filter(active=True).order_by("path")
     )
     note = forms.CharField(label="備註 / Note", required=False, max_length=500)
+    # 協辦: co-handling departments asked in the same step (casesys.cohandling).
+    co_departments = forms.ModelMultipleChoiceField(
+        label="協辦單位（可複選）/ Co-handling departments (optional)",
+        required=False,
+        queryset=Department.objects.filter(active=True).order_by("path"),
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
 
 
 class AssignForm(ActionForm):

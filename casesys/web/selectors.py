@@ -257,7 +257,23 @@ def case_action_notes(*, case: Case, user) -> list[str]:
         notes.append(_waiting_for_others(workflow.OWN_REPLY, case, user))
     if case.state == State.IN_PROGRESS and workflow.four_eyes_denial(case, "decide_extension", user):
         notes.append(_waiting_for_others(workflow.OWN_EXTENSION, case, user))
+    notes.extend(_parts_waiting(case, user))
     return notes
+
+
+def _parts_waiting(case: Case, user) -> list[str]:
+    """Co-handling: the reply waits for the parts still open (named by department)."""
+    from casesys.cases import workflow
+
+    waiting = (case.state == State.IN_PROGRESS and workflow.can_reply(case, user)) or (
+        case.state == State.PENDING_APPROVAL and workflow.can_approve(case, user)
+    )
+    if not waiting or workflow.parts_settled(case):
+        return []
+    names = "、".join(
+        case.parts.exclude(state__in=workflow.PART_SETTLED).order_by("requested_at").values_list("department__name", flat=True)
+    )
+    return [f"尚待協辦單位完成：{names}。 / Waiting for the co-handling departments: {names}."]
 
 
 # --- notifications ------------------------------------------------------------------------

@@ -5,7 +5,16 @@ from django.templatetags.static import static
 from django.urls import path
 from django.views.generic import RedirectView
 
-from casesys.web.views import desk, followups, incidents, intake, notices, portal, reports
+from casesys.web.views import (
+    cohandling,
+    desk,
+    followups,
+    incidents,
+    intake,
+    notices,
+    portal,
+    reports,
+)
 
 app_name = "web"
 
@@ -26,6 +35,9 @@ urlpatterns = [
     path(
         "desk/cases/<str:number>/contact-tasks/<int:pk>/done/", notices.contact_task_done_view, name="contact_task_done"
     ),
+    # co-handling (主辦 / 協辦)
+    path("desk/cases/<str:number>/parts/add/", cohandling.add_co_handlers, name="case_parts_add"),
+    path("desk/cases/<str:number>/parts/<int:pk>/actions/<str:name>/", cohandling.part_action, name="part_action"),
     path("desk/approvals/", desk.approvals, name="approvals"),
     path("desk/follow-ups/", followups.inbox, name="follow_ups"),
     path(

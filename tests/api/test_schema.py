@@ -48,11 +48,14 @@ OUR_PATHS = {
     "/api/v1/incidents/{id}/unlink/": {"post"},
     "/api/v1/incidents/{id}/reply/": {"post"},
     "/api/v1/incidents/{id}/close-all/": {"post"},
+    "/api/v1/cases/{number}/parts/": {"post"},
 }
 TRANSITIONS = [
     "dispatch", "accept", "assign", "submit_reply", "approve", "return_reply", "request_extension",
     "decide_extension", "return_to_intake", "transfer", "file", "merge", "reopen",
 ]
+# Co-handling parts (casesys.cohandling): /cases/{number}/parts/{part}/transitions/{name}/
+PART_TRANSITIONS = ["accept", "assign", "submit_reply", "approve", "return_reply", "return_to_lead", "decide_return", "withdraw"]
 
 
 def load_schema(client) -> dict:
@@ -72,6 +75,8 @@ def test_schema_documents_every_endpoint_and_its_errors(client):
     expected = dict(OUR_PATHS)
     for name in TRANSITIONS:
         expected[f"/api/v1/cases/{{number}}/transitions/{name}/"] = {"post"}
+    for name in PART_TRANSITIONS:
+        expected[f"/api/v1/cases/{{number}}/parts/{{part}}/transitions/{name}/"] = {"post"}
     for path, methods in expected.items():
         assert path in paths, path
         assert methods <= set(paths[path]), path
@@ -196,7 +201,8 @@ def test_schemathesis_finds_no_server_errors_or_undocumented_responses(org, wsgi
     schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app)
     operations = [result.ok() for result in schema.get_all_operations()]
     operations = [op for op in operations if op.path.split("{")[0].rstrip("/") + "/" in _our_prefixes()]
-    assert len(operations) == len(OUR_PATHS) + 2 + len(TRANSITIONS)  # cases/ and incidents/ have GET and POST
+    # cases/ and incidents/ have GET and POST
+    assert len(operations) == len(OUR_PATHS) + 2 + len(TRANSITIONS) + len(PART_TRANSITIONS)
     checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
     seen_statuses: dict[str, set[int]] = {}
 

@@ -39,6 +39,7 @@ REPORTS = {
 # Tables only reports read; the primary must not see them while a replica is configured.
 REPORT_TABLES = (
     "cases_case", "cases_extensionrequest", "cases_caseevent", "cases_followup", "workcal_calendaroverride",
+    "cohandling_casepart",
 )
 
 

@@ -63,6 +63,18 @@ EVENT_LABELS = {
     "second_reply": ("回訪：再次答復", "Follow-up: second reply"),
     "incident_linked": ("併入事件", "Linked to an incident"),
     "incident_unlinked": ("自事件移除", "Removed from an incident"),
+    # co-handling (casesys.cohandling)
+    "co_handlers_added": ("加入協辦單位", "Co-handlers added"),
+    "multi_department_deadline": ("多單位協辦期限", "Multi-department deadline"),
+    "part_accepted": ("協辦簽收", "Part accepted"),
+    "part_assigned": ("指派協辦人", "Part assigned"),
+    "part_reply_submitted": ("協辦答復陳核", "Part reply submitted"),
+    "part_reply_returned": ("協辦答復退回修正", "Part reply returned"),
+    "part_done": ("協辦完成", "Part done"),
+    "part_returned": ("協辦退回主辦", "Part returned to the lead"),
+    "part_released": ("同意免協辦", "Part released"),
+    "part_reimposed": ("仍請協辦", "Part re-imposed"),
+    "part_withdrawn": ("撤銷協辦", "Part withdrawn"),
 }
 
 

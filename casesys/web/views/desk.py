@@ -80,9 +80,12 @@ def _queue(request, scope: str):
     if request.htmx and request.htmx.target == "queue-results":
         return render(request, "web/desk/_queue_table.html", ctx)
     from casesys.notifications.selectors import contact_tasks_for_queue
+    from casesys.web.views.cohandling import queue_parts
 
     # Notices to deliver by phone or letter, above the table (not part of its htmx refresh).
     ctx["contact_tasks"] = contact_tasks_for_queue(user=request.user, scope=scope)
+    # Co-handling parts the user's department is asked to do (協辦), above the table too.
+    ctx["co_parts"] = queue_parts(request.user, scope)
     return render(request, "web/desk/queue.html", ctx)
 
 
@@ -117,6 +120,7 @@ def _case_context(
 ) -> dict:
     from django.utils import timezone
 
+    from casesys.web.views.cohandling import parts_context
     from casesys.web.views.followups import follow_up_panel
     from casesys.web.views.incidents import case_incident_context
     from casesys.workcal.calendar import WorkCalendar
@@ -152,6 +156,7 @@ def _case_context(
         "closures": list(case.closures.order_by("round")),
         **_citizen_notices_context(request.user, case),
         **case_incident_context(request.user, case),
+        **parts_context(request.user, case),  # co-handling (casesys.web.views.cohandling)
     }
 
 
@@ -211,8 +216,11 @@ def case_action(request, number: str, name: str):
             messages.error(request, pick(exc.message))
             return redirect("web:case", number=case.number)
         else:
-            messages.success(request, tr(f"已完成：{action.zh}", f"Done: {action.en}"))
+            messages.success(request, tr(f"已完成：{action.zh} {case.number}", f"Done: {action.en} {case.number}"))
             url = reverse("web:case", kwargs={"number": case.number})
+            if _case_or_404(request, case.number) is None:
+                # Out of the user's hands now (intake after dispatching it): back to their desk.
+                url = reverse("web:home")
             return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     case.refresh_from_db()
     return render(request, "web/desk/case.html", _case_context(request, case, bound={name: form}), status=status)
@@ -300,7 +308,13 @@ def reply_template(request, number: str):
 def approvals(request):
     if not roles_of(request.user) & {Role.SUPERVISOR, Role.ADMIN}:
         return forbidden(request)
-    return render(request, "web/desk/approvals.html", selectors.approvals_inbox(user=request.user))
+    from casesys.cohandling.selectors import part_approvals_for, returned_parts_for
+
+    ctx = selectors.approvals_inbox(user=request.user)
+    # Co-handling: part replies to approve, parts returned as "not ours" to decide.
+    ctx["part_replies"] = part_approvals_for(user=request.user)
+    ctx["returned_parts"] = returned_parts_for(user=request.user)
+    return render(request, "web/desk/approvals.html", ctx)
 
 
 # --- notifications --------------------------------------------------------------------------------

@@ -147,7 +147,7 @@ def test_first_message_opens_a_case_and_the_acknowledgement_goes_out_by_reply(or
     event = deliver(text="中正路路燈不亮")
 
     case = Case.objects.get()
-    assert (case.channel, case.subject, case.petitioner.line_user_id) == ("line", "中正路路燈不亮", USER)
+    assert (case.channel, case.subject, case.petitioner.contacts.get().address) == ("line", "中正路路燈不亮", USER)
     assert event.status == "processed"
     [(handle, [text])] = platform.replies
     assert handle == f"token-{event.external_id}"
