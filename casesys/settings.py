@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "integrations.common",
     "integrations.line",
     "integrations.telegram",
+    # SMS (簡訊) through a Taiwanese gateway: outbox transport, delivery reports, opt-out replies.
+    "integrations.sms",
     # Social listening and open interfaces (Facebook pages, RSS/Atom feeds, Open311, open data).
     "integrations.feeds",
     "casesys.social",
@@ -398,6 +400,21 @@ CASESYS_CHANNELS: dict[str, dict] = {
         "intake": True,
         "lead_source": True,
     },
+    # SMS (integrations/sms, docs/sms.md): only for citizens with no other route (a phone-only
+    # 1999 caller), only for these notices; the address is derived from a mobile phone number.
+    "sms": {
+        "label": "簡訊 / SMS",
+        "transport": "integrations.sms.transport.SmsTransport",
+        "processor": "integrations.sms.handlers.handle_event",
+        "mask": "phone",
+        "route": "fallback",
+        "kinds": [
+            "case_acknowledged", "case_transferred", "case_extended", "case_overdue",
+            "case_reply", "case_second_reply", "case_merged_reply", "case_filed", "survey_invitation",
+        ],
+        "address_from": "phone",
+        "address": "integrations.sms.addresses.normalise",
+    },
     "feed": {"label": "新聞與 PTT / News and PTT feeds", "lead_source": True},
 }
 
@@ -418,6 +435,24 @@ CONNECTOR_CASE_CATEGORY = env_str("CASESYS_CHAT_CATEGORY", "GEN-MAILBOX")
 # Facebook page webhook: the handshake needs the verify token, POSTs the app secret.
 FACEBOOK_VERIFY_TOKEN = env_str("FACEBOOK_VERIFY_TOKEN", "")
 FACEBOOK_APP_SECRET = env_str("FACEBOOK_APP_SECRET", "")
+# SMS (docs/sms.md). Without a username and password the channel is off: SMS notices fail
+# visibly and become call-or-write tasks.
+SMS_PROVIDER = env_str("SMS_PROVIDER", "mitake")
+MITAKE_USERNAME = env_str("MITAKE_USERNAME", "")
+MITAKE_PASSWORD = env_str("MITAKE_PASSWORD", "")  # a secret: never a default here
+MITAKE_BASE_URL = env_str("MITAKE_BASE_URL", "https://smsapi.mitake.com.tw")
+MITAKE_TIMEOUT_SECONDS = env_int_between("MITAKE_TIMEOUT_SECONDS", 10, 1, 120)
+# Put in front of every message, e.g. 【臺北市政府】 (counts towards the length).
+SMS_SENDER_NAME = env_str("SMS_SENDER_NAME", "")
+# The acknowledgement carries the case number; the password too only when this is true.
+SMS_INCLUDE_PASSWORD = env_bool("SMS_INCLUDE_PASSWORD", False)
+# Cost control: messages per day for the whole agency, and per mobile number (0 = no limit).
+SMS_DAILY_CAP = env_int("SMS_DAILY_CAP", 500)
+SMS_PER_NUMBER_PER_DAY = env_int("SMS_PER_NUMBER_PER_DAY", 5)
+# A longer text is replaced by a short notice with the status-page link.
+SMS_MAX_SEGMENTS = env_int_between("SMS_MAX_SEGMENTS", 2, 1, 5)
+# Path secret of the gateway's callbacks (delivery reports, replies); empty: callbacks off.
+SMS_CALLBACK_SECRET = env_str("SMS_CALLBACK_SECRET", "")
 # Open311: if set, requests naming another jurisdiction_id get 404; contact shown in discovery.
 OPEN311_JURISDICTION_ID = env_str("OPEN311_JURISDICTION_ID", "")
 OPEN311_CONTACT = env_str("OPEN311_CONTACT", "")

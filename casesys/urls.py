@@ -23,6 +23,8 @@ urlpatterns = [
     # LINE and Telegram webhooks (docs/connectors.md).
     path("integrations/line/", include("integrations.line.urls")),
     path("integrations/telegram/", include("integrations.telegram.urls")),
+    # SMS gateway callbacks (docs/sms.md).
+    path("integrations/sms/", include("integrations.sms.urls")),
 ]
 # MEDIA_ROOT is never served as static files, not even with DEBUG (`make run`): it holds the
 # citizens' attachments, which only the permission-checked desk view hands out
