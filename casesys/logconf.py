@@ -21,7 +21,9 @@ def json_formatter(service: str) -> dict:
 # Query parameters whose values never reach a log line: a partner's Open311 key, passwords,
 # tokens. Request lines (the development server's `django.server`, gunicorn's access log if
 # enabled) and anything else that quotes a URL are rewritten to `api_key=***`.
-SECRET_PARAMETERS = ("api_key", "apikey", "access_token", "password", "token")
+# Secrets, and personal data that gateways put in query strings (an SMS gateway's callback
+# carries the phone number as dstaddr / srcaddr).
+SECRET_PARAMETERS = ("api_key", "apikey", "access_token", "password", "token", "dstaddr", "srcaddr")
 _SECRET_QUERY_RE = re.compile(
     r"(?i)(?<![A-Za-z0-9_])((?:" + "|".join(SECRET_PARAMETERS) + r")(?:%5B%5D|\[\])?=)[^&\s\"'#;]*"
 )

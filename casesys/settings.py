@@ -375,6 +375,7 @@ CASESYS_REMINDERS = {"BATCH": env_int("CASESYS_REMINDER_BATCH", 200)}
 # imports these packages; a new channel is a new package plus an entry here.
 CASESYS_CHANNELS: dict[str, dict] = {
     "line": {
+        "urls": "integrations.line.urls",
         "label": "LINE",
         "transport": "integrations.line.transport.LineTransport",
         "processor": "integrations.line.tasks.processor",
@@ -385,6 +386,7 @@ CASESYS_CHANNELS: dict[str, dict] = {
         "route": "origin",
     },
     "telegram": {
+        "urls": "integrations.telegram.urls",
         "label": "Telegram",
         "transport": "integrations.telegram.transport.TelegramTransport",
         "processor": "integrations.telegram.tasks.processor",
@@ -395,6 +397,7 @@ CASESYS_CHANNELS: dict[str, dict] = {
         "route": "origin",
     },
     "facebook": {
+        "urls": "integrations.facebook.urls",
         "label": "Facebook",
         "processor": "integrations.facebook.handlers.handle_event",
         "intake": True,
@@ -403,6 +406,7 @@ CASESYS_CHANNELS: dict[str, dict] = {
     # SMS (integrations/sms, docs/sms.md): only for citizens with no other route (a phone-only
     # 1999 caller), only for these notices; the address is derived from a mobile phone number.
     "sms": {
+        "urls": "integrations.sms.urls",
         "label": "簡訊 / SMS",
         "transport": "integrations.sms.transport.SmsTransport",
         "processor": "integrations.sms.handlers.handle_event",

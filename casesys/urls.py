@@ -3,6 +3,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.urls import include, path
 
+from casesys.common.channels import channel_urlconfs
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -16,15 +18,12 @@ urlpatterns = [
     path("api/v1/incidents/", include("casesys.incidents.urls")),
     # REST API: /api/v1/…, /api/schema/, /api/docs/ (see docs/api.md).
     path("api/", include("casesys.api.urls")),
-    # Open311 GeoReport v2, the open-data CSVs and the Facebook page webhook (docs/open311.md, docs/social.md).
+    # Open311 GeoReport v2 and the open-data CSVs (docs/open311.md).
     path("open311/v2/", include("casesys.open311.urls")),
     path("open-data/", include("casesys.opendata.urls")),
-    path("integrations/facebook/", include("integrations.facebook.urls")),
-    # LINE and Telegram webhooks (docs/connectors.md).
-    path("integrations/line/", include("integrations.line.urls")),
-    path("integrations/telegram/", include("integrations.telegram.urls")),
-    # SMS gateway callbacks (docs/sms.md).
-    path("integrations/sms/", include("integrations.sms.urls")),
+    # Each connector's webhooks and callbacks under integrations/<channel>/, from its "urls"
+    # in settings.CASESYS_CHANNELS (docs/channels.md): a new channel adds no line here.
+    *(path(f"integrations/{name}/", include(urls)) for name, urls in channel_urlconfs().items()),
 ]
 # MEDIA_ROOT is never served as static files, not even with DEBUG (`make run`): it holds the
 # citizens' attachments, which only the permission-checked desk view hands out

@@ -17,6 +17,7 @@ Every other channel (LINE, Telegram, Facebook, news feeds, SMS, …) is a packag
         "kinds": ["ack", …],    # with a route: only these notice templates (empty: all)
         "address_from": "phone",  # derive the address from the petitioner's phone …
         "address": "integrations.sms.addresses.normalise",  # … through this (raw → "" if unusable)
+        "urls": "integrations.sms.urls",  # mounted at integrations/sms/ (gateway callbacks)
     }
 
 Routing a notice to a citizen (`casesys.notifications.services.citizen_route`) asks the
@@ -58,6 +59,7 @@ class ChannelSpec:
     kinds: tuple[str, ...] = ()
     address_from: str = ""
     address: str = ""
+    urls: str = ""  # dotted URLconf mounted at integrations/<name>/ (webhooks, callbacks)
 
     def routes(self, template: str) -> bool:
         """Whether a citizen notice made from `template` may travel on this channel."""
@@ -128,6 +130,10 @@ def processor_paths() -> dict[str, str]:
     return {s.name: s.processor for s in registry().values() if s.processor}
 
 
+def channel_urlconfs() -> dict[str, str]:
+    return {s.name: s.urls for s in registry().values() if s.urls}
+
+
 def chat_channels() -> list[str]:
     return [s.name for s in registry().values() if s.chat]
 
@@ -184,7 +190,7 @@ def check() -> list[str]:
     except ImproperlyConfigured as exc:
         return [str(exc)]
     for spec in specs.values():
-        for attr in ("transport", "processor", "address"):
+        for attr in ("transport", "processor", "address", "urls"):
             path = getattr(spec, attr)
             if path:
                 try:

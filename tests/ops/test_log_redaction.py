@@ -93,6 +93,8 @@ def test_gunicorn_access_log_is_redacted_when_switched_on(monkeypatch, tmp_path)
         ("/a?token=t1 HTTP/1.1", "/a?token=*** HTTP/1.1"),
         ("/a?access_token=t1", "/a?access_token=***"),
         ("/a?my_token=kept&tokens=kept", "/a?my_token=kept&tokens=kept"),
+        # An SMS gateway's delivery report names the phone number.
+        ("/cb/?msgid=1&dstaddr=0912345678&statuscode=4", "/cb/?msgid=1&dstaddr=***&statuscode=4"),
     ],
 )
 def test_secret_query_parameters_are_masked(line, expected):
