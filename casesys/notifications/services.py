@@ -382,6 +382,13 @@ class CitizenRoute:
     reason: str = ""
 
 
+def _configured(channel: str) -> bool:
+    try:
+        return get_transport(channel).is_configured()
+    except (ImportError, TransportError):
+        return False
+
+
 def citizen_route(case, template: str = "") -> CitizenRoute:
     """Where a notice to the citizen goes, by the channel registry's policies
     (`casesys.common.channels`): the connector the case came in through, at the address the
@@ -405,7 +412,9 @@ def citizen_route(case, template: str = "") -> CitizenRoute:
     for spec in channels.registry().values():
         if spec.route == "fallback" and spec.routes(template):
             address = next((a for c, a in contacts if c == spec.name), "")
-            if address:
+            # A fallback the agency has not set up (no SMS contract yet) is skipped: the
+            # officer's call-or-write task is the route, not a failed message before it.
+            if address and _configured(spec.name):
                 return CitizenRoute(spec.name, address)
     return CitizenRoute(None, "", "陳情人未留電子郵件或可通知的聯絡方式 / No e-mail or other reachable contact on file")
 

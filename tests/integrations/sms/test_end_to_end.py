@@ -202,10 +202,19 @@ def test_a_send_retried_after_a_gateway_timeout_reuses_the_clientid_and_is_not_s
     assert len(sms.sent) == 1 and row.external_id == sms.sent[0].msgid
 
 
-def test_sms_without_credentials_fails_visibly(org, sms, settings):
+def test_without_an_sms_contract_the_officer_calls_instead(org, sms, settings):
     settings.MITAKE_USERNAME = ""
     case = _phone_case(org)
     _extend(org, case)
+    assert not Notification.objects.filter(case=case, channel="sms").exists()
+    assert ContactTask.objects.filter(case=case, template="case_extended").exists()
+    assert not sms.requests
+
+
+def test_sms_whose_credentials_were_removed_after_queueing_fails_visibly(org, sms, settings):
+    case = _phone_case(org)
+    _extend(org, case)
+    settings.MITAKE_USERNAME = ""
     row, outcome = _deliver(case, "case_extended")
     assert outcome == "failed" and "未設定" in row.last_error
     assert ContactTask.objects.filter(case=case, template="case_extended").exists()
