@@ -321,7 +321,9 @@ def _contacts(pet: Petitioner, *, masked: bool) -> tuple[dict, ...]:
     )
 
 
-def masked_view(pet: Petitioner | None, *, confidential: bool, can_reveal: bool) -> PetitionerView | None:
+def masked_view(
+    pet: Petitioner | None, *, confidential: bool, can_reveal: bool, contacts: bool = True
+) -> PetitionerView | None:
     if pet is None:
         return None
     return PetitionerView(
@@ -329,34 +331,39 @@ def masked_view(pet: Petitioner | None, *, confidential: bool, can_reveal: bool)
         phone=mask_phone(pet.phone),
         email=mask_email(pet.email),
         address=mask_address(pet.address),
-        contacts=_contacts(pet, masked=True),
+        contacts=_contacts(pet, masked=True) if contacts else (),
         masked=True,
         confidential=confidential,
         can_reveal=can_reveal,
     )
 
 
-def clear_view(pet: Petitioner, *, confidential: bool) -> PetitionerView:
+def clear_view(pet: Petitioner, *, confidential: bool, contacts: bool = True) -> PetitionerView:
     return PetitionerView(
         name=pet.name,
         phone=pet.phone,
         email=pet.email,
         address=pet.address,
-        contacts=_contacts(pet, masked=False),
+        contacts=_contacts(pet, masked=False) if contacts else (),
         masked=False,
         confidential=confidential,
         can_reveal=False,
     )
 
 
-def petitioner_for(user, case: Case) -> PetitionerView | None:
-    """The petitioner as this user may see it without revealing (no audit needed)."""
+def petitioner_for(user, case: Case, *, contacts: bool = True) -> PetitionerView | None:
+    """The petitioner as this user may see it without revealing (no audit needed).
+
+    `contacts=False` leaves out the connector addresses (one query per petitioner): lists,
+    exports and pages that show only name, phone, e-mail and address."""
     pet = case.petitioner
     if pet is None:
         return None
     if may_view_identity(user, case):
-        return clear_view(pet, confidential=case.confidential)
-    return masked_view(pet, confidential=case.confidential, can_reveal=may_reveal_identity(user, case))
+        return clear_view(pet, confidential=case.confidential, contacts=contacts)
+    return masked_view(
+        pet, confidential=case.confidential, can_reveal=may_reveal_identity(user, case), contacts=contacts
+    )
 
 
 class RevealNotAllowed(Exception):
@@ -385,7 +392,7 @@ def petitioner_row(user, case: Case) -> dict[str, str]:
     without a reveal, masked otherwise (never audited, never unmasked by a flag).
 
     Exports and lists must use this (or `petitioner_for`), never read `case.petitioner`."""
-    view = petitioner_for(user, case)
+    view = petitioner_for(user, case, contacts=False)
     if view is None:
         return {"name": "", "phone": "", "email": "", "address": ""}
     return {"name": view.name, "phone": view.phone, "email": view.email, "address": view.address}

@@ -9,9 +9,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMField
+from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from casesys.cases.workflow import CaseWorkflow
+from casesys.common.versioning import VersionLocked
 
 
 class SlaUnit(models.TextChoices):
@@ -201,7 +202,12 @@ class ContactAddress(models.Model):
         return f"{self.channel} #{self.pk}"
 
 
-class Case(CaseWorkflow, ConcurrentTransitionMixin, models.Model):
+class Case(CaseWorkflow, VersionLocked, ConcurrentTransitionMixin, models.Model):
+    # Optimistic concurrency: besides the state (ConcurrentTransitionMixin), every write
+    # through the workflow checks the version it read (VersionLocked), so self-loop
+    # transitions (reassign, extension) also lose cleanly to a concurrent writer.
+    version_conflict = "Case changed since it was read (version mismatch)."
+
     number = models.CharField(_("案號 / case number"), max_length=32, unique=True)
     password_hash = models.CharField(max_length=200, editable=False)
     state = FSMField(_("狀態 / state"), default=State.RECEIVED, choices=State.choices, protected=False)
@@ -317,33 +323,8 @@ class Case(CaseWorkflow, ConcurrentTransitionMixin, models.Model):
             ),
         ]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._loaded_version = self.version
-
     def __str__(self) -> str:
         return self.number
-
-    # Optimistic concurrency: besides the state (ConcurrentTransitionMixin), every write
-    # through the workflow checks the version it read, so self-loop transitions
-    # (reassign, extension) also lose cleanly to a concurrent writer.
-    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
-        if self._loaded_version is None:
-            return super()._do_update(base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs)
-        updated = super()._do_update(
-            base_qs.filter(version=self._loaded_version), using, pk_val, values, update_fields, forced_update, *args, **kwargs
-        )
-        if not updated and base_qs.filter(pk=pk_val).using(using).exists():
-            raise ConcurrentTransition("Case changed since it was read (version mismatch).")
-        return updated
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        self._loaded_version = self.version
-
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
-        self._loaded_version = self.version
 
     @property
     def is_open(self) -> bool:

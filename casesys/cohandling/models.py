@@ -13,9 +13,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransition, ConcurrentTransitionMixin, FSMField
+from django_fsm import ConcurrentTransitionMixin, FSMField
 
 from casesys.cohandling.workflow import PartWorkflow
+from casesys.common.versioning import VersionLocked
 
 
 class PartState(models.TextChoices):
@@ -42,7 +43,10 @@ class ReturnDecision(models.TextChoices):
     REIMPOSED = "reimposed", _("仍請協辦 / Re-imposed")
 
 
-class CasePart(PartWorkflow, ConcurrentTransitionMixin, models.Model):
+class CasePart(PartWorkflow, VersionLocked, ConcurrentTransitionMixin, models.Model):
+    # Optimistic concurrency, as on Case.
+    version_conflict = "Case part changed since it was read (version mismatch)."
+
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="parts", verbose_name=_("案件 / case"))
     department = models.ForeignKey(
         "org.Department", on_delete=models.PROTECT, related_name="case_parts", verbose_name=_("協辦單位 / department")
@@ -115,29 +119,8 @@ class CasePart(PartWorkflow, ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["closed_at"], name="case_part_closed_at"),
         ]
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._loaded_version = self.version
-
     def __str__(self) -> str:
         return f"{self.case_id}/{self.department_id}"
-
-    # Optimistic concurrency, as on Case: the version read must still be the row's.
-    def _do_update(self, base_qs, using, pk_val, values, update_fields, forced_update, *args, **kwargs):
-        updated = super()._do_update(
-            base_qs.filter(version=self._loaded_version), using, pk_val, values, update_fields, forced_update, *args, **kwargs
-        )
-        if not updated and base_qs.filter(pk=pk_val).using(using).exists():
-            raise ConcurrentTransition("Case part changed since it was read (version mismatch).")
-        return updated
-
-    def save(self, *args, **kwargs):
-        super().save(*args, **kwargs)
-        self._loaded_version = self.version
-
-    def refresh_from_db(self, *args, **kwargs):
-        super().refresh_from_db(*args, **kwargs)
-        self._loaded_version = self.version
 
     @property
     def is_open(self) -> bool:

@@ -135,7 +135,7 @@ def _case_context(
         "case": case,
         "urgency": selectors.urgency_of(case, calendar=WorkCalendar.load(), now=timezone.now()),
         "events": events,
-        "petitioner": petitioner or petitioner_for(request.user, case),
+        "petitioner": petitioner or petitioner_for(request.user, case, contacts=False),
         "description": description,
         "description_masked": description != case.description,
         "can_reveal": may_reveal_identity(request.user, case),
@@ -173,10 +173,10 @@ def _citizen_notices_context(user, case: Case) -> dict:
         # A merged case's petitioner: masked as the rules for their own case say, except for
         # the officer answering the carrying case, who is the one to call them (as the
         # assignee sees their own case's petitioner), unless they asked for confidentiality.
-        task.contact = petitioner_for(user, task.case)
+        task.contact = petitioner_for(user, task.case, contacts=False)
         handling = case.assignee_id is not None and case.assignee_id == user.pk
         if task.contact is not None and task.contact.masked and handling and not task.case.confidential:
-            task.contact = clear_view(task.case.petitioner, confidential=False)
+            task.contact = clear_view(task.case.petitioner, confidential=False, contacts=False)
     return {
         "contact_tasks": tasks,
         "failed_notices": list(case_failed_citizen_notices(case)),
