@@ -126,6 +126,9 @@ TEMPLATES = [
     },
 ]
 
+# Forms show the reader's language: choice labels, labels and errors are "中文 / English" pairs.
+FORM_RENDERER = "casesys.web.forms_renderer.OneLanguageRenderer"
+
 # --- Database -------------------------------------------------------------------------
 # Connection options (persistent connections, prepared statements): casesys/dbconf.py.
 _default_db = f"sqlite:///{VAR_DIR / 'casesys.sqlite3'}"

@@ -23,7 +23,40 @@ DISTRICTS: tuple[str, ...] = (
 )
 
 
+# English names (the romanisation on the city's own signs); the stored value stays Chinese.
+DISTRICTS_EN: dict[str, str] = {
+    "中正區": "Zhongzheng District",
+    "大同區": "Datong District",
+    "中山區": "Zhongshan District",
+    "松山區": "Songshan District",
+    "大安區": "Da'an District",
+    "萬華區": "Wanhua District",
+    "信義區": "Xinyi District",
+    "士林區": "Shilin District",
+    "北投區": "Beitou District",
+    "內湖區": "Neihu District",
+    "南港區": "Nangang District",
+    "文山區": "Wenshan District",
+}
+
+
+def district_label(value: str | None) -> str:
+    """A stored district in the active language: 中山區 → "Zhongshan District" in English.
+
+    Anything not on the list (an older or out-of-town value) is shown as stored.
+    """
+    from django.utils.translation import get_language
+
+    value = value or ""
+    if (get_language() or "").lower().startswith("en"):
+        return DISTRICTS_EN.get(value, value)
+    return value
+
+
 def district_choices(*, blank: str | None = "—") -> list[tuple[str, str]]:
-    """(value, label) pairs for a choice field; `blank` labels the empty choice (None: none)."""
-    choices = [(d, d) for d in DISTRICTS]
+    """(value, label) pairs for a choice field; `blank` labels the empty choice (None: none).
+
+    Labels are "中文 / English" pairs: the form renderer shows the reader's half.
+    """
+    choices = [(d, f"{d} / {DISTRICTS_EN[d]}") for d in DISTRICTS]
     return [("", blank), *choices] if blank is not None else choices

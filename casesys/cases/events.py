@@ -107,7 +107,7 @@ def record_event(
     kind = CaseEventKind(kind)  # an unknown kind fails here, not in a receiver
     public_text = ""
     if kind in PUBLIC_TEXT:
-        public_text = PUBLIC_TEXT[kind].format(**(public_args or {}))
+        public_text = _public_text(PUBLIC_TEXT[kind], public_args or {})
     event = CaseEvent.objects.create(
         case=case,
         kind=kind,
@@ -121,6 +121,23 @@ def record_event(
     )
     case_event_recorded.send(sender=Case, case=case, event=event, context=context or {})
     return event
+
+
+def _public_text(template: str, args: dict[str, Any]) -> str:
+    """Fill each half of a "中文 / English" text with its own language's values.
+
+    An argument may be a (Chinese, English) pair, as department names are, so the English
+    half names the department in English ("Assigned to Road Maintenance Section").
+    """
+    zh, _, en = template.partition(" / ")
+    zh_args = {k: v[0] if isinstance(v, tuple) else v for k, v in args.items()}
+    en_args = {k: v[1] if isinstance(v, tuple) else v for k, v in args.items()}
+    return f"{zh.format(**zh_args)} / {en.format(**en_args)}" if en else zh.format(**zh_args)
+
+
+def _names(*departments) -> tuple[str, str]:
+    """Departments' names as a (Chinese, English) pair for a public text."""
+    return "、".join(d.name for d in departments), ", ".join(d.name_en or d.name for d in departments)
 
 
 def _day(moment: dt.datetime) -> str:
@@ -163,7 +180,7 @@ def _transition(kind: CaseEventKind):
 def event_dispatched(*, case: Case, actor, from_state, to_state, note="", changes=None, department) -> CaseEvent:
     return record_event(
         case=case, kind=K.DISPATCHED, actor=actor, from_state=from_state, to_state=to_state, note=note,
-        changes=changes, public_args={"department": department.name},
+        changes=changes, public_args={"department": _names(department)},
     )
 
 
@@ -371,7 +388,7 @@ def event_incident_linked(*, case: Case, actor, incident) -> CaseEvent:
         case=case,
         kind=K.INCIDENT_LINKED,
         actor=actor,
-        note=f"事件 #{incident.pk}",
+        note=f"事件 #{incident.pk} / Incident #{incident.pk}",
         changes={"incident": [None, incident.pk]},
         public_args={"title": incident.title},
     )
@@ -379,7 +396,7 @@ def event_incident_linked(*, case: Case, actor, incident) -> CaseEvent:
 
 def event_incident_unlinked(*, case: Case, actor, incident) -> CaseEvent:
     return record_event(
-        case=case, kind=K.INCIDENT_UNLINKED, actor=actor, note=f"事件 #{incident.pk}",
+        case=case, kind=K.INCIDENT_UNLINKED, actor=actor, note=f"事件 #{incident.pk} / Incident #{incident.pk}",
         changes={"incident": [incident.pk, None]},
     )
 
@@ -394,7 +411,7 @@ def event_co_handlers_added(*, case: Case, actor, note: str, parts: list, depart
         actor=actor,
         note=note,
         changes={"parts": [p.pk for p in parts], "departments": [d.code for d in departments]},
-        public_args={"departments": "、".join(d.name for d in departments)},
+        public_args={"departments": _names(*departments)},
         context={"parts": parts},
     )
 
@@ -424,7 +441,7 @@ def _part_event(kind: CaseEventKind):
             to_state=to_state,
             note=note,
             changes={"part": part.pk, "department": part.department.code},
-            public_args={"department": part.department.name} if public else None,
+            public_args={"department": _names(part.department)} if public else None,
             context={"part": part},
         )
 

@@ -123,11 +123,12 @@ def parts_scan(
                         "number": part.case.number,
                         "subject": part.case.subject,
                         "department": part.department.name,
+                        "department_en": part.department.name_en or part.department.name,
                         "due": _fmt(part.due_at),
                         "rule": zh,
                         "rule_en": en or zh,
                         "level": rule.level,
-                        "assignee": (part.officer.first_name or part.officer.username) if part.officer else "（未分派 / unassigned）",
+                        "assignee": (part.officer.first_name or part.officer.username) if part.officer else "",
                         "case_url": f"{base_url}/desk/cases/{part.case.number}/",
                     }
                     notify_staff_bulk(

@@ -1,8 +1,10 @@
 """Render a notification's subject and body from its template name and context.
 
 Templates live in ``templates/notifications/<name>.<lang>.txt``: the first line is the
-subject, the rest the body. Messages carry both languages, Traditional Chinese first unless
-the recipient wrote in English (``context["language"] == "en"``).
+subject, the rest the body. A message is in its reader's language: a citizen's notice in
+the case's language (``context["language"]``, set from `Case.language`), a staff member's
+in their profile's language (`staff_language`); the in-app list re-renders in the language
+of the page. Only a message with no language at all carries both, Chinese first.
 """
 
 from __future__ import annotations
@@ -24,12 +26,22 @@ def _render_one(name: str, lang: str, context: dict) -> tuple[str, str]:
     return subject.strip(), body.strip()
 
 
-def render(name: str, context: dict) -> tuple[str, str]:
-    order = ("en", "zh") if context.get("language") == "en" else ("zh", "en")
+def render(name: str, context: dict, *, language: str | None = None) -> tuple[str, str]:
+    """(subject, body) in `language`, else the context's language, else both (Chinese first)."""
+    lang = language or context.get("language")
+    if lang in LANGUAGES:
+        return _render_one(name, lang, context)
+    order = ("zh", "en")
     parts = [_render_one(name, lang, context) for lang in order]
     subject = " / ".join(s for s, _ in parts)[:200]
     body = SEPARATOR.join(b for _, b in parts)
     return subject, body
+
+
+def staff_language(user) -> str | None:
+    """The language a staff member reads their messages in (StaffProfile.language)."""
+    profile = getattr(user, "staff", None) if user is not None else None
+    return getattr(profile, "language", None) or None
 
 
 def template_exists(name: str) -> bool:

@@ -79,7 +79,7 @@ def notification_enqueue(
         next_attempt = next_office_time(now, calendar or WorkCalendar.load())
     context = context or {}
     if renderer.template_exists(template):
-        subject, body = rendered_preview(template, context)
+        subject, body = rendered_preview(template, context, language=renderer.staff_language(recipient_user))
     notification = Notification(
         channel=channel,
         template=template,
@@ -117,10 +117,10 @@ def save_deduplicated(row) -> bool:
     return True
 
 
-def rendered_preview(template: str, context: dict) -> tuple[str, str]:
+def rendered_preview(template: str, context: dict, *, language: str | None = None) -> tuple[str, str]:
     """Subject and body with secrets masked, stored at enqueue so lists show the text even
     before delivery; the transport gets a fresh rendering with the secrets."""
-    subject, body = renderer.render(template, context)
+    subject, body = renderer.render(template, context, language=None if context.get("language") else language)
     return renderer.redact(subject, context), renderer.redact(body, context)
 
 
@@ -529,6 +529,13 @@ def _send_due_citizen_rows(stats: dict[str, int], *, now: dt.datetime | None, ca
         stats[_send_claimed(notification, now=now)] += 1
 
 
+def _reader_language(notification: Notification) -> str | None:
+    """A staff message in its reader's language; a citizen's carries the case's in its context."""
+    if notification.recipient_user_id and not (notification.context or {}).get("language"):
+        return renderer.staff_language(notification.recipient_user)
+    return None
+
+
 def _send_claimed(notification: Notification, *, now: dt.datetime | None) -> str:
     """Send a claimed row. A caller's fixed `now` stamps every row written here (sent_at, the
     retry time, the e-mail copy), so a copy is claimable on the caller's clock, not the wall's;
@@ -536,7 +543,9 @@ def _send_claimed(notification: Notification, *, now: dt.datetime | None) -> str
     context = notification.context or {}
     try:
         if renderer.template_exists(notification.template):
-            notification.subject, notification.body = renderer.render(notification.template, context)
+            notification.subject, notification.body = renderer.render(
+                notification.template, context, language=_reader_language(notification)
+            )
         elif not notification.body:
             raise ValueError("no template files and no stored text")
         # else: a row queued with finished text (subject/body) is sent as stored.

@@ -40,8 +40,10 @@ def _name(user) -> str:
     return user.first_name or user.get_username()
 
 
-def _department_name(department: Department | None) -> str:
-    return department.name if department is not None else ""
+def _department_name(department: Department | None, *, english: bool = False) -> str:
+    if department is None:
+        return ""
+    return (department.name_en or department.name) if english else department.name
 
 
 def nearest_supervisors(department: Department | None) -> list:
@@ -67,6 +69,7 @@ def _context(case, **extra) -> dict:
         "number": case.number,
         "subject": case.subject,
         "department": _department_name(case.department),
+        "department_en": _department_name(case.department, english=True),
         "due": _fmt(case.due_at),
         "case_url": f"{_base_url()}/desk/cases/{case.number}/",
         **extra,

@@ -117,6 +117,13 @@ class StaffProfile(models.Model):
     roles = models.JSONField(_("角色 / roles"), default=list, help_text="intake, officer, supervisor, analyst, admin")
     title = models.CharField(_("職稱 / title"), max_length=50, blank=True)
     phone = models.CharField(_("電話 / phone"), max_length=30, blank=True)
+    # The language of their messages (in-app, e-mail copies); the web pages follow the switch.
+    language = models.CharField(
+        _("通知語言 / language of notifications"),
+        max_length=2,
+        choices=[("zh", _("中文 / Chinese")), ("en", _("英文 / English"))],
+        default="zh",
+    )
 
     class Meta:
         verbose_name = _("人員 / staff member")

@@ -62,6 +62,7 @@ def overdue_digests_send(*, now: dt.datetime | None = None) -> DigestResult:
                         "subject": c.subject[:60],
                         "due": f"{timezone.localtime(c.due_at):%Y-%m-%d}",
                         "department": c.department.name,
+                        "department_en": c.department.name_en or c.department.name,
                         "assignee": (c.assignee.get_full_name() or c.assignee.get_username()) if c.assignee else "",
                     }
                     for c in mine[:DIGEST_LIST_LIMIT]

@@ -299,8 +299,10 @@ class _OutboxWriter:
             "due": _fmt(hit.due_for),
             "days": hit.rule.days,
             "level": hit.rule.level,
-            "department": department.name if department else "（未分文 / not dispatched）",
-            "assignee": case.assignee.display_name() if case.assignee else "（未分派 / unassigned）",
+            "department": department.name if department else "",
+            "department_en": (department.name_en or department.name) if department else "",
+            # No officer: "" — each language's template says "unassigned" in its own words.
+            "assignee": case.assignee.display_name() if case.assignee else "",
             "submitted": _fmt(case.reply_submitted_at),
             "case_url": f"{self.base_url}/desk/cases/{case.number}/",
         }

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
@@ -15,7 +16,21 @@ from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from casesys.web.i18n import pick, tr
+
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def reader_text(text: str) -> str:
+    """A header or sheet name ("單位 Department", "合計 / Total") in the reader's language."""
+    text = str(text)
+    if " / " in text:
+        return pick(text)
+    head, sep, rest = text.partition(" ")
+    if sep and _CJK.search(head) and not _CJK.search(rest):
+        return tr(head, rest)
+    return text
 
 
 def _safe(value):
@@ -30,7 +45,7 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
     buf = io.StringIO()
     buf.write("\ufeff")  # BOM: Excel opens UTF-8 Chinese text correctly
     writer = csv.writer(buf)
-    writer.writerow(header)
+    writer.writerow([reader_text(h) for h in header])
     for r in rows:
         writer.writerow([_safe(v) for v in r])
     resp = HttpResponse(buf.getvalue(), content_type="text/csv; charset=utf-8")
@@ -42,8 +57,8 @@ def xlsx_response(filename: str, sheets: list[tuple[str, Sequence[str], Iterable
     wb = Workbook(write_only=False)
     wb.remove(wb.active)
     for title, header, rows in sheets:
-        ws = wb.create_sheet(title=title[:31])
-        ws.append(list(header))
+        ws = wb.create_sheet(title=reader_text(title)[:31])
+        ws.append([reader_text(h) for h in header])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for r in rows:
@@ -94,15 +109,18 @@ SURVEY_HEADER = [
 
 
 def overdue_rows(report: dict):
-    groups = [(g.department, g.officer, g.count, g.max_days_overdue) for g in report["groups"]]
-    detail = [(r.number, r.subject, r.department, r.officer, r.state, r.due_at, r.days_overdue) for r in report["detail"]]
+    groups = [(pick(g.department), pick(g.officer), g.count, g.max_days_overdue) for g in report["groups"]]
+    detail = [
+        (r.number, r.subject, pick(r.department), r.officer, pick(r.state), r.due_at, r.days_overdue)
+        for r in report["detail"]
+    ]
     return groups, detail
 
 
 def performance_rows(report: dict):
     def one(r):
         return (
-            r.department, r.received, r.closed, r.closed_on_time, r.closed_late,
+            pick(r.department), r.received, r.closed, r.closed_on_time, r.closed_late,
             r.on_time_rate, r.avg_working_days, r.transferred, r.transferred_on_time, r.transferred_late,
             r.filed, r.merged, r.reopened, r.extensions, r.surveys, r.satisfaction,
         )
@@ -115,7 +133,7 @@ def survey_rows(report: dict):
 
     def one(r):
         return (
-            r.department, r.month, r.closed, r.invited, r.surveyed, r.response_rate, r.avg_score,
+            pick(r.department), r.month, r.closed, r.invited, r.surveyed, r.response_rate, r.avg_score,
             r.dissatisfied, r.follow_ups, r.follow_ups_done, r.follow_up_rate,
         )
 

@@ -47,6 +47,43 @@ from casesys.workcal.calendar import WorkCalendar, end_of_day, local_date
 
 TZ = ZoneInfo(settings.TIME_ZONE)
 
+# Labels are "中文 / English" pairs, shown in the reader's language when rendered (pages,
+# charts and exports pick the half): a department's and a category's English name, a district's.
+WITH_INTAKE = "（受理中） / (with intake)"
+UNASSIGNED = "（未分派） / (unassigned)"
+TOTAL = "合計 / Total"
+
+
+class _EnglishNames:
+    """Chinese name → English name of departments and categories: one query each, per report."""
+
+    def __init__(self):
+        self._maps: dict[str, dict[str, str]] = {}
+
+    def _map(self, model: str) -> dict[str, str]:
+        if model not in self._maps:
+            from casesys.cases.models import Category
+            from casesys.org.models import Department
+
+            cls = {"department": Department, "category": Category}[model]
+            self._maps[model] = dict(
+                cls.objects.using(reports_db()).exclude(name_en="").values_list("name", "name_en")
+            )
+        return self._maps[model]
+
+    def en(self, model: str, name: str) -> str:
+        if model == "district":
+            from casesys.cases.districts import DISTRICTS_EN
+
+            return DISTRICTS_EN.get(name, name)
+        return self._map(model).get(name, name)
+
+    def label(self, model: str, name: str | None, *, missing: str = WITH_INTAKE) -> str:
+        if not name:
+            return missing
+        en = self.en(model, name)
+        return f"{name} / {en}" if en != name else name
+
 
 def may_see_reports(user) -> bool:
     return bool(roles_of(user) & {Role.SUPERVISOR, Role.ANALYST, Role.ADMIN})
@@ -155,12 +192,15 @@ def open_overdue_by(user, dimension: str, *, now: dt.datetime | None = None) -> 
         .order_by("-n_open")[:20]
     )
     channel_labels = dict(channel_choices())
+    names = _EnglishNames()
     labels, open_, overdue = [], [], []
     for r in rows:
         label = r[key]
         if dimension == "channel":
             label = str(channel_labels.get(label, label))
-        labels.append(label or "（未分派 / unassigned）")
+        else:
+            label = names.label(dimension, label, missing=UNASSIGNED)
+        labels.append(label or UNASSIGNED)
         open_.append(r["n_open"])
         overdue.append(r["n_overdue"])
     return {"labels": labels, "open": open_, "overdue": overdue}
@@ -214,10 +254,11 @@ def overdue_report(user, *, now: dt.datetime | None = None, detail_limit: int | 
         .annotate(n=Count("id"), oldest=Min("due_at"))
         .order_by("department__name", "assignee__username")
     )
+    names = _EnglishNames()
     groups = [
         OverdueGroup(
-            department=g["department__name"] or "（受理中 / with intake）",
-            officer=(g["assignee__first_name"] or g["assignee__username"] or "（未分派 / unassigned）"),
+            department=names.label("department", g["department__name"]),
+            officer=(g["assignee__first_name"] or g["assignee__username"] or UNASSIGNED),
             count=g["n"],
             max_days_overdue=max(calendar.working_days_between(local_date(g["oldest"]), today), 0),
         )
@@ -241,7 +282,7 @@ def overdue_report(user, *, now: dt.datetime | None = None, detail_limit: int | 
         OverdueRow(
             number=r["number"],
             subject=r["subject"],
-            department=r["department__name"] or "",
+            department=names.label("department", r["department__name"], missing=""),
             officer=r["assignee__first_name"] or r["assignee__username"] or "",
             state=str(state_labels.get(r["state"], r["state"])),
             due_at=r["due_at"],
@@ -366,12 +407,15 @@ def performance_report(user, *, start: dt.date, end: dt.date, by_category: bool 
         wd_n[key] += n
 
     rows: dict[tuple, PerformanceRow] = {}
+    names = _EnglishNames()
 
     def row(key: tuple) -> PerformanceRow:
         if key not in rows:
-            label = key[0] or "（受理中 / with intake）"
+            label = names.label("department", key[0])
             if by_category:
-                label = f"{label} · {key[1]}"
+                zh, _, en = label.partition(" / ")
+                cat_zh, cat_en = key[1] or "", names.en("category", key[1] or "")
+                label = f"{zh} · {cat_zh} / {en or zh} · {cat_en}"
             rows[key] = PerformanceRow(department=label)
         return rows[key]
 
@@ -393,7 +437,7 @@ def performance_report(user, *, start: dt.date, end: dt.date, by_category: bool 
     for key, n in reopened.items():
         row(key).reopened = n
     ordered = sorted(rows.values(), key=lambda r: r.department)
-    totals = PerformanceRow(department="合計 / Total")
+    totals = PerformanceRow(department=TOTAL)
     for r in ordered:
         for f in PerformanceRow.SUMMED:
             setattr(totals, f, getattr(totals, f) + getattr(r, f))
@@ -488,9 +532,10 @@ def survey_report(user, *, start: dt.date, end: dt.date) -> dict:
         return f"{local.year}-{local.month:02d}"
 
     rows: dict[tuple[str, str], SurveyRow] = {}
+    names = _EnglishNames()
 
     def row(department: str | None, month: str) -> SurveyRow:
-        key = (department or "（受理中 / with intake）", month)
+        key = (names.label("department", department), month)
         if key not in rows:
             rows[key] = SurveyRow(department=key[0], month=month)
         return rows[key]
@@ -504,8 +549,8 @@ def survey_report(user, *, start: dt.date, end: dt.date) -> dict:
         sr.follow_ups, sr.follow_ups_done = r["n"], r["n_done"]
 
     months = _months(start, end)
-    trend = {m: SurveyRow(department="合計 / Total", month=m) for m in months}
-    total = SurveyRow(department="合計 / Total", month=f"{months[0]} – {months[-1]}")
+    trend = {m: SurveyRow(department=TOTAL, month=m) for m in months}
+    total = SurveyRow(department=TOTAL, month=f"{months[0]} – {months[-1]}")
     summed = ("closed", "invited", "surveyed", "score_sum", "dissatisfied", "follow_ups", "follow_ups_done")
     for r in rows.values():
         for target in (trend[r.month], total):
@@ -583,8 +628,10 @@ def co_handling_overdue(user, *, now: dt.datetime | None = None, detail_limit: i
     live = [PartState.REQUESTED, PartState.IN_PROGRESS, PartState.PENDING_APPROVAL]
     rows: dict[str, CoHandlingOverdueRow] = {}
 
+    names = _EnglishNames()
+
     def row(name: str | None) -> CoHandlingOverdueRow:
-        name = name or "（受理中 / with intake）"
+        name = names.label("department", name)
         return rows.setdefault(name, CoHandlingOverdueRow(department=name))
 
     for r in (
@@ -605,8 +652,8 @@ def co_handling_overdue(user, *, now: dt.datetime | None = None, detail_limit: i
         PartOverdueRow(
             number=r["case__number"],
             subject=r["case__subject"],
-            department=r["department__name"],
-            lead=r["case__department__name"] or "",
+            department=names.label("department", r["department__name"]),
+            lead=names.label("department", r["case__department__name"], missing=""),
             officer=r["officer__first_name"] or r["officer__username"] or "",
             state=str(labels.get(r["state"], r["state"])),
             due_at=r["due_at"],
@@ -654,8 +701,10 @@ def co_handling_performance(user, *, start: dt.date, end: dt.date) -> dict:
     until = end_of_day(end)
     rows: dict[str, CoHandlingPerformanceRow] = {}
 
+    names = _EnglishNames()
+
     def row(name: str | None) -> CoHandlingPerformanceRow:
-        name = name or "（受理中 / with intake）"
+        name = names.label("department", name)
         return rows.setdefault(name, CoHandlingPerformanceRow(department=name))
 
     answered = Q(state=State.CLOSED)
@@ -682,7 +731,7 @@ def co_handling_performance(user, *, start: dt.date, end: dt.date) -> dict:
         cr = row(r["department__name"])
         cr.parts_done, cr.parts_on_time, cr.parts_late, cr.parts_released = r["done"], r["on"], r["late"], r["released"]
     ordered = sorted((r.finish() for r in rows.values()), key=lambda r: r.department)
-    totals = CoHandlingPerformanceRow(department="合計 / Total")
+    totals = CoHandlingPerformanceRow(department=TOTAL)
     for r in ordered:
         for f in CoHandlingPerformanceRow.SUMMED:
             setattr(totals, f, getattr(totals, f) + getattr(r, f))

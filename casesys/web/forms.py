@@ -53,7 +53,7 @@ def category_choices(*, public_only: bool = False) -> list[tuple[str, str]]:
         return (c.name_en or c.name) if en else c.name
 
     return [("", "—")] + [
-        (str(c.pk), f"{name(c.parent)}／{name(c)}" if c.parent_id else name(c)) for c in qs.order_by("code")
+        (str(c.pk), f"{name(c.parent)}{' › ' if en else '／'}{name(c)}" if c.parent_id else name(c)) for c in qs.order_by("code")
     ]
 
 
@@ -113,7 +113,7 @@ class AssignForm(ActionForm):
         if case is not None and case.department_id:
             qs = qs.filter(staff__department__path__startswith=case.department.agency.path)
         self.fields["assignee"].queryset = qs.order_by("username")
-        self.fields["assignee"].label_from_instance = lambda u: f"{u.first_name or u.username}（{u.username}）"
+        self.fields["assignee"].label_from_instance = lambda u: f"{u.first_name or u.username} ({u.username})"
 
 
 class ReplyForm(ActionForm):

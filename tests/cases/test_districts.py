@@ -21,7 +21,7 @@ def test_intake_and_queue_filter_offer_every_district_after_a_blank_choice():
 
 
 def test_district_choices_without_a_blank_choice():
-    assert district_choices(blank=None)[0] == ("中正區", "中正區")
+    assert district_choices(blank=None)[0] == ("中正區", "中正區 / Zhongzheng District")
 
 
 def test_only_the_seed_command_imports_the_demo_module():

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import template
 from django.utils import timezone
 
+from casesys.web.i18n import name_of as _name_of
 from casesys.web.i18n import pick, tr
 
 register = template.Library()
@@ -59,11 +60,21 @@ def state_label(value: str) -> str:
 
 @register.filter
 def name_of(obj) -> str:
-    """A category's or department's name in the active language (English when it has one)."""
-    if obj is None:
-        return ""
-    from casesys.web.i18n import is_english
+    """A category's, department's or urgency's name in the active language (English when it has one)."""
+    return _name_of(obj)
 
-    if is_english() and getattr(obj, "name_en", ""):
-        return obj.name_en
-    return getattr(obj, "name", str(obj))
+
+@register.filter
+def district(value) -> str:
+    """A stored district (中山區) in the active language (Zhongshan District)."""
+    from casesys.cases.districts import district_label
+
+    return district_label(value)
+
+
+@register.filter
+def event_note(value) -> str:
+    """A timeline note: what the system wrote in the active language, what people typed as typed."""
+    from casesys.web.i18n import system_note
+
+    return system_note(value)

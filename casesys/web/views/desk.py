@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse
@@ -27,9 +29,11 @@ from casesys.org.roles import roles_of
 from casesys.web import selectors
 from casesys.web.actions import ACTIONS, available_actions, build_form
 from casesys.web.forms import NoteForm, QueueFilterForm
-from casesys.web.i18n import pick, tr
+from casesys.web.i18n import is_english, pick, tr
 from casesys.web.models import ReplyTemplate
 from casesys.web.views.common import apply_errors, forbidden, not_found, staff_required
+
+logger = logging.getLogger(__name__)
 
 
 def home(request):
@@ -322,7 +326,18 @@ def approvals(request):
 
 @staff_required()
 def notifications(request):
+    from casesys.notifications.render import render as render_notice
+    from casesys.notifications.render import template_exists
+
     items = list(selectors.notifications_for(user=request.user)[:100])
+    # In the language of the page: the stored text is in the profile's language.
+    language = "en" if is_english() else "zh"
+    for n in items:
+        if n.context and template_exists(n.template):
+            try:
+                n.subject, n.body = render_notice(n.template, n.context, language=language)
+            except Exception:  # noqa: BLE001 - a broken template: the stored text still shows
+                logger.exception("notification %s could not be re-rendered", n.pk)
     return render(request, "web/desk/notifications.html", {"items": items})
 
 
