@@ -58,6 +58,11 @@ def english_case(org, **kwargs):
 
 @pytest.fixture
 def world(db):
+    return english_world()
+
+
+def english_world() -> dict:
+    """An organisation whose names have English too, and cases written in English."""
     org = build_org()
     for dept in (org.city, org.intake_dept, org.pwd, org.road, org.light, org.epb, org.clean):
         dept.name_en = ENGLISH_NAMES[dept.code]
