@@ -415,7 +415,8 @@ def performance_report(user, *, start: dt.date, end: dt.date, by_category: bool 
             if by_category:
                 zh, _, en = label.partition(" / ")
                 cat_zh, cat_en = key[1] or "", names.en("category", key[1] or "")
-                label = f"{zh} · {cat_zh} / {en or zh} · {cat_en}"
+                label_zh, label_en = f"{zh} · {cat_zh}", f"{en or zh} · {cat_en}"
+                label = f"{label_zh} / {label_en}" if label_en != label_zh else label_zh
             rows[key] = PerformanceRow(department=label)
         return rows[key]
 

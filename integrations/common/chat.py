@@ -1,6 +1,8 @@
 """What the bot says in a one-to-one chat, shared by LINE and Telegram.
 
-Texts are Traditional Chinese first, English second. Commands:
+A text about a case is in the case's language (`Case.language`: Chinese, or English when the
+petitioner wrote in English); before a case is known (welcome, prompts), Traditional
+Chinese first, English second. Commands:
 查詢 <案號> / `/status <no>` (status of one of the user's cases), 我的案件 / `/mycases`
 (open cases), 新案件 / `/new` (the next message opens a new case instead of adding to
 the open one), 說明 / `/help`.
@@ -25,6 +27,11 @@ def _local(value) -> str:
     return f"{timezone.localtime(value):%Y-%m-%d %H:%M}" if value else "-"
 
 
+def _in(case: Case, zh: str, en: str) -> str:
+    """The text in the case's language."""
+    return en if case.language == "en" else zh
+
+
 def welcome_text() -> str:
     return (
         "歡迎使用市政陳情服務。直接傳送文字、照片或位置即可陳情，我們會回覆案號與查詢密碼。\n"
@@ -45,17 +52,18 @@ def telegram_welcome_text() -> str:
 
 def opened_text(result: ChatResult) -> str:
     case = result.case
-    return (
+    return _in(
+        case,
         f"已受理您的陳情。\n案號：{case.number}\n查詢密碼：{result.password}\n"
-        f"請妥善保存密碼；之後傳送的文字、照片與位置會補充到這個案件。\n"
+        f"請妥善保存密碼；之後傳送的文字、照片與位置會補充到這個案件。",
         f"Your petition has been received. Case number: {case.number}, password: {result.password}. "
-        f"Keep the password safe; further messages, photos and locations are added to this case."
+        f"Keep the password safe; further messages, photos and locations are added to this case.",
     )
 
 
 def appended_text(result: ChatResult) -> str:
     number = result.case.number
-    text = f"已補充到案件 {number}。\nAdded to case {number}."
+    text = _in(result.case, f"已補充到案件 {number}。", f"Added to case {number}.")
     if result.attachment_note:
         text += f"\n附件未能保存：{result.attachment_note}"
     return text
@@ -63,7 +71,7 @@ def appended_text(result: ChatResult) -> str:
 
 def location_text(result: ChatResult) -> str:
     number = result.case.number
-    return f"已記錄案件 {number} 的位置。\nLocation saved for case {number}."
+    return _in(result.case, f"已記錄案件 {number} 的位置。", f"Location saved for case {number}.")
 
 
 def new_case_prompt() -> str:
@@ -75,26 +83,31 @@ def lead_received_text() -> str:
 
 
 def _state_label(case: Case) -> str:
-    return str(State(case.state).label)
+    zh, _, en = str(State(case.state).label).partition(" / ")
+    return _in(case, zh, en or zh)
 
 
 def case_status_text(case: Case) -> str:
     # Like the status page: a chat (and a group chat even more) is no private place, so the
     # free texts go through the public scrubber.
+    def label(zh: str, en: str) -> str:
+        return _in(case, f"{zh}：", f"{en}: ")
+
     lines = [
-        f"案號 Case：{case.number}",
-        f"主旨 Subject：{scrub_public(case.subject, cases=[case])}",
-        f"狀態 Status：{_state_label(case)}",
-        f"收件 Received：{_local(case.received_at)}",
+        f"{label('案號', 'Case')}{case.number}",
+        f"{label('主旨', 'Subject')}{scrub_public(case.subject, cases=[case])}",
+        f"{label('狀態', 'Status')}{_state_label(case)}",
+        f"{label('收件', 'Received')}{_local(case.received_at)}",
     ]
     if case.is_open:
-        lines.append(f"處理期限 Due：{_local(case.due_at)}")
+        lines.append(f"{label('處理期限', 'Due')}{_local(case.due_at)}")
         if case.department_id:
-            lines.append(f"承辦單位 Department：{case.department.name}")
+            name = _in(case, case.department.name, case.department.name_en or case.department.name)
+            lines.append(f"{label('承辦單位', 'Department')}{name}")
     elif case.closed_at:
-        lines.append(f"結案 Closed：{_local(case.closed_at)}")
+        lines.append(f"{label('結案', 'Closed')}{_local(case.closed_at)}")
     if case.state == State.CLOSED and case.reply:
-        lines.append(f"答復 Reply：{scrub_public(case.reply, cases=[case])[:1500]}")
+        lines.append(f"{label('答復', 'Reply')}{scrub_public(case.reply, cases=[case])[:1500]}")
     return "\n".join(lines)
 
 

@@ -131,7 +131,7 @@ def test_citizen_letter_goes_through_the_whole_workflow(live_server, org, new_pa
     with desk.expect_download() as dl:
         desk.click("#export-csv")
     rows = list(csv.reader(io.StringIO(open(dl.value.path(), encoding="utf-8-sig").read())))
-    assert rows[0][0] == "案號 Case"
+    assert rows[0][0] == "案號"
 
     desk.goto(f"{base}/reports/performance/")
     assert "合計" in desk.inner_text("tfoot")

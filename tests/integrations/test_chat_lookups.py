@@ -36,7 +36,7 @@ def line_query(post_line, n: int, text: str, *, user: str | None = None) -> Inbo
 def test_line_lookup_with_the_password_answers_and_keeps_no_password(org, line_api, eager_celery, post_line):
     case, password = new_case(org)
     event = line_query(post_line, 1, f"查詢 {case.number} {password}")
-    assert f"案號 Case：{case.number}" in line_reply_texts(line_api)[-1]
+    assert f"案號：{case.number}" in line_reply_texts(line_api)[-1]
     assert event.status == "processed"
     assert event.payload["message"]["text"] == f"查詢 {case.number} ***"
     assert password not in str(event.payload)
@@ -65,7 +65,7 @@ def test_failures_at_one_case_from_many_line_accounts_pause_that_case(org, line_
     assert line_reply_texts(line_api)[-1].startswith(PAUSED)
     # The same fresh account may still look up another case with its password.
     line_query(post_line, 11, f"查詢 {other.number} {other_password}", user="U" + "f" * 32)
-    assert f"案號 Case：{other.number}" in line_reply_texts(line_api)[-1]
+    assert f"案號：{other.number}" in line_reply_texts(line_api)[-1]
 
 
 def test_a_paused_line_user_still_sees_their_own_chat_case(org, line_api, eager_celery, post_line, three_failures):
@@ -75,13 +75,13 @@ def test_a_paused_line_user_still_sees_their_own_chat_case(org, line_api, eager_
     for n in range(3):
         line_query(post_line, n, f"查詢 {stranger.number} guess{n}")
     line_query(post_line, 5, f"查詢 {own.number}")
-    assert f"案號 Case：{own.number}" in line_reply_texts(line_api)[-1]
+    assert f"案號：{own.number}" in line_reply_texts(line_api)[-1]
 
 
 def test_telegram_status_with_password_is_answered_and_redacted(org, telegram_api, eager_celery, post_telegram):
     case, password = new_case(org)
     post_telegram(update("private-command-status", text=f"/status {case.number} {password}"))
-    assert f"案號 Case：{case.number}" in sent(telegram_api)[-1]["text"]
+    assert f"案號：{case.number}" in sent(telegram_api)[-1]["text"]
     event = InboundEvent.objects.get()
     assert event.payload["message"]["text"] == f"/status {case.number} ***"
     assert password not in str(event.payload)

@@ -12,7 +12,7 @@ from casesys.workcal.services import import_dgpa_calendar
 
 pytestmark = pytest.mark.django_db
 
-BANNER = "The 2027 office calendar (DGPA) has not been imported"
+BANNER = "尚未匯入 2027 年辦公日曆"  # the Chinese UI shows the Chinese half only
 
 
 def desk(client_for, user, when: dt.datetime) -> str:

@@ -168,7 +168,7 @@ def test_later_messages_join_the_open_case_and_new_opens_another(org, platform):
     deliver(text="中正路路燈不亮")
     case = Case.objects.get()
     deliver(text="晚上十點後完全沒亮")
-    assert texts_sent(platform)[-1] == f"已補充到案件 {case.number}。\nAdded to case {case.number}."
+    assert texts_sent(platform)[-1] == f"已補充到案件 {case.number}。"
     deliver(text="新案件")
     assert texts_sent(platform)[-1].startswith("請描述您要陳情的新事項")
     deliver(text="公園溜滑梯斷裂")
@@ -181,7 +181,7 @@ def test_status_with_a_password_answers_and_the_stored_event_keeps_no_password(o
 
     other, password = new_case(org)
     event = deliver(text=f"查詢 {other.number} {password}")
-    assert f"案號 Case：{other.number}" in texts_sent(platform)[-1]
+    assert f"案號：{other.number}" in texts_sent(platform)[-1]
     assert event.payload["message"]["text"] == f"查詢 {other.number} ***"
     assert password not in str(event.payload)
     assert CaseMessage.objects.count() == 0  # a command is no petition

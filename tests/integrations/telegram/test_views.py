@@ -96,8 +96,8 @@ def test_status_command_answers_with_the_case_status(org, telegram_api, eager_ce
     case = Case.objects.get()
     post_telegram(update("private-command-status", text=f"/status {case.number}"))
     text = sent(telegram_api)[-1]["text"]
-    assert f"案號 Case：{case.number}" in text
-    assert "狀態 Status：已受理 / Received" in text
+    assert f"案號：{case.number}" in text
+    assert "狀態：已受理" in text
 
 
 def test_sample_status_command_for_an_unknown_case(org, telegram_api, eager_celery, post_telegram):
