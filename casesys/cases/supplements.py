@@ -63,7 +63,7 @@ def case_supplement_add(
     saved: list[Attachment] = []
     try:
         with transaction.atomic():
-            locked = Case.objects.select_for_update().select_related("petitioner").get(pk=case.pk)
+            locked = Case.objects.select_for_update(of=("self",)).select_related("petitioner").get(pk=case.pk)
             if locked.state not in OPEN_STATES:
                 raise CaseNotOpen()
             message = CaseMessage.objects.create(
