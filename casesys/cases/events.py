@@ -52,7 +52,7 @@ class CaseEventKind(models.TextChoices):
     INCIDENT_UNLINKED = "incident_unlinked", _("自事件移除 / Removed from an incident")
     # the citizen portal
     CITIZEN_SUPPLEMENT = "citizen_supplement", _("民眾補充陳情 / Citizen added information")
-    PASSWORD_RESET = "password_reset", _("查詢密碼重新寄送 / Case password re-issued")
+    PASSWORD_RESET = "password_reset", _("民眾申請重設查詢密碼 / New case password sent at the citizen's request")
     # co-handling (casesys.cohandling)
     CO_HANDLERS_ADDED = "co_handlers_added", _("加入協辦單位 / Co-handlers added")
     MULTI_DEPARTMENT_DEADLINE = "multi_department_deadline", _("多單位協辦期限 / Multi-department deadline")
@@ -87,6 +87,8 @@ PUBLIC_TEXT: dict[CaseEventKind, str] = {
     K.DUE_RECOMPUTED: "因辦公日曆異動，處理期限調整為 {due} / Deadline moved to {due} after a calendar change",
     K.SECOND_REPLY: "機關已再次答復 / A second reply was sent",
     K.CITIZEN_SUPPLEMENT: "您已補充陳情資料 / You added information",
+    # Public: a citizen who did not ask for it sees why the old password stopped working.
+    K.PASSWORD_RESET: "已重設查詢密碼並寄至留存的聯絡方式 / A new case password was sent to the contact on record",
     # casesys.incidents: the incident's title is public (it is what the event is called).
     K.INCIDENT_LINKED: "與同一事件的其他通報併同處理：{title} / Handled together with other reports of: {title}",
     # co-handling (casesys.cohandling): departments are named, staff never
