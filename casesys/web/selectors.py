@@ -102,10 +102,9 @@ def queue_base(*, user, scope: str) -> QuerySet[Case]:
     return qs.filter(department__isnull=False)
 
 
-def queue_page(
-    *, user, scope: str, filters: dict, search: str = "", after: str | None = None, before: str | None = None
-) -> QueuePage:
-    now = timezone.now()
+def queue_filtered(*, user, scope: str, filters: dict, search: str = "", now: dt.datetime) -> QuerySet[Case]:
+    """The queue's cases under its filters (QueueFilterForm): the queue pages them, the desk
+    map (casesys/web/maps.py) pins them."""
     qs = queue_base(user=user, scope=scope)
     if filters.get("state"):
         qs = qs.filter(state=filters["state"])
@@ -117,7 +116,14 @@ def queue_page(
         qs = qs.filter(district=filters["district"])
     if filters.get("overdue"):
         qs = qs.filter(due_at__lt=now)
-    qs = text_search(qs, search)
+    return text_search(qs, search)
+
+
+def queue_page(
+    *, user, scope: str, filters: dict, search: str = "", after: str | None = None, before: str | None = None
+) -> QueuePage:
+    now = timezone.now()
+    qs = queue_filtered(user=user, scope=scope, filters=filters, search=search, now=now)
 
     count = qs.order_by()[: COUNT_CAP + 1].count()
     page_qs = qs.select_related("category", "department", "assignee", "urgency")
