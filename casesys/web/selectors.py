@@ -102,9 +102,10 @@ def queue_base(*, user, scope: str) -> QuerySet[Case]:
     return qs.filter(department__isnull=False)
 
 
-def queue_filtered(*, user, scope: str, filters: dict, search: str = "", now: dt.datetime) -> QuerySet[Case]:
-    """The queue's cases under its filters (QueueFilterForm): the queue pages them, the desk
-    map (casesys/web/maps.py) pins them."""
+def queue_page(
+    *, user, scope: str, filters: dict, search: str = "", after: str | None = None, before: str | None = None
+) -> QueuePage:
+    now = timezone.now()
     qs = queue_base(user=user, scope=scope)
     if filters.get("state"):
         qs = qs.filter(state=filters["state"])
@@ -116,14 +117,7 @@ def queue_filtered(*, user, scope: str, filters: dict, search: str = "", now: dt
         qs = qs.filter(district=filters["district"])
     if filters.get("overdue"):
         qs = qs.filter(due_at__lt=now)
-    return text_search(qs, search)
-
-
-def queue_page(
-    *, user, scope: str, filters: dict, search: str = "", after: str | None = None, before: str | None = None
-) -> QueuePage:
-    now = timezone.now()
-    qs = queue_filtered(user=user, scope=scope, filters=filters, search=search, now=now)
+    qs = text_search(qs, search)
 
     count = qs.order_by()[: COUNT_CAP + 1].count()
     page_qs = qs.select_related("category", "department", "assignee", "urgency")
@@ -151,6 +145,23 @@ def queue_page(
         count_capped=count > COUNT_CAP,
         filters=filters,
     )
+
+
+def queue_filtered(*, user, scope: str, filters: dict, search: str = "", now: dt.datetime) -> QuerySet[Case]:
+    """The queue's cases under its filters (QueueFilterForm), unpaged: the desk map
+    (casesys/web/maps.py) pins them. The same conditions as `queue_page`."""
+    qs = queue_base(user=user, scope=scope)
+    if filters.get("state"):
+        qs = qs.filter(state=filters["state"])
+    if filters.get("category"):
+        qs = qs.filter(Q(category_id=filters["category"]) | Q(category__parent_id=filters["category"]))
+    if filters.get("channel"):
+        qs = qs.filter(channel=filters["channel"])
+    if filters.get("district"):
+        qs = qs.filter(district=filters["district"])
+    if filters.get("overdue"):
+        qs = qs.filter(due_at__lt=now)
+    return text_search(qs, search)
 
 
 # --- case page ------------------------------------------------------------------------------

@@ -29,10 +29,11 @@
   }
 
   function baseMap(el) {
-    var map = L.map(el, { scrollWheelZoom: false, zoomControl: false }).setView(cfg.center, cfg.zoom);
+    // maxZoom on the map itself: without a tile layer (offline) clustering still needs one.
+    var map = L.map(el, { scrollWheelZoom: false, zoomControl: false, maxZoom: 19, minZoom: 6 }).setView(cfg.center, cfg.zoom);
     L.control.zoom({ zoomInTitle: text("zoomIn"), zoomOutTitle: text("zoomOut") }).addTo(map);
     if (cfg.tileUrl) {
-      L.tileLayer(cfg.tileUrl, { attribution: cfg.attribution, maxZoom: 19, minZoom: 7 }).addTo(map);
+      L.tileLayer(cfg.tileUrl, { attribution: cfg.attribution, maxZoom: 19, minZoom: 6 }).addTo(map);
     }
     return map;
   }
