@@ -121,6 +121,7 @@
       } else if (marker && !latIn.value && !lngIn.value) {
         marker.remove();
         marker = null;
+        map.setView(cfg.center, cfg.zoom);
       }
     }
 
