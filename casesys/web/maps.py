@@ -58,6 +58,8 @@ def map_config(*, geocoder: bool | None = None) -> dict:
             "incident": tr("事件", "Incident"),
             "count": tr("件", "cases"),
             "failed": tr("無法載入地圖資料。", "The map data could not be loaded."),
+            "select": tr("選取此案", "Select this case"),
+            "selected": tr("已選取", "Selected"),
         },
     }
 

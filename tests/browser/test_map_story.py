@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from casesys.cases.models import Case
 from casesys.common.geo import in_taiwan
+from casesys.incidents.models import IncidentLink
+from casesys.incidents.services import incident_create
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import login
 from tests.incidents.conftest import offset, report
@@ -62,9 +64,14 @@ def test_citizen_pins_the_place_and_staff_see_it_on_the_maps(live_server, org, n
     assert (float(case.lat), float(case.lng)) == (round(lat, 6), round(lng, 6))
 
     # Two more reports close by (pothole cases routed to 道路養護科, in 工務局's subtree).
+    reports = []
     for north in (60, -40):
         near_lat, near_lng = offset(lat, lng, north_m=north)
-        report(org, at=timezone.now() - dt.timedelta(hours=1), lat=near_lat, lng=near_lng, subject=f"人行道破損 {north}")
+        reports.append(
+            report(org, at=timezone.now() - dt.timedelta(hours=1), lat=near_lat, lng=near_lng, subject=f"人行道破損 {north}")
+        )
+    # One of them already opened an incident.
+    incident = incident_create(case=reports[0], title="中山路人行道破損", by=org.intake)
     Case.objects.filter(pk=case.pk).update(category=org.pothole, department=org.road, state="dispatched")
 
     # --- the supervisor sees the pin and the nearby cases on the case page ---------------------
@@ -86,9 +93,21 @@ def test_citizen_pins_the_place_and_staff_see_it_on_the_maps(live_server, org, n
     cluster.first.wait_for()
     assert cluster.first.inner_text().strip() == "3"
     assert_accessible(staff)
+    assert staff.locator("#desk-map path.incident-marker").count() == 1  # the incident, apart
     # A click on the cluster zooms in (or spreads it): the single pins appear.
     cluster.first.click()
     staff.wait_for_function("document.querySelectorAll('#desk-map .leaflet-marker-icon:not(.marker-cluster)').length >= 2")
+    # Select the citizen's case on the map and link it to the incident.
+    staff.click(f"#desk-map .leaflet-marker-icon[title='{number}']")
+    staff.click("#desk-map .leaflet-popup button.select-case")
+    assert staff.is_checked(f"#map-sel-{number}")
+    # (axe judges colours as drawn: wait for the popup's fade-in to end.)
+    staff.wait_for_function("getComputedStyle(document.querySelector('#desk-map .leaflet-popup')).opacity === '1'")
+    assert_accessible(staff)
+    staff.select_option("#bulk-incident", str(incident.pk))
+    staff.click("#bulk-link")
+    assert "已併入事件" in staff.inner_text(".messages")
+    assert IncidentLink.objects.get(case=case).incident == incident
     # Filtered like the queue: the mailbox category has none of them now.
     staff.goto(f"{base}/desk/map/?category={org.mailbox.pk}")
     staff.wait_for_selector("#desk-map[data-loaded='0']")
@@ -98,6 +117,21 @@ def test_citizen_pins_the_place_and_staff_see_it_on_the_maps(live_server, org, n
     staff.wait_for_selector("#density-map path.density-cell")
     assert staff.locator("#density-map path.density-cell").count() >= 1
     assert_accessible(staff)
+
+    # --- intake pins a phone case the same way --------------------------------------------------
+    login(staff, base, "intake")
+    staff.goto(f"{base}/desk/intake/new/")
+    staff.wait_for_selector("#pick-map.leaflet-container")
+    assert_accessible(staff)
+    staff.fill("#id_lat", str(lat))
+    staff.fill("#id_lng", str(lng))
+    staff.press("#id_lng", "Tab")  # typed coordinates move the pin
+    staff.wait_for_selector("#pick-map .leaflet-marker-icon")
+    with staff.expect_response(lambda r: "/desk/incidents/suggest/" in r.url):
+        # A click moves the pin, fills the fields and, like typing, asks for incident suggestions.
+        box = staff.locator("#pick-map").bounding_box()
+        staff.mouse.click(box["x"] + box["width"] / 2 + 30, box["y"] + box["height"] / 2)
+    assert staff.input_value("#id_lng") != str(lng)
 
     # The form sent back with its error answers 400 on purpose; nothing else may complain.
     expected = f"console: Failed to load resource: the server responded with a status of 400 (Bad Request) @ {base}/mailbox/"

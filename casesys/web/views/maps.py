@@ -35,12 +35,21 @@ def _filters(request) -> tuple[QueueFilterForm, dict, str, str]:
 
 @staff_required()
 def desk_map(request):
+    from casesys.web.views.desk import _incident_bulk
+
     form, _filters_, _search, scope = _filters(request)
     params = request.GET.copy()
     return render(
         request,
         "web/desk/map.html",
-        {"form": form, "scope": scope, "query": params.urlencode(), "title": tr("案件地圖", "Case map")},
+        {
+            "form": form,
+            "scope": scope,
+            "query": params.urlencode(),
+            "title": tr("案件地圖", "Case map"),
+            # Open incidents (for staff who may link): cases selected on the map join one.
+            **_incident_bulk(request.user),
+        },
     )
 
 

@@ -172,6 +172,38 @@
   }
 
   // --- cases: the desk map ---------------------------------------------------------------------
+  // With open incidents, a case's popup offers "select": the case joins a list of ticked boxes
+  // in the page's link-to-incident form (outside the map, where keyboards reach it).
+  function selectButton(c) {
+    var list = document.getElementById("map-selection");
+    if (!list) return null;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn select-case";
+    button.textContent = text("select");
+    button.addEventListener("click", function () {
+      if (!document.getElementById("map-sel-" + c.number)) {
+        var li = document.createElement("li");
+        var label = document.createElement("label");
+        var box = document.createElement("input");
+        box.type = "checkbox";
+        box.name = "cases";
+        box.value = c.number;
+        box.checked = true;
+        box.id = "map-sel-" + c.number;
+        label.appendChild(box);
+        label.appendChild(document.createTextNode(" " + c.number + " " + c.subject));
+        li.appendChild(label);
+        list.appendChild(li);
+        var empty = document.getElementById("map-selection-empty");
+        if (empty) empty.hidden = true;
+      }
+      button.textContent = text("selected");
+      button.disabled = true;
+    });
+    return button;
+  }
+
   function casesMap(el) {
     var map = baseMap(el);
     var cluster = L.markerClusterGroup({ showCoverageOnHover: false, maxClusterRadius: 50 });
@@ -182,7 +214,10 @@
         var bounds = L.latLngBounds([]);
         data.cases.forEach(function (c) {
           var m = L.marker([c.lat, c.lng], { alt: c.number, title: c.number });
-          m.bindPopup(casePopup(c));
+          var popup = casePopup(c);
+          var select = selectButton(c);
+          if (select) popup.appendChild(select);
+          m.bindPopup(popup);
           cluster.addLayer(m);
           bounds.extend(m.getLatLng());
         });
