@@ -234,3 +234,15 @@ def test_csp_follows_the_configured_tile_url():
     assert "https://tiles.example.gov.tw" in got["img"] and "https://wmts.nlsc.gov.tw" not in got["img"]
     got = _settings_in_subprocess(CASESYS_MAP_TILE_URL="none")
     assert got["map"]["TILE_URL"] == "" and got["img"] == ["'self'", "data:"]
+
+
+def test_the_english_ui_has_english_map_words_only(org, clock, client_for):
+    case = report(org)
+    c = client_for(org.supervisor)
+    c.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = c.get("/desk/map/").content.decode()
+    assert "<h1>Case map</h1>" in html and '"zoomIn": "Zoom in"' in html and "放大" not in html
+    [point] = c.get("/desk/map/data/").json()["cases"]
+    assert point["state"] == "Dispatched" and point["number"] == case.number
+    html = c.get(f"/desk/cases/{case.number}/").content.decode()
+    assert "Open cases within 300 m (last 30 days)" in html and "公尺內" not in html
