@@ -78,3 +78,13 @@ def event_note(value) -> str:
     from casesys.web.i18n import system_note
 
     return system_note(value)
+
+
+@register.simple_tag
+def map_config_script():
+    """The map's settings for map.js as a json_script block (id "map-config")."""
+    from django.utils.html import json_script
+
+    from casesys.web.maps import map_config
+
+    return json_script(map_config(), "map-config")
