@@ -20,7 +20,8 @@ from django.core.exceptions import ImproperlyConfigured
 from casesys.env import env_str
 
 DEFAULT_TILE_URL = "https://wmts.nlsc.gov.tw/wmts/EMAP/default/GoogleMapsCompatible/{z}/{y}/{x}"
-DEFAULT_ATTRIBUTION = "© 內政部國土測繪中心 NLSC"
+# A "中文 / English" pair: the map shows the reader's half (casesys.web.maps.map_config).
+DEFAULT_ATTRIBUTION = "© 內政部國土測繪中心 / © National Land Surveying and Mapping Center (NLSC)"
 DEFAULT_CENTER = "25.0375,121.5637,12"  # 臺北市政府 (Taipei City Hall)
 _OFF = {"none", "off", "false", "0", "-"}
 

@@ -40,7 +40,7 @@ def map_config(*, geocoder: bool | None = None) -> dict:
         geocoder = get_geocoder() is not None
     return {
         "tileUrl": conf["TILE_URL"],
-        "attribution": conf["ATTRIBUTION"],
+        "attribution": pick(conf["ATTRIBUTION"]),
         "center": [lat, lng],
         "zoom": zoom,
         "geocodeUrl": reverse("web:map_geocode") if geocoder else "",

@@ -184,6 +184,7 @@ def _staff_urls(w):
         ("intake", f"/desk/cases/{w['received'].number}/"),
         ("intake", "/desk/leads/"),
         ("officer", "/desk/incidents/"),
+        ("officer", "/desk/map/"),
         ("supervisor", f"/desk/incidents/{w['incident'].pk}/"),
         ("supervisor", "/desk/approvals/"),
         ("supervisor", "/desk/follow-ups/"),
@@ -241,15 +242,16 @@ def test_forms_with_errors_show_one_language(world, lang):
 def test_citizen_pages_show_one_language(world, lang):
     c = client(lang=lang)
     problems = {}
-    for url in ("/", "/portal/", "/mailbox/", "/status/"):
+    for url in ("/", "/portal/", "/mailbox/", "/status/", "/status/forgot/"):
         found = leaks(c.get(url).content.decode(), lang=lang)
         if found:
             problems[url] = found
     closed = world["closed"]
     assert c.post("/status/", {"number": closed.number, "password": world["password"]}).status_code == 302
-    found = leaks(c.get(f"/status/{closed.number}/").content.decode(), lang=lang)
-    if found:
-        problems["status"] = found
+    for url in (f"/status/{closed.number}/", f"/status/{closed.number}/supplement/"):
+        found = leaks(c.get(url).content.decode(), lang=lang)
+        if found:
+            problems[url] = found
     assert not problems, report(problems)
 
 
