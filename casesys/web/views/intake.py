@@ -79,11 +79,11 @@ def bulk_dispatch(request):
             services.case_dispatch(case=case, department=dept, by=request.user)
             done.append(case.number)
         except ValidationError as exc:
-            failed.append(f"{case.number}: {pick(' '.join(exc.messages))}")
+            failed.append(f"{case.number}: {' '.join(pick(m) for m in exc.messages)}")
         except CaseError as exc:
             failed.append(f"{case.number}: {pick(exc.message)}")
     if done:
-        messages.success(request, tr(f"已分文 {len(done)} 件", f"Dispatched {len(done)} case(s)") + f"：{', '.join(done)}")
+        messages.success(request, tr(f"已分文 {len(done)} 件：", f"Dispatched {len(done)} case(s): ") + ", ".join(done))
     for f in failed:
         messages.error(request, f)
     return redirect("web:intake_queue")
@@ -157,7 +157,7 @@ def _link_chosen_incident(request, case) -> None:
         incident_link(incident=incident, cases=[case], by=request.user)
     except (ValidationError, CaseError) as exc:
         # The case is registered either way; say why it is not linked.
-        messages.error(request, pick(" ".join(exc.messages) if isinstance(exc, ValidationError) else exc.message))
+        messages.error(request, " ".join(pick(m) for m in exc.messages) if isinstance(exc, ValidationError) else pick(exc.message))
     else:
         messages.success(request, tr(f"已併入事件「{incident.title}」", f"Linked to the incident “{incident.title}”"))
 
