@@ -26,6 +26,8 @@ urlpatterns = [
     # officer desk
     path("desk/queue/", desk.queue_mine, name="queue_mine"),
     path("desk/queue/department/", desk.queue_department, name="queue_department"),
+    path("desk/queue/filters/", desk.saved_filter_save_view, name="saved_filter_save"),
+    path("desk/queue/filters/<int:pk>/delete/", desk.saved_filter_delete_view, name="saved_filter_delete"),
     path("desk/cases/<str:number>/", desk.case_detail, name="case"),
     path("desk/cases/<str:number>/actions/<str:name>/", desk.case_action, name="case_action"),
     path("desk/cases/<str:number>/reveal/", desk.case_reveal, name="case_reveal"),

@@ -10,6 +10,30 @@
       if (form.requestSubmit) form.requestSubmit(); else form.submit();
     }
   });
+  // Bulk selection on the queues: the header box ticks or clears every row box of its group
+  // (data-select-all / data-select-item name the group); ticking rows by hand updates it
+  // (checked, or mixed when only some are). Delegated, so it survives htmx swapping the table.
+  function syncSelectAll(group) {
+    var all = document.querySelector('input[data-select-all="' + group + '"]');
+    if (!all) return;
+    var items = document.querySelectorAll('input[data-select-item="' + group + '"]');
+    var ticked = 0;
+    items.forEach(function (i) { if (i.checked) ticked += 1; });
+    all.checked = items.length > 0 && ticked === items.length;
+    all.indeterminate = ticked > 0 && ticked < items.length;
+  }
+  document.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (!t || !t.getAttribute) return;
+    var group = t.getAttribute("data-select-all");
+    if (group) {
+      document.querySelectorAll('input[data-select-item="' + group + '"]').forEach(function (i) { i.checked = t.checked; });
+      t.indeterminate = false;
+      return;
+    }
+    group = t.getAttribute("data-select-item");
+    if (group) syncSelectAll(group);
+  });
   // After a failed submit, move focus to the first field with an error so keyboard and
   // screen-reader users land where the problem is.
   document.addEventListener("DOMContentLoaded", function () {
