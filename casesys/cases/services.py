@@ -346,6 +346,7 @@ class BulkDispatchResult:
 
 NO_DEFAULT_DEPARTMENT = "類別沒有預設單位，請選擇承辦單位 / The category has no default department; choose one."
 NOT_WAITING_FOR_DISPATCH = "案件狀態已變更（{zh}），未分文 / The case changed state meanwhile ({en}); not dispatched."
+NO_LONGER_IN_INTAKE = "案件已不在待分文（已由他人處理），未分文 / The case is no longer waiting for dispatch (someone else handled it meanwhile); not dispatched."
 NOT_FOUND_FOR_DISPATCH = "找不到案件或無權查看 / No such case, or not visible to you."
 
 
@@ -361,11 +362,13 @@ def cases_bulk_dispatch(*, numbers: list[str], department: Department | None, by
         c.number: c
         for c in cases_visible_to(by).filter(number__in=numbers).select_related("category__department")
     }
+    # Ticked on the queue, then taken out of the user's sight (dispatched by someone else).
+    gone = set(Case.objects.filter(number__in=[n for n in numbers if n not in found]).values_list("number", flat=True))
     result = BulkDispatchResult(dispatched=[], skipped=[])
     for number in dict.fromkeys(numbers):
         case = found.get(number)
         if case is None:
-            result.skipped.append((number, NOT_FOUND_FOR_DISPATCH))
+            result.skipped.append((number, NO_LONGER_IN_INTAKE if number in gone else NOT_FOUND_FOR_DISPATCH))
             continue
         if case.state != State.RECEIVED:
             zh, _sep, en = str(State(case.state).label).partition(" / ")
