@@ -358,3 +358,14 @@ def test_templated_notifications_render_again_in_the_readers_language(org, clien
     c.post("/i18n/setlang/", {"language": "en", "next": "/desk/notifications/"})
     html = c.get("/desk/notifications/").content.decode()
     assert f"Case assigned to you: {case.number}" in html and "指派案件" not in html
+
+
+def test_htmx_filtering_refreshes_the_tabs_and_the_query_a_saved_filter_takes(org, client_for):
+    _mine(org, "大安的坑洞", due_in_days=3)
+    resp = client_for(org.officer).get(
+        "/desk/queue/", {"district": "大安區", "sort": "-received"}, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="queue-results"
+    )
+    html = resp.content.decode()
+    assert html.lstrip().startswith('<div id="queue-results">')
+    assert 'form="save-filter-form" value="district=%E5%A4%A7%E5%AE%89%E5%8D%80&amp;sort=-received"' in html
+    assert 'id="tab-todo"' in html and 'id="tab-waiting"' in html
