@@ -369,3 +369,15 @@ def test_htmx_filtering_refreshes_the_tabs_and_the_query_a_saved_filter_takes(or
     assert html.lstrip().startswith('<div id="queue-results">')
     assert 'form="save-filter-form" value="district=%E5%A4%A7%E5%AE%89%E5%8D%80&amp;sort=-received"' in html
     assert 'id="tab-todo"' in html and 'id="tab-waiting"' in html
+
+
+def test_the_english_desk_shows_english_only(org, client_for):
+    waiting = _mine(org, "已送核的坑洞", due_in_days=1)
+    services.case_submit_reply(case=waiting, reply="已修補。", by=org.officer)
+    c = client_for(org.officer)
+    c.post("/i18n/setlang/", {"language": "en", "next": "/desk/queue/"})
+    html = c.get("/desk/queue/", {"tab": "waiting"}).content.decode()
+    for text in ("To do", "Waiting on others", "Received", "Confidential", "My saved filters", "Reply awaiting approval"):
+        assert text in html
+    for text in ("待我處理", "等待他人", "受理時間", "我的篩選", "答復待主管核定"):
+        assert text not in html
