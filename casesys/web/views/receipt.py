@@ -1,0 +1,105 @@
+"""收件回執 / 一次告知單: the printable receipt for a case registered by phone or at the counter.
+
+The case password is stored only as a hash. Its clear text exists once, when intake registers
+the case; `remember_password` keeps it in the registering officer's own server-side session for
+`RECEIPT_PASSWORD_MINUTES`, for that case only, so the receipt printed right after intake can
+show it. Later, or in another session, the receipt is printed without it and says that the
+password was told at intake (the citizen who lost it asks for the case to be looked up by staff).
+The page is rendered in the petitioner's language (`Case.language`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from casesys.cases.models import Channel, Language, SlaUnit
+from casesys.cases.selectors import case_get_visible
+from casesys.web.views.common import not_found, staff_required
+
+RECEIPT_CHANNELS = (Channel.PHONE, Channel.WALK_IN)
+RECEIPT_PASSWORD_MINUTES = 30
+_SESSION_KEY = "receipt_passwords"
+_KEEP = 5  # the last few registrations of this officer, no more
+UI_LANGUAGE = {Language.ZH: "zh-hant", Language.EN: "en"}
+
+
+def offers_receipt(case) -> bool:
+    return case.channel in RECEIPT_CHANNELS
+
+
+def remember_password(request, *, number: str, password: str, now: dt.datetime | None = None) -> None:
+    """Right after intake: the clear password, for this officer's receipt of this case only."""
+    now = now or timezone.now()
+    kept = _fresh(request.session.get(_SESSION_KEY) or {}, now)
+    kept[number] = {"password": password, "until": (now + dt.timedelta(minutes=RECEIPT_PASSWORD_MINUTES)).isoformat()}
+    # Oldest first (insertion order): keep only the latest few.
+    request.session[_SESSION_KEY] = dict(list(kept.items())[-_KEEP:])
+
+
+def remembered_password(request, *, number: str, now: dt.datetime | None = None) -> str:
+    kept = _fresh(request.session.get(_SESSION_KEY) or {}, now or timezone.now())
+    if kept != request.session.get(_SESSION_KEY, {}):
+        request.session[_SESSION_KEY] = kept  # drop expired passwords as soon as they are seen
+    entry = kept.get(number)
+    return entry["password"] if entry else ""
+
+
+def _fresh(kept: dict, now: dt.datetime) -> dict:
+    out = {}
+    for number, entry in kept.items():
+        try:
+            until = dt.datetime.fromisoformat(entry["until"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if until > now:
+            out[number] = entry
+    return out
+
+
+def handling_period(case) -> tuple[str, str]:
+    """The handling period of the case's own frozen rule, in Chinese and in English."""
+    n = case.sla_value
+    if case.sla_unit == SlaUnit.HOURS:
+        return f"{n} 小時（自收件時起算）", f"{n} hour{'s' if n != 1 else ''} from receipt"
+    if case.sla_unit == SlaUnit.CALENDAR_DAYS:
+        return (
+            f"{n} 日（日曆天，期間末日為休息日者順延）",
+            f"{n} calendar day{'s' if n != 1 else ''} (a period ending on a day off ends on the next working day)",
+        )
+    return (
+        f"{n} 個工作天（自收件次一工作天起算）",
+        f"{n} working day{'s' if n != 1 else ''}, counted from the working day after receipt",
+    )
+
+
+@staff_required()
+def case_receipt(request, number: str):
+    case = case_get_visible(user=request.user, number=number)
+    if case is None:
+        return not_found(request)
+    if not offers_receipt(case):
+        return not_found(request)
+    period_zh, period_en = handling_period(case)
+    context = {
+        "case": case,
+        "password": remembered_password(request, number=case.number),
+        "password_minutes": RECEIPT_PASSWORD_MINUTES,
+        "period_zh": period_zh,
+        "period_en": period_en,
+        "status_url": request.build_absolute_uri(reverse("web:status_lookup")),
+        "survey_days": _survey_days(),
+    }
+    with translation.override(UI_LANGUAGE.get(case.language, "zh-hant")):
+        response = render(request, "web/desk/receipt.html", context)
+    response["Cache-Control"] = "no-store"  # may carry the password: never kept by the browser
+    return response
+
+
+def _survey_days() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "CASESYS_SURVEY_WINDOW_DAYS", 7))
