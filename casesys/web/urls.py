@@ -41,6 +41,7 @@ urlpatterns = [
     path("desk/cases/<str:number>/parts/add/", cohandling.add_co_handlers, name="case_parts_add"),
     path("desk/cases/<str:number>/parts/<int:pk>/actions/<str:name>/", cohandling.part_action, name="part_action"),
     path("desk/cases/<str:number>/receipt/", receipt.case_receipt, name="case_receipt"),
+    path("desk/cases/<str:number>/receipt/new-password/", receipt.case_password_reissue, name="case_password_reissue"),
     path("desk/approvals/", desk.approvals, name="approvals"),
     path("desk/follow-ups/", followups.inbox, name="follow_ups"),
     path(

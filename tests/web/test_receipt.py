@@ -116,3 +116,44 @@ def test_only_the_last_few_passwords_are_kept(org, intake):
         cases = [_register(intake, org)[0] for _ in range(6)]
     kept = intake.session["receipt_passwords"]
     assert list(kept) == [c.number for c in cases[1:]]
+
+
+def test_staff_issue_a_new_password_from_the_receipt_audited_and_the_old_one_stops_working(org, intake):
+    from casesys.cases.events import CaseEventKind
+
+    with time_machine.travel(NOW, tick=False):
+        case, old, _ = _register(intake, org)
+    officer = Client()
+    officer.force_login(org.officer_light)
+    with time_machine.travel(NOW + dt.timedelta(hours=2), tick=False):
+        page = officer.get(f"/desk/cases/{case.number}/receipt/").content.decode()
+        assert f'action="/desk/cases/{case.number}/receipt/new-password/"' in page
+        assert officer.get(f"/desk/cases/{case.number}/receipt/new-password/").status_code == 405
+        resp = officer.post(f"/desk/cases/{case.number}/receipt/new-password/", follow=True)
+    html = resp.content.decode()
+    new = re.search(r'id="receipt-password" class="mono">(\S+?)<', html).group(1)
+    case.refresh_from_db()
+    assert new != old and check_case_password(new, case.password_hash)
+    assert not check_case_password(old, case.password_hash)
+    assert "原密碼已失效" in html and 'id="reissue-form"' not in html
+    event = case.events.get(kind=CaseEventKind.PASSWORD_REISSUED)
+    assert event.actor == org.officer_light and event.public and new not in str(event.changes) + event.note
+    # The citizen's old password no longer opens the status page; the new one does.
+    citizen = Client()
+    assert citizen.post("/status/", {"number": case.number, "password": old}).status_code == 400
+    assert citizen.post("/status/", {"number": case.number, "password": new}).status_code == 302
+
+
+def test_analysts_and_outsiders_cannot_issue_a_password(org):
+    phone, _ = new_case(org, category=org.lights, channel=Channel.PHONE, by=org.intake)
+    analyst = Client()
+    analyst.force_login(org.analyst)
+    assert 'id="reissue-form"' not in analyst.get(f"/desk/cases/{phone.number}/receipt/").content.decode()
+    assert analyst.post(f"/desk/cases/{phone.number}/receipt/new-password/").status_code == 403
+    outsider = Client()
+    outsider.force_login(org.officer_clean)
+    assert outsider.post(f"/desk/cases/{phone.number}/receipt/new-password/").status_code == 404
+    web_case, _ = new_case(org, category=org.lights)
+    intake = Client()
+    intake.force_login(org.intake)
+    assert intake.post(f"/desk/cases/{web_case.number}/receipt/new-password/").status_code == 404

@@ -4,7 +4,8 @@ The case password is stored only as a hash. Its clear text exists once, when int
 the case; `remember_password` keeps it in the registering officer's own server-side session for
 `RECEIPT_PASSWORD_MINUTES`, for that case only, so the receipt printed right after intake can
 show it. Later, or in another session, the receipt is printed without it and says that the
-password was told at intake (the citizen who lost it asks for the case to be looked up by staff).
+password was told at intake; a petitioner who lost it gets a new one from staff
+(`case_password_reissue`: the old password stops working, an audited event records who did it).
 The page is rendered in the petitioner's language (`Case.language`).
 """
 
@@ -12,16 +13,24 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.views.decorators.http import require_POST
 
+from casesys.cases import services
 from casesys.cases.models import Channel, Language, SlaUnit
 from casesys.cases.selectors import case_get_visible
+from casesys.org.models import Role
+from casesys.org.roles import roles_of
+from casesys.web.i18n import tr
 from casesys.web.views.common import not_found, staff_required
 
 RECEIPT_CHANNELS = (Channel.PHONE, Channel.WALK_IN)
 RECEIPT_PASSWORD_MINUTES = 30
+# Who may issue a new password (analysts only read).
+REISSUE_ROLES = (Role.INTAKE, Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
 _SESSION_KEY = "receipt_passwords"
 _KEEP = 5  # the last few registrations of this officer, no more
 UI_LANGUAGE = {Language.ZH: "zh-hant", Language.EN: "en"}
@@ -76,6 +85,22 @@ def handling_period(case) -> tuple[str, str]:
     )
 
 
+@staff_required(*REISSUE_ROLES)
+@require_POST
+def case_password_reissue(request, number: str):
+    """Staff issue a new password (the petitioner lost theirs); audited, shown on the receipt."""
+    case = case_get_visible(user=request.user, number=number)
+    if case is None or not offers_receipt(case):
+        return not_found(request)
+    password = services.case_password_reissue(case=case, by=request.user)
+    remember_password(request, number=case.number, password=password)
+    messages.success(
+        request,
+        tr(f"已重新發給 {case.number} 的查詢密碼，原密碼已失效", f"A new password was issued for {case.number}; the old one no longer works"),
+    )
+    return redirect("web:case_receipt", number=case.number)
+
+
 @staff_required()
 def case_receipt(request, number: str):
     case = case_get_visible(user=request.user, number=number)
@@ -92,6 +117,7 @@ def case_receipt(request, number: str):
         "period_en": period_en,
         "status_url": request.build_absolute_uri(reverse("web:status_lookup")),
         "survey_days": _survey_days(),
+        "may_reissue": bool(roles_of(request.user) & set(REISSUE_ROLES)),
     }
     with translation.override(UI_LANGUAGE.get(case.language, "zh-hant")):
         response = render(request, "web/desk/receipt.html", context)
