@@ -45,6 +45,13 @@ def test_every_main_page_has_no_axe_violations(live_server, org, new_page, probl
     case, password = new_case(org, category=org.lights)  # routed to 路燈科 by its category
     phone_case, _ = new_case(org, channel=Channel.PHONE, by=org.intake, category=org.mailbox)
     services.case_dispatch(case=phone_case, department=org.road, by=org.intake)
+    # A reply awaiting approval (the supervisor's inbox) and a closed case with its reply.
+    pending, _ = new_case(org, category=org.lights, subject="民權路路燈閃爍")
+    services.case_accept(case=pending, by=org.officer_light)
+    services.case_submit_reply(case=pending, reply="已派員檢修，預計三日內完成。", by=org.officer_light)
+    services.case_accept(case=case, by=org.officer_light)
+    services.case_submit_reply(case=case, reply="路燈已於今日修復，謝謝您的反映。", by=org.officer_light)
+    services.case_approve(case=case, by=org.supervisor)
     found: dict[str, list[dict]] = {}
 
     page = new_page()
@@ -112,6 +119,7 @@ def test_every_main_page_has_no_axe_violations(live_server, org, new_page, probl
     # --- the supervisor's pages and reports ----------------------------------------------------
     as_user("supervisor")
     for path in ("/desk/approvals/", "/desk/follow-ups/", f"/desk/cases/{phone_case.number}/",
+                 f"/desk/cases/{phone_case.number}/receipt/",  # no password now: the re-issue form
                  "/reports/overdue/", "/reports/performance/", "/reports/surveys/", "/reports/operations/"):
         visit(path)
     # The performance report's date inputs show their default period (ISO values).
