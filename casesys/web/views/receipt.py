@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -126,6 +127,4 @@ def case_receipt(request, number: str):
 
 
 def _survey_days() -> int:
-    from django.conf import settings
-
     return int(getattr(settings, "CASESYS_SURVEY_WINDOW_DAYS", 7))
