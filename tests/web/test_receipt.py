@@ -59,7 +59,7 @@ def test_receipt_right_after_intake_shows_number_password_deadline_and_next_step
     assert "路燈不亮" in page  # the category
     assert case.due_at.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M") in page
     assert "3 個工作天（自收件次一工作天起算）" in page  # the category's own rule
-    assert "接下來的處理程序" in page and "30 日" in page
+    assert "接下來的處理程序" in page and "全案不超過 30 日" in page
     assert "http://testserver/status/" in page
     assert 'lang="zh-Hant-TW"' in page
 
@@ -157,3 +157,10 @@ def test_analysts_and_outsiders_cannot_issue_a_password(org):
     intake = Client()
     intake.force_login(org.intake)
     assert intake.post(f"/desk/cases/{web_case.number}/receipt/new-password/").status_code == 404
+
+
+def test_receipt_uses_the_configured_limits(org, intake, settings):
+    settings.CASESYS = {**settings.CASESYS, "SURVEY_WINDOW_DAYS": 10, "MAX_CASE_CALENDAR_DAYS": 20}
+    phone, _ = new_case(org, category=org.lights, channel=Channel.PHONE, by=org.intake)
+    page = intake.get(f"/desk/cases/{phone.number}/receipt/").content.decode()
+    assert "全案不超過 20 日" in page and "結案答復後 10 日內" in page

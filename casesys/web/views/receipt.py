@@ -117,7 +117,8 @@ def case_receipt(request, number: str):
         "period_zh": period_zh,
         "period_en": period_en,
         "status_url": request.build_absolute_uri(reverse("web:status_lookup")),
-        "survey_days": _survey_days(),
+        "survey_days": settings.CASESYS["SURVEY_WINDOW_DAYS"],
+        "max_case_days": settings.CASESYS["MAX_CASE_CALENDAR_DAYS"],
         "may_reissue": bool(roles_of(request.user) & set(REISSUE_ROLES)),
     }
     with translation.override(UI_LANGUAGE.get(case.language, "zh-hant")):
@@ -125,6 +126,3 @@ def case_receipt(request, number: str):
     response["Cache-Control"] = "no-store"  # may carry the password: never kept by the browser
     return response
 
-
-def _survey_days() -> int:
-    return int(getattr(settings, "CASESYS_SURVEY_WINDOW_DAYS", 7))
