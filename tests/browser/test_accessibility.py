@@ -100,6 +100,11 @@ def test_every_main_page_has_no_axe_violations(live_server, org, new_page, probl
                  "/desk/incidents/", "/desk/notifications/", "/sitemap/"):
         visit(path)
 
+    # The case page with every action panel open: each action's form is checked too.
+    page.goto(f"{base}/desk/cases/{phone_case.number}/")
+    page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+    _check(page, "/desk/cases/<number>/ (all panels open)", found)
+
     as_user("intake")
     visit("/desk/intake/")
     visit("/desk/intake/new/")
