@@ -97,7 +97,7 @@ def test_every_main_page_has_no_axe_violations(live_server, org, new_page, probl
 
     as_user("officer")
     for path in ("/desk/queue/", "/desk/queue/department/", f"/desk/cases/{phone_case.number}/", "/desk/leads/",
-                 "/desk/incidents/", "/desk/notifications/", "/sitemap/"):
+                 "/desk/incidents/", "/desk/map/", "/desk/notifications/", "/sitemap/"):
         visit(path)
 
     # The case page with every action panel open: each action's form is checked too.
