@@ -714,6 +714,23 @@ def case_set_location(
     return case
 
 
+def case_password_reissue(*, case: Case, by) -> str:
+    """A new case password for a petitioner who lost theirs (the old one stops working), as
+    staff tell it on the phone or print it on the receipt. Only its hash is kept; the audit
+    event (public on the citizen's timeline) records who issued it. Returns the password."""
+    password = generate_case_password()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        locked.password_hash = hash_case_password(password)
+        locked.version += 1
+        locked.save(update_fields=["password_hash", "version", "updated_at"])
+        events.event_password_reissued(case=locked, actor=by)
+    for name in ("password_hash", "version", "updated_at"):
+        setattr(case, name, getattr(locked, name))
+    case._loaded_version = locked.version
+    return password
+
+
 def case_record_lead_origin(*, case: Case, lead_id: int, source: str, by) -> Case:
     """The case was opened from a triaged lead: say so on its timeline (call in the conversion's
     transaction)."""

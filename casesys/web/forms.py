@@ -14,6 +14,7 @@ from casesys.cases.models import (
     Case,
     Category,
     Channel,
+    Language,
     Petitioner,
     State,
     Urgency,
@@ -22,6 +23,7 @@ from casesys.cases.models import (
 from casesys.cases.services import FiledReason
 from casesys.common.geo import BOTH_NEEDED, OUTSIDE_TAIWAN, in_taiwan
 from casesys.org.models import Department
+from casesys.web.i18n import pick
 
 DISTRICT_CHOICES = district_choices()
 # The petitioner's e-mail column: a longer address is a form error, not a failed insert.
@@ -256,10 +258,15 @@ class IntakeForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     confidential = forms.BooleanField(label="要求身分保密 / Keep identity confidential", required=False)
+    # The petitioner's language: replies, notices and the printed receipt use it.
+    language = forms.ChoiceField(
+        label="陳情人使用語言 / Petitioner's language", choices=Language.choices, initial=Language.ZH, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()
+        self.fields["language"].choices = [(v, pick(label)) for v, label in Language.choices]
         self.fields["subject"].widget.attrs["autofocus"] = True
 
     def clean(self):

@@ -14,7 +14,9 @@ from casesys.web.views import (
     maps,
     notices,
     portal,
+    receipt,
     reports,
+    site,
 )
 
 app_name = "web"
@@ -41,6 +43,8 @@ urlpatterns = [
     # co-handling (主辦 / 協辦)
     path("desk/cases/<str:number>/parts/add/", cohandling.add_co_handlers, name="case_parts_add"),
     path("desk/cases/<str:number>/parts/<int:pk>/actions/<str:name>/", cohandling.part_action, name="part_action"),
+    path("desk/cases/<str:number>/receipt/", receipt.case_receipt, name="case_receipt"),
+    path("desk/cases/<str:number>/receipt/new-password/", receipt.case_password_reissue, name="case_password_reissue"),
     path("desk/approvals/", desk.approvals, name="approvals"),
     path("desk/follow-ups/", followups.inbox, name="follow_ups"),
     path(
@@ -75,6 +79,7 @@ urlpatterns = [
     path("reports/performance/", reports.performance, name="report_performance"),
     path("reports/surveys/", reports.surveys, name="report_surveys"),
     path("reports/operations/", reports.operations, name="operations"),
+    path("sitemap/", site.sitemap, name="sitemap"),
     # citizen portal
     path("portal/", portal.portal_home, name="portal"),
     path("mailbox/", portal.mailbox, name="mailbox"),

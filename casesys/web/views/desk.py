@@ -219,8 +219,11 @@ def _case_context(
         actions.append({"action": action, "form": bound.get(action.name) or build_form(action, case)})
     events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"))
     description = description_for(request.user, case, revealed=revealed)
+    from casesys.web.views.receipt import offers_receipt
+
     return {
         "case": case,
+        "offers_receipt": offers_receipt(case),
         "urgency": selectors.urgency_of(case, calendar=WorkCalendar.load(), now=timezone.now()),
         "events": events,
         "petitioner": petitioner or petitioner_for(request.user, case, contacts=False),

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from casesys.cases import services
 from casesys.cases.exceptions import CaseError
-from casesys.cases.models import Category
+from casesys.cases.models import Category, Language
 from casesys.inbound.models import Lead
 from casesys.inbound.privacy import lead_view_for
 from casesys.inbound.services import LeadAlreadyDecided, lead_convert, lead_dismiss
@@ -23,6 +23,7 @@ from casesys.web.forms import (
     LeadDismissForm,
 )
 from casesys.web.i18n import pick, tr
+from casesys.web.views import receipt
 from casesys.web.views.common import apply_errors, not_found, staff_required
 
 INTAKE_ROLES = (Role.INTAKE, Role.ADMIN)
@@ -102,6 +103,7 @@ def intake_new(request):
                         subject=d["subject"],
                         description=d["description"],
                         received_at=received_at,
+                        language=d.get("language") or Language.ZH,
                         petitioner={
                             "name": d.get("name"), "phone": d.get("phone"),
                             "email": d.get("email"), "address": d.get("postal_address"),
@@ -117,6 +119,9 @@ def intake_new(request):
                     apply_errors(form, exc)
                 else:
                     _link_chosen_incident(request, result.case)
+                    if receipt.offers_receipt(result.case):
+                        # The clear password exists only now: kept for this officer's receipt.
+                        receipt.remember_password(request, number=result.case.number, password=result.password)
                     messages.success(
                         request,
                         tr(
@@ -162,7 +167,10 @@ def _last_case_suggestions(request, number: str) -> dict:
     if case is None:
         return {}
     link = IncidentLink.objects.select_related("incident").filter(case=case).first()
-    return {"last_case": case, "last_link": link, "last_suggestions": [] if link else suggest_for_case(case)}
+    return {
+        "last_case": case, "last_link": link, "last_suggestions": [] if link else suggest_for_case(case),
+        "last_receipt": receipt.offers_receipt(case),
+    }
 
 
 # --- leads triage -------------------------------------------------------------------------------

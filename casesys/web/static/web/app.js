@@ -37,7 +37,24 @@
   // After a failed submit, move focus to the first field with an error so keyboard and
   // screen-reader users land where the problem is.
   document.addEventListener("DOMContentLoaded", function () {
+    // Each field in error points at its message (aria-describedby), so it is read with it.
+    document.querySelectorAll(".has-error").forEach(function (box) {
+      var msg = box.querySelector(".errors-box[id]");
+      box.querySelectorAll("input, select, textarea").forEach(function (el) {
+        el.setAttribute("aria-invalid", "true");
+        if (msg) {
+          var ids = (el.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+          if (ids.indexOf(msg.id) < 0) ids.push(msg.id);
+          el.setAttribute("aria-describedby", ids.join(" "));
+        }
+      });
+    });
     var bad = document.querySelector(".has-error input, .has-error select, .has-error textarea");
-    if (bad) { bad.setAttribute("aria-invalid", "true"); bad.focus(); }
+    if (bad) bad.focus();
   });
 })();
+// The receipt's print button (no inline handlers: the CSP forbids them).
+document.addEventListener("click", function (ev) {
+  var btn = ev.target && ev.target.closest && ev.target.closest("[data-print]");
+  if (btn) { ev.preventDefault(); window.print(); }
+});
