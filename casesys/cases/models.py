@@ -539,7 +539,7 @@ class IdentitySearch(models.Model):
     fields = models.JSONField(default=list)  # e.g. ["phone"]
     masked_terms = models.JSONField(default=dict)  # field -> masked term
     digests = models.JSONField(default=dict)  # field -> HMAC-SHA256 of the normalised term
-    result_count = models.PositiveIntegerField(default=0)
+    result_count = models.PositiveIntegerField(default=0)  # cases listed (on the page shown)
     case_numbers = models.JSONField(default=list)  # the cases listed to the searcher
 
     class Meta:

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -49,7 +48,6 @@ from casesys.org.models import Role
 from casesys.org.roles import roles_of
 
 PAGE_SIZE = 50
-COUNT_CAP = 1000
 # A phone or e-mail shared by more petitioner rows than this (a switchboard, a village
 # office) is cut there: the newest rows, so the caller's recent cases still come first.
 MAX_PETITIONERS = 1000
@@ -179,25 +177,24 @@ def petitioner_ids(*, name: str = "", phone: str = "", email: str = "") -> list[
         if not key:
             return []
         qs = qs.filter(email_key=key)
+    ids = qs.values_list("pk", flat=True)
     if phone:
         key = phone_key(phone)
         if not key:
             return []
-        by_phone = Q(phone_key=key)
         from casesys.common import channels
 
+        ids = qs.filter(phone_key=key).values_list("pk", flat=True)
         addr_q = None
         for spec in _phone_channels():
             address = channels.derived_address(spec, phone=key, email="")
             if address:
                 one = Q(channel=spec.name, address=address)
                 addr_q = one if addr_q is None else addr_q | one
-        if addr_q is not None:
-            via_address = list(ContactAddress.objects.filter(addr_q).values_list("petitioner_id", flat=True)[:MAX_PETITIONERS])
-            if via_address:
-                by_phone |= Q(pk__in=via_address)
-        qs = qs.filter(by_phone)
-    return list(qs.order_by("-pk").values_list("pk", flat=True)[:MAX_PETITIONERS])
+        if addr_q is not None and not (name or email):
+            # One query: the normalised key, or a connector address derived from the number.
+            ids = ids.union(ContactAddress.objects.filter(addr_q).values_list("petitioner_id", flat=True))
+    return sorted(set(ids[:MAX_PETITIONERS]), reverse=True)
 
 
 def identity_filter(qs: QuerySet[Case], *, user, terms: dict[str, str]) -> QuerySet[Case]:
@@ -243,17 +240,17 @@ def identity_search_record(
         norm = _normalised(f, value)
         masked[f] = MASKERS[f](norm) or "○"
         digests[f] = _digest(f, norm)
-    with transaction.atomic():
-        return IdentitySearch.objects.create(
-            actor=user if getattr(user, "pk", None) else None,
-            at=now or timezone.now(),
-            source=source,
-            fields=sorted(terms),
-            masked_terms=masked,
-            digests=digests,
-            result_count=result_count,
-            case_numbers=list(case_numbers)[:PAGE_SIZE],
-        )
+    # One INSERT, atomic by itself.
+    return IdentitySearch.objects.create(
+        actor=user if getattr(user, "pk", None) else None,
+        at=now or timezone.now(),
+        source=source,
+        fields=sorted(terms),
+        masked_terms=masked,
+        digests=digests,
+        result_count=result_count,
+        case_numbers=list(case_numbers)[:PAGE_SIZE],
+    )
 
 
 def identity_search_digest(field_name: str, value: str) -> str:
@@ -305,8 +302,8 @@ class SearchPage:
     rows: list[Case]
     next_cursor: str | None
     prev_cursor: str | None
-    count: int
-    count_capped: bool
+    count: int | None  # None: more than one page (not counted)
+    page_size: int = PAGE_SIZE
     identity_terms: dict[str, str] = field(default_factory=dict)
 
 
@@ -334,10 +331,9 @@ def search_page(
     source: str = IdentitySearch.Source.SEARCH,
 ) -> SearchPage:
     """One page by receipt time (newest first unless `criteria.ascending`), keyset-paged on
-    (received_at, id) so page N costs what page 1 costs; the count is capped at COUNT_CAP.
+    (received_at, id) so page N costs what page 1 costs; counted only when it all fits on one page.
     A personal-data search is recorded (`identity_search_record`) with the cases listed."""
     qs = staff_search(user=user, criteria=criteria)
-    count = qs.order_by()[: COUNT_CAP + 1].count()
     page_qs = qs.select_related("category", "department", "assignee", "petitioner")
     asc = criteria.ascending
     fwd = ("received_at", "pk") if asc else ("-received_at", "-pk")
@@ -363,24 +359,28 @@ def search_page(
         has_next = len(rows) > page_size
         rows = rows[:page_size]
         has_prev = after_key is not None
+    # No COUNT: on a common term it would walk twenty pages' worth of the same plan to count
+    # to a cap. A first page that is not full is the whole answer; otherwise "more than a page".
+    whole = not (has_next or has_prev)
     terms = criteria.identity_terms()
     if terms:
         identity_search_record(
-            user=user, source=source, terms=terms, result_count=min(count, COUNT_CAP), case_numbers=[c.number for c in rows]
+            user=user, source=source, terms=terms, result_count=len(rows),
+            case_numbers=[c.number for c in rows],
         )
     return SearchPage(
         rows=rows,
         next_cursor=_cursor(rows[-1]) if rows and has_next else None,
         prev_cursor=_cursor(rows[0]) if rows and has_prev else None,
-        count=min(count, COUNT_CAP),
-        count_capped=count > COUNT_CAP,
+        count=len(rows) if whole else None,
+        page_size=page_size,
         identity_terms=terms,
     )
 
 
-def caller_cases(*, user, phone: str, limit: int = 10) -> tuple[list[Case], int] | None:
+def caller_cases(*, user, phone: str, limit: int = 10) -> tuple[list[Case], bool] | None:
     """The intake form's lookup: the visible cases of whoever has this phone number, newest
-    first (number, subject, state, receipt only), and how many there are (capped). None when
+    first (number, subject, state, receipt only), and whether there are more. None when
     the number is not complete enough to look up (fewer than 9 digits in national form: every
     Taiwanese number with its area code has 9 or 10), so partial keystrokes query nothing and
     leave no audit row. Audited as a personal-data search (source "intake")."""
@@ -390,4 +390,4 @@ def caller_cases(*, user, phone: str, limit: int = 10) -> tuple[list[Case], int]
     page = search_page(
         user=user, criteria=Criteria(phone=key), page_size=limit, source=IdentitySearch.Source.INTAKE
     )
-    return page.rows, page.count
+    return page.rows, page.count is None

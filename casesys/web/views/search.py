@@ -82,5 +82,5 @@ def intake_caller_cases(request):
     complete number looked up (see `caller_cases`)."""
     phone = (request.POST.get("phone") or "")[:30]
     found = caller_cases(user=request.user, phone=phone)
-    ctx = {"mode": "caller", "caller_cases": found[0] if found else [], "caller_count": found[1] if found else 0, "looked_up": found is not None}
+    ctx = {"mode": "caller", "caller_cases": found[0] if found else [], "caller_more": found[1] if found else False, "looked_up": found is not None}
     return render(request, "web/desk/_repeat_candidates.html", ctx)
