@@ -29,7 +29,8 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db import OperationalError, connection, transaction
+from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.utils import timezone
 
 from casesys.cases.contacts import email_key, phone_key
@@ -43,7 +44,7 @@ from casesys.cases.models import (
     Petitioner,
 )
 from casesys.cases.search import case_search, normalise_query
-from casesys.cases.selectors import cases_visible_to
+from casesys.cases.selectors import case_scope_q, cases_visible_to
 from casesys.org.models import Role
 from casesys.org.roles import roles_of
 
@@ -321,6 +322,50 @@ def parse_cursor(raw: str | None) -> tuple[dt.datetime, int] | None:
         return None
 
 
+# A text search in a limited scope (a department, a supervisor's subtree) walks the newest-
+# first index until a page is found; when the term is common overall but rare in that scope
+# (路燈 in a bureau that handles no lamps), the walk reads most of the archive. It gets this
+# budget; past it, the same page comes from the bigram bitmap and a sort (bounded by the
+# term's matches, not by the archive). Analysts and administrators search every case, where
+# the planner's row estimates hold, and need no budget.
+WALK_BUDGET_MS = 250
+
+
+def _ordered(qs: QuerySet[Case], order: tuple[str, str], *, walk: bool) -> QuerySet[Case]:
+    if walk:
+        return qs.order_by(*order)
+    # received_at + 0 orders the same but matches no index: no newest-first walk.
+    desc = order[0].startswith("-")
+    key = ExpressionWrapper(F("received_at") + Value(dt.timedelta(0)), output_field=DateTimeField())
+    return qs.order_by(key.desc() if desc else key.asc(), order[1])
+
+
+def _fetcher(*, user, criteria: Criteria):
+    scoped = case_scope_q(user) is not None
+    budgeted = bool(criteria.q) and scoped and connection.vendor == "postgresql"
+
+    def fetch(qs: QuerySet[Case], order: tuple[str, str], limit: int) -> list[Case]:
+        if not budgeted:
+            return list(_ordered(qs, order, walk=True)[:limit])
+        try:
+            with transaction.atomic(), connection.cursor() as cur:
+                # set_config(..., true) is SET LOCAL with a bound parameter; put back after.
+                cur.execute(
+                    "SELECT current_setting('statement_timeout'), set_config('statement_timeout', %s, true)",
+                    [f"{WALK_BUDGET_MS}ms"],
+                )
+                previous = cur.fetchone()[0]
+                rows = list(_ordered(qs, order, walk=True)[:limit])
+                cur.execute("SELECT set_config('statement_timeout', %s, true)", [previous])
+                return rows
+        except OperationalError as exc:
+            if getattr(exc.__cause__, "sqlstate", None) != "57014":  # query_canceled
+                raise
+        return list(_ordered(qs, order, walk=False)[:limit])
+
+    return fetch
+
+
 def search_page(
     *,
     user,
@@ -346,16 +391,17 @@ def search_page(
             return Q(received_at__gt=d) | Q(received_at=d, pk__gt=pk)
         return Q(received_at__lt=d) | Q(received_at=d, pk__lt=pk)
 
+    fetch = _fetcher(user=user, criteria=criteria)
     after_key, before_key = parse_cursor(after), parse_cursor(before)
     if before_key:
-        rows = list(page_qs.filter(beyond(before_key, False)).order_by(*back)[: page_size + 1])
+        rows = fetch(page_qs.filter(beyond(before_key, False)), back, page_size + 1)
         has_prev = len(rows) > page_size
         rows = list(reversed(rows[:page_size]))
         has_next = True
     else:
         if after_key:
             page_qs = page_qs.filter(beyond(after_key, True))
-        rows = list(page_qs.order_by(*fwd)[: page_size + 1])
+        rows = fetch(page_qs, fwd, page_size + 1)
         has_next = len(rows) > page_size
         rows = rows[:page_size]
         has_prev = after_key is not None

@@ -11,10 +11,10 @@ from casesys.web.views import (
     followups,
     incidents,
     intake,
-    search,
     notices,
     portal,
     reports,
+    search,
 )
 
 app_name = "web"

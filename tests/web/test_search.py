@@ -213,3 +213,55 @@ def test_intake_lookup_is_for_intake_roles_only(org, client_for):
 def test_caller_cases_selector_needs_a_complete_number(org):
     assert caller_cases(user=org.intake, phone="0911") is None
     assert caller_cases(user=org.intake, phone="0911222333") == ([], False)
+
+
+# --- the API ----------------------------------------------------------------------------------
+
+
+def test_api_case_list_by_phone_is_audited_and_q_finds_traditional_from_simplified(org):
+    from rest_framework.test import APIClient
+
+    case, _ = new_case(org, category=org.lights, subject="公園路燈不亮", petitioner={"name": "林志明", "phone": "0922111333"})
+    new_case(org, category=org.pothole, subject="坑洞", petitioner={"name": "陳大文", "phone": "0933444555"})
+    api = APIClient()
+    api.force_authenticate(org.supervisor)
+    resp = api.get("/api/v1/cases/", {"phone": "+886-922-111-333"})
+    assert resp.status_code == 200, resp.content
+    assert [r["number"] for r in resp.json()["results"]] == [case.number]
+    audit = IdentitySearch.objects.get()
+    assert audit.source == "api" and audit.case_numbers == [case.number] and audit.masked_terms == {"phone": "09xx-xxx-333"}
+    resp = api.get("/api/v1/cases/", {"q": "公园路灯"})
+    assert [r["number"] for r in resp.json()["results"]] == [case.number]
+    assert api.get("/api/v1/cases/", {"phone": "12"}).status_code == 400
+    api.force_authenticate(org.officer)
+    assert api.get("/api/v1/cases/", {"phone": "0922111333"}).status_code == 403
+    assert IdentitySearch.objects.count() == 1
+
+
+def test_scoped_text_search_falls_back_from_the_walk_with_the_same_answer(org, monkeypatch):
+    from casesys.cases import staff_search
+
+    cases = [new_case(org, category=org.pothole, subject=f"坑洞{i}")[0] for i in range(3)]
+    expected = [c.number for c in reversed(cases)]
+    assert [c.number for c in search_page(user=org.officer, criteria=Criteria(q="坑洞")).rows] == expected
+    # Past the walk's budget the page comes from the bitmap and a sort: the same answer.
+    ordered = staff_search._ordered
+    monkeypatch.setattr(staff_search, "_ordered", lambda qs, order, walk: ordered(qs, order, walk=False))
+    assert [c.number for c in search_page(user=org.officer, criteria=Criteria(q="坑洞")).rows] == expected
+    asc = search_page(user=org.officer, criteria=Criteria(q="坑洞", ascending=True)).rows
+    assert [c.number for c in asc] == list(reversed(expected))
+    # A walk cut off by the statement timeout is answered the other way, not with an error.
+    monkeypatch.setattr(staff_search, "_ordered", ordered)
+    monkeypatch.setattr(staff_search, "WALK_BUDGET_MS", 1)
+    sleepy = staff_search._ordered
+
+    def slow(qs, order, walk):
+        if walk:
+            from django.db import connection
+
+            with connection.cursor() as cur:
+                cur.execute("SELECT pg_sleep(0.05)")
+        return sleepy(qs, order, walk=walk)
+
+    monkeypatch.setattr(staff_search, "_ordered", slow)
+    assert [c.number for c in search_page(user=org.officer, criteria=Criteria(q="坑洞")).rows] == expected
