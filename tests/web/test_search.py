@@ -265,3 +265,13 @@ def test_scoped_text_search_falls_back_from_the_walk_with_the_same_answer(org, m
 
     monkeypatch.setattr(staff_search, "_ordered", slow)
     assert [c.number for c in search_page(user=org.officer, criteria=Criteria(q="坑洞")).rows] == expected
+
+
+def test_the_audit_is_listed_read_only_in_the_admin(org, client_for):
+    new_case(org, category=org.pothole, petitioner={"name": "林志明", "phone": "0922111333"})
+    search_page(user=org.supervisor, criteria=Criteria(phone="0922111333"))
+    c = client_for(org.admin)
+    digest = identity_search_digest("phone", "0922-111-333")
+    html = c.get("/admin/cases/identitysearch/", {"q": digest}).content.decode()
+    assert "09xx-xxx-333" in html and "0922111333" not in html
+    assert c.get("/admin/cases/identitysearch/add/").status_code == 403
