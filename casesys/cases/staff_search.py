@@ -298,6 +298,14 @@ def staff_search(*, user, criteria: Criteria) -> QuerySet[Case]:
     return qs
 
 
+ROW_FIELDS = (
+    "id", "number", "subject", "state", "version", "channel", "received_at", "due_at", "closed_at", "confidential",
+    "assignee_id", "petitioner_id", "category__code", "category__name", "category__name_en", "department__code",
+    "department__name", "department__name_en", "department__path",
+)
+PETITIONER_FIELDS = ("petitioner__name", "petitioner__phone", "petitioner__email", "petitioner__address")
+
+
 @dataclass
 class SearchPage:
     rows: list[Case]
@@ -379,7 +387,10 @@ def search_page(
     (received_at, id) so page N costs what page 1 costs; counted only when it all fits on one page.
     A personal-data search is recorded (`identity_search_record`) with the cases listed."""
     qs = staff_search(user=user, criteria=criteria)
-    page_qs = qs.select_related("category", "department", "assignee", "petitioner")
+    # Only what a result row shows (a case's description can be long; the page needs none of it).
+    page_qs = qs.select_related("category", "department").only(*ROW_FIELDS)
+    if may_search_identity(user):
+        page_qs = page_qs.select_related("petitioner").only(*ROW_FIELDS, *PETITIONER_FIELDS)
     asc = criteria.ascending
     fwd = ("received_at", "pk") if asc else ("-received_at", "-pk")
     back = ("-received_at", "-pk") if asc else ("received_at", "pk")
