@@ -72,4 +72,5 @@ def test_operator_sees_the_callers_earlier_case_and_supervisor_searches(live_ser
     assert "迄日不可早於起日" in error.inner_text()
     assert_accessible(sup)
 
-    assert problems.errors == []
+    # The deliberate bad input answers 400, which Chromium reports on the console.
+    assert [e for e in problems.errors if "status of 400" not in e or "received_to=" not in e] == []
