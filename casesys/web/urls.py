@@ -11,6 +11,7 @@ from casesys.web.views import (
     followups,
     incidents,
     intake,
+    maps,
     notices,
     portal,
     reports,
@@ -65,6 +66,10 @@ urlpatterns = [
     path("desk/incidents/<int:pk>/reply/", incidents.incident_reply, name="incident_reply"),
     path("desk/incidents/<int:pk>/close/", incidents.incident_close, name="incident_close"),
     path("desk/cases/<str:number>/incident/new/", incidents.incident_new, name="incident_new"),
+    # maps (docs/web.md, "Map")
+    path("desk/map/", maps.desk_map, name="desk_map"),
+    path("desk/map/data/", maps.desk_map_data, name="desk_map_data"),
+    path("map/geocode/", maps.map_geocode, name="map_geocode"),
     # supervisor
     path("reports/", reports.dashboard, name="dashboard"),
     path("reports/overdue/", reports.overdue, name="report_overdue"),
@@ -76,7 +81,12 @@ urlpatterns = [
     path("mailbox/", portal.mailbox, name="mailbox"),
     path("mailbox/done/", portal.mailbox_done, name="mailbox_done"),
     path("status/", portal.status_lookup, name="status_lookup"),
+    path("status/forgot/", portal.password_forgot, name="password_forgot"),
     path("status/<str:number>/", portal.case_status, name="status"),
+    # Links from notices (?token=…): open the case without the password, then redirect.
+    path("status/<str:number>/open/", portal.status_link, name="status_link"),
+    path("status/<str:number>/survey/open/", portal.survey_link, name="survey_link"),
+    path("status/<str:number>/supplement/", portal.supplement, name="supplement"),
     path("status/<str:number>/survey/", portal.survey, name="survey"),
     path("status/<str:number>/forget/", portal.forget_case, name="status_forget"),
 ]
