@@ -16,6 +16,7 @@ from casesys.web.views import (
     portal,
     receipt,
     reports,
+    search,
     site,
 )
 
@@ -56,6 +57,8 @@ urlpatterns = [
     # intake
     path("desk/intake/", intake.intake_queue, name="intake_queue"),
     path("desk/intake/new/", intake.intake_new, name="intake_new"),
+    path("desk/intake/caller-cases/", search.intake_caller_cases, name="intake_caller_cases"),
+    path("desk/search/", search.case_search_view, name="case_search"),
     path("desk/intake/dispatch/", intake.bulk_dispatch, name="bulk_dispatch"),
     path("desk/leads/", intake.leads, name="leads"),
     path("desk/leads/<int:pk>/<str:decision>/", intake.lead_decide, name="lead_decide"),
