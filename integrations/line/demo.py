@@ -43,5 +43,5 @@ def seed(*, users: dict, categories: dict, now: dt.datetime) -> str:
     if leads and leads[0].status == Lead.Status.NEW and leads[0].suggested_category is not None:
         lead_convert(lead=leads[0], by=users["intake"], category=leads[0].suggested_category, notify_group=False)
     if len(leads) > 2 and leads[-1].status == Lead.Status.NEW:
-        lead_dismiss(lead=leads[-1], by=users["intake"], reason="已由里長轉知清潔隊處理，不另立案。")
+        lead_dismiss(lead=leads[-1], by=users["intake"], reason="同一地點已有案件處理中，由里長轉知民眾，不另立案。")
     return f"{GROUP_NAME}: {len(leads)} leads"
