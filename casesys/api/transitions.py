@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -12,7 +12,7 @@ from rest_framework import serializers
 from casesys.api import serializers as s
 from casesys.cases.actions import ACTIONS, CaseAction, available_actions
 from casesys.cases.models import Case
-from casesys.cohandling import services as cohandling
+from casesys.cohandling.actions import PART_ACTIONS, PartAction, available_part_actions
 
 SERIALIZERS: dict[str, type[serializers.Serializer]] = {
     "dispatch": s.DispatchSerializer,
@@ -58,68 +58,42 @@ def available_transitions(case: Case, user) -> list[str]:
 
 
 # --- co-handling parts (主辦 / 協辦): POST /cases/{number}/parts/{id}/transitions/{name}/ --------
-# Kept apart so the block can move into the single table of transitions as it is.
+# The part actions' table is `casesys.cohandling.actions`; a serializer per action here.
+
+PART_SERIALIZERS: dict[str, type[serializers.Serializer]] = {
+    "accept": s.AcceptSerializer,
+    "assign": s.PartAssignSerializer,
+    "submit_reply": s.SubmitReplySerializer,
+    "approve": s.ApproveSerializer,
+    "return_reply": s.ReturnReplySerializer,
+    "return_to_lead": s.ReasonSerializer,
+    "decide_return": s.PartDecideReturnSerializer,
+    "withdraw": s.NoteMixin,
+}
+assert set(PART_SERIALIZERS) == set(PART_ACTIONS), "every part action needs an API serializer, and no other"
 
 
 @dataclass(frozen=True)
 class PartTransitionSpec:
-    name: str
+    action: PartAction
     serializer: type[serializers.Serializer]
-    run: Callable[..., Any]
-    summary: str
+
+    @property
+    def name(self) -> str:
+        return self.action.name
+
+    @property
+    def summary(self) -> str:
+        return str(self.action.label)
+
+    def run(self, part, by, data: Mapping[str, Any]) -> Any:
+        return self.action.execute(part=part, by=by, data=data)
 
 
 PART_SPECS: dict[str, PartTransitionSpec] = {
-    spec.name: spec
-    for spec in [
-        PartTransitionSpec("accept", s.AcceptSerializer, lambda part, by, d: cohandling.part_accept(part=part, by=by),
-                           "協辦簽收 / Accept the part"),
-        PartTransitionSpec(
-            "assign", s.PartAssignSerializer,
-            lambda part, by, d: cohandling.part_assign(part=part, officer=d["officer"], note=d["note"], by=by),
-            "指派協辦人 / Assign the part's officer",
-        ),
-        PartTransitionSpec(
-            "submit_reply", s.SubmitReplySerializer,
-            lambda part, by, d: cohandling.part_submit_reply(part=part, reply=d["reply"], by=by),
-            "送出協辦答復 / Submit the part reply for approval",
-        ),
-        PartTransitionSpec("approve", s.ApproveSerializer,
-                           lambda part, by, d: cohandling.part_approve(part=part, note=d["note"], by=by),
-                           "核定協辦答復 / Approve the part reply"),
-        PartTransitionSpec(
-            "return_reply", s.ReturnReplySerializer,
-            lambda part, by, d: cohandling.part_return_reply(part=part, comment=d["comment"], by=by),
-            "協辦答復退回修正 / Return the part reply for revision",
-        ),
-        PartTransitionSpec(
-            "return_to_lead", s.ReasonSerializer,
-            lambda part, by, d: cohandling.part_return_to_lead(part=part, reason=d["reason"], by=by),
-            "非屬本單位，退回主辦 / Not ours: return the part to the lead",
-        ),
-        PartTransitionSpec(
-            "decide_return", s.PartDecideReturnSerializer,
-            lambda part, by, d: cohandling.part_decide_return(part=part, release=d["release"], note=d["note"], by=by),
-            "決定協辦退回（免協辦／仍請協辦）/ Decide a returned part (release or re-impose)",
-        ),
-        PartTransitionSpec("withdraw", s.NoteMixin,
-                           lambda part, by, d: cohandling.part_withdraw(part=part, note=d["note"], by=by),
-                           "撤銷協辦 / Withdraw the part"),
-    ]
+    name: PartTransitionSpec(action, PART_SERIALIZERS[name]) for name, action in PART_ACTIONS.items()
 }
 
 
-def _check_part_names() -> None:
-    from casesys.cohandling.workflow import PART_TRANSITION_NAMES
-
-    assert list(PART_SPECS) == PART_TRANSITION_NAMES, "every part transition needs an API spec"
-
-
-_check_part_names()
-
-
 def available_part_transitions(part, user) -> list[str]:
-    from casesys.cohandling.workflow import PART_TRANSITION_NAMES
-
-    names = {t.name for t in part.get_available_user_state_transitions(user)}
-    return [n for n in PART_TRANSITION_NAMES if n in names]
+    return [a.name for a in available_part_actions(part, user)]

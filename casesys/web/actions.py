@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from casesys.cases import actions as core
 from casesys.cases.models import Case
 from casesys.cases.selectors import cases_visible_to
-from casesys.cohandling import services as cohandling
+from casesys.cohandling import actions as part_core
 from casesys.web import forms as f
 
 
@@ -90,62 +90,65 @@ def build_form(action: Action, case: Case, data=None) -> f.ActionForm:
     return action.form(data, prefix=action.name, **kwargs)
 
 
-# --- co-handling parts (主辦 / 協辦): the part panel's buttons, one per part transition -------
-# Kept apart so the block can move into the single table of transitions as it is.
+# --- co-handling parts (主辦 / 協辦): the part panel's buttons, one per part action --------------
+# The table is `casesys.cohandling.actions`; a form per action here.
 
 
 @dataclass(frozen=True)
 class PartAction:
-    name: str
-    zh: str
-    en: str
+    action: part_core.PartAction
     form: type
-    run: Callable[..., object]
     style: str = ""
     needs_part: bool = False
+    resolve: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.action.name
+
+    @property
+    def zh(self) -> str:
+        return str(self.action.label).partition(" / ")[0].strip()
+
+    @property
+    def en(self) -> str:
+        return str(self.action.label).partition(" / ")[2].strip()
+
+    def run(self, part, data: dict[str, Any], user) -> Any:
+        if self.resolve is not None:
+            data = self.resolve(data)
+        return self.action.execute(part=part, by=user, data=data)
 
 
-def _part_forms():
+def _resolve_decision(d: dict[str, Any]) -> dict[str, Any]:
+    return {**d, "release": d["decision"] == "release"}
+
+
+def _part_forms() -> dict[str, dict[str, Any]]:
     from casesys.web import forms_cohandling as pf
 
-    return pf
-
-
-def _part_actions() -> dict[str, PartAction]:
-    pf = _part_forms()
     return {
-        a.name: a
-        for a in [
-            PartAction("accept", "協辦簽收", "Accept the part", pf.PartAcceptForm,
-                       lambda p, d, u: cohandling.part_accept(part=p, by=u), "primary"),
-            PartAction("assign", "指派協辦人", "Assign the part", pf.PartAssignForm,
-                       lambda p, d, u: cohandling.part_assign(part=p, officer=d["officer"], note=d.get("note", ""), by=u),
-                       needs_part=True),
-            PartAction("submit_reply", "送出協辦答復（陳核）", "Submit the part reply", pf.PartReplyForm,
-                       lambda p, d, u: cohandling.part_submit_reply(part=p, reply=d["reply"], by=u), "primary"),
-            PartAction("approve", "核定協辦答復", "Approve the part reply", pf.PartApproveForm,
-                       lambda p, d, u: cohandling.part_approve(part=p, note=d.get("note", ""), by=u), "primary"),
-            PartAction("return_reply", "協辦答復退回修正", "Return the part reply", pf.PartReturnReplyForm,
-                       lambda p, d, u: cohandling.part_return_reply(part=p, comment=d["comment"], by=u)),
-            PartAction("return_to_lead", "非屬本單位，退回主辦", "Not ours: return to the lead", pf.PartReturnToLeadForm,
-                       lambda p, d, u: cohandling.part_return_to_lead(part=p, reason=d["reason"], by=u), "danger"),
-            PartAction("decide_return", "決定協辦退回", "Decide the returned part", pf.PartDecideReturnForm,
-                       lambda p, d, u: cohandling.part_decide_return(
-                           part=p, release=d["decision"] == "release", note=d.get("note", ""), by=u), "primary"),
-            PartAction("withdraw", "撤銷協辦", "Withdraw the part", pf.PartWithdrawForm,
-                       lambda p, d, u: cohandling.part_withdraw(part=p, note=d.get("note", ""), by=u), "danger"),
-        ]
+        "accept": {"form": pf.PartAcceptForm, "style": "primary"},
+        "assign": {"form": pf.PartAssignForm, "needs_part": True},
+        "submit_reply": {"form": pf.PartReplyForm, "style": "primary"},
+        "approve": {"form": pf.PartApproveForm, "style": "primary"},
+        "return_reply": {"form": pf.PartReturnReplyForm},
+        "return_to_lead": {"form": pf.PartReturnToLeadForm, "style": "danger"},
+        "decide_return": {"form": pf.PartDecideReturnForm, "style": "primary", "resolve": _resolve_decision},
+        "withdraw": {"form": pf.PartWithdrawForm, "style": "danger"},
     }
 
 
-PART_ACTIONS: dict[str, PartAction] = _part_actions()
+_PART_FORMS = _part_forms()
+assert set(_PART_FORMS) == set(part_core.PART_ACTIONS), "every part action needs a desk form, and no other"
+
+PART_ACTIONS: dict[str, PartAction] = {
+    name: PartAction(action, **_PART_FORMS[name]) for name, action in part_core.PART_ACTIONS.items()
+}
 
 
 def available_part_actions(part, user) -> list[PartAction]:
-    from casesys.cohandling.workflow import PART_TRANSITION_NAMES
-
-    names = {t.name for t in part.get_available_user_state_transitions(user)}
-    return [PART_ACTIONS[n] for n in PART_TRANSITION_NAMES if n in names]
+    return [PART_ACTIONS[a.name] for a in part_core.available_part_actions(part, user)]
 
 
 def build_part_form(action: PartAction, part, data=None):
