@@ -173,3 +173,11 @@ def _every_demo_page_shows_demo_data():
         notes = supervisor.get("/desk/notifications/").content.decode()
         assert Notification.objects.filter(recipient_user__username="supervisor", status="sent").exists()
         assert "/desk/cases/" in notes
+
+
+@pytest.mark.django_db
+def test_seed_demo_without_cases_seeds_only_the_organisation():
+    call_command("seed_demo", "--cases", "0")
+    assert get_user_model().objects.filter(username="supervisor").exists()
+    assert ReplyTemplate.objects.exists() and KeywordRule.objects.exists()
+    assert not Case.objects.exists() and not Lead.objects.exists() and not ChatGroup.objects.exists()

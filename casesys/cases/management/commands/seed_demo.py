@@ -25,7 +25,8 @@ class Command(BaseCommand):
             demo.seed_reply_templates(cats)
             demo.seed_keyword_rules(cats, depts)
         created = demo.seed_cases(options["cases"], users, cats, now=now)
-        connectors = demo.seed_connectors(users=users, categories=cats, now=now)
+        # `--cases 0` is the organisation only (deploy/run-prod-stack.sh): no leads, no cases.
+        connectors = demo.seed_connectors(users=users, categories=cats, now=now) if options["cases"] else {}
         seconds = time.monotonic() - started
         self.stdout.write(f"示範資料就緒，新增 {created} 件案件 / demo data ready, {created} new cases ({seconds:.0f} s)")
         for name, summary in connectors.items():
