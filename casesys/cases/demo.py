@@ -471,7 +471,7 @@ class _Flow:
         with self.clock.at(add_at):
             [part] = cohandling.case_add_co_handlers(
                 case=case, departments=[Department.objects.get(code="PWD-LIGHT")],
-                request_note="坑洞位置旁路燈疑似同時損壞，請協助檢查周邊路燈。", by=users["supervisor"], now=add_at,
+                request_note="案址周邊路燈疑似同時損壞，請協助檢查周邊路燈照明。", by=users["supervisor"], now=add_at,
             )
         case.refresh_from_db()
         steps = (
