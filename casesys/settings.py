@@ -20,6 +20,7 @@ from casesys.env import (
     env_str,
 )
 from casesys.logconf import REQUEST_LOGGERS, json_formatter, redact_filter
+from casesys.mapconf import map_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("CASESYS_VAR_DIR", str(BASE_DIR / "var")))
@@ -274,6 +275,20 @@ CASESYS_INCIDENTS = {
     "WINDOW_HOURS": env_int_between("CASESYS_INCIDENT_WINDOW_HOURS", 6, 1, 24 * 30),
     "MIN_TEXT_PERCENT": env_int_between("CASESYS_INCIDENT_MIN_TEXT_PERCENT", 15, 0, 100),
     "MAX_SUGGESTIONS": env_int_between("CASESYS_INCIDENT_MAX_SUGGESTIONS", 3, 1, 20),
+}
+
+# --- the map (casesys/mapconf.py; docs/web.md, "Map") ----------------------------------
+# Tiles: CASESYS_MAP_TILE_URL (default NLSC 臺灣通用電子地圖 WMTS; `none` turns tiles off),
+# CASESYS_MAP_ATTRIBUTION, CASESYS_MAP_CENTER (lat,lng,zoom). The tile host joins the CSP's
+# img-src below.
+CASESYS_MAP = map_settings()
+# Address → coordinates (optional): a dotted path to a geocoder class (casesys/common/geocoding.py),
+# e.g. "casesys.common.geocoding.NominatimGeocoder", its endpoint and timeout. Empty: pinning by
+# hand only, and no "find the address" button.
+CASESYS_GEOCODER = {
+    "CLASS": env_str("CASESYS_GEOCODER", ""),
+    "URL": env_str("CASESYS_GEOCODER_URL", ""),
+    "TIMEOUT": env_int_between("CASESYS_GEOCODER_TIMEOUT", 5, 1, 60),
 }
 
 if not 0 <= CASESYS["SURVEY_DISSATISFIED_MAX"] <= 4:
@@ -533,7 +548,13 @@ _CSP_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", *env_list("CASESYS_CSP_IMG_SRC", [])],
+        # The map's tile host (CASESYS_MAP_TILE_URL) and any extra image sources.
+        "img-src": [
+            "'self'",
+            "data:",
+            *([CASESYS_MAP["TILE_ORIGIN"]] if CASESYS_MAP["TILE_ORIGIN"] else []),
+            *env_list("CASESYS_CSP_IMG_SRC", []),
+        ],
         "font-src": ["'self'"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

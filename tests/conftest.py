@@ -58,6 +58,14 @@ def _media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _offline_map(settings):
+    # Tests run offline: no map tiles (the map draws pins, clusters and grids on a blank
+    # background); no geocoder unless a test configures one.
+    settings.CASESYS_MAP = {**settings.CASESYS_MAP, "TILE_URL": "", "TILE_ORIGIN": ""}
+    settings.CASESYS_GEOCODER = {**settings.CASESYS_GEOCODER, "CLASS": "", "URL": ""}
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 

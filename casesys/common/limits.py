@@ -77,6 +77,12 @@ def minutes(wait: int) -> int:
     return max(1, (int(wait) + 59) // 60)
 
 
+def geocode_limiter() -> FailureLimiter:
+    """Address look-ups through the configured geocoder (the map's "find the address" button),
+    per client address and hour: every look-up counts (the geocoder is someone else's service)."""
+    return FailureLimiter("geocode", settings.CASESYS.get("GEOCODE_PER_HOUR", 60), HOUR)
+
+
 def client_ident(request) -> str:
     """The bucket of a public endpoint's counters for a Django or DRF request: the client
     address as casesys.common.clientip decides it (an IPv6 client as its /64)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -18,11 +19,42 @@ from casesys.cases.models import (
     channel_choices,
 )
 from casesys.cases.services import FiledReason
+from casesys.common.geo import BOTH_NEEDED, OUTSIDE_TAIWAN, in_taiwan
 from casesys.org.models import Department
 
 DISTRICT_CHOICES = district_choices()
 # The petitioner's e-mail column: a longer address is a form error, not a failed insert.
 EMAIL_MAX_LENGTH = Petitioner._meta.get_field("email").max_length
+
+
+class CoordinateField(forms.DecimalField):
+    """A latitude or longitude typed or set by the map: rounded to the column's 6 places
+    (about 0.1 m) instead of refused for a longer fraction."""
+
+    def __init__(self, *, label: str, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "error_messages", {"invalid": "請輸入數字，例如 25.047675 / Enter a number, e.g. 25.047675."}
+        )
+        super().__init__(label=label, **kwargs)
+        self.widget = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false"})
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value is not None and value.is_finite():
+            value = value.quantize(Decimal("0.000001"))
+        return value
+
+
+def clean_coordinates(form: forms.Form, data: dict) -> None:
+    """Both coordinates or neither, and inside Taiwan (casesys.common.geo)."""
+    lat, lng = data.get("lat"), data.get("lng")
+    if "lat" in form.errors or "lng" in form.errors:
+        return
+    if (lat is None) != (lng is None):
+        form.add_error("lng" if lng is None else "lat", BOTH_NEEDED)
+    elif lat is not None and not in_taiwan(lat, lng):
+        form.add_error("lat", OUTSIDE_TAIWAN)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -213,8 +245,8 @@ class IntakeForm(forms.Form):
     district = forms.ChoiceField(label="行政區 / District", required=False, choices=DISTRICT_CHOICES)
     # Coordinates of the place (from a map or the caller's GPS): the incident suggestion
     # compares distances with them.
-    lat = forms.DecimalField(label="緯度 / Latitude", required=False, min_value=-90, max_value=90, decimal_places=6, max_digits=9)
-    lng = forms.DecimalField(label="經度 / Longitude", required=False, min_value=-180, max_value=180, decimal_places=6, max_digits=9)
+    lat = CoordinateField(label="緯度 / Latitude")
+    lng = CoordinateField(label="經度 / Longitude")
     received_at = forms.DateTimeField(
         label="收件時間（空白為現在）/ Received at (blank = now)",
         required=False,
@@ -227,6 +259,11 @@ class IntakeForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()
         self.fields["subject"].widget.attrs["autofocus"] = True
+
+    def clean(self):
+        data = super().clean()
+        clean_coordinates(self, data)
+        return data
 
 
 class BulkDispatchForm(forms.Form):
@@ -254,6 +291,9 @@ class MailboxForm(forms.Form):
     attachments = MultipleFileField(label="附件 / Attachments", required=False)
     address = forms.CharField(label="案件地點 / Location address", required=False, max_length=200)
     district = forms.ChoiceField(label="行政區 / District", required=False, choices=DISTRICT_CHOICES)
+    # The place on the map: set by a click on it, or typed (keyboard and screen-reader users).
+    lat = CoordinateField(label="緯度 / Latitude")
+    lng = CoordinateField(label="經度 / Longitude")
     name = forms.CharField(label="姓名 / Name", max_length=100)
     phone = forms.CharField(label="電話 / Phone", required=False, max_length=30)
     email = forms.EmailField(label="電子郵件 / E-mail", required=False, max_length=EMAIL_MAX_LENGTH)
@@ -277,6 +317,7 @@ class MailboxForm(forms.Form):
         data = super().clean()
         if not (data.get("phone") or data.get("email")):
             self.add_error("email", "請留下電話或電子郵件以便回覆 / Leave a phone number or an e-mail address for the reply.")
+        clean_coordinates(self, data)
         return data
 
 

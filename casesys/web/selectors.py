@@ -147,6 +147,23 @@ def queue_page(
     )
 
 
+def queue_filtered(*, user, scope: str, filters: dict, search: str = "", now: dt.datetime) -> QuerySet[Case]:
+    """The queue's cases under its filters (QueueFilterForm), unpaged: the desk map
+    (casesys/web/maps.py) pins them. The same conditions as `queue_page`."""
+    qs = queue_base(user=user, scope=scope)
+    if filters.get("state"):
+        qs = qs.filter(state=filters["state"])
+    if filters.get("category"):
+        qs = qs.filter(Q(category_id=filters["category"]) | Q(category__parent_id=filters["category"]))
+    if filters.get("channel"):
+        qs = qs.filter(channel=filters["channel"])
+    if filters.get("district"):
+        qs = qs.filter(district=filters["district"])
+    if filters.get("overdue"):
+        qs = qs.filter(due_at__lt=now)
+    return text_search(qs, search)
+
+
 # --- case page ------------------------------------------------------------------------------
 
 

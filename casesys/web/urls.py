@@ -11,6 +11,7 @@ from casesys.web.views import (
     followups,
     incidents,
     intake,
+    maps,
     notices,
     portal,
     reports,
@@ -62,6 +63,10 @@ urlpatterns = [
     path("desk/incidents/<int:pk>/reply/", incidents.incident_reply, name="incident_reply"),
     path("desk/incidents/<int:pk>/close/", incidents.incident_close, name="incident_close"),
     path("desk/cases/<str:number>/incident/new/", incidents.incident_new, name="incident_new"),
+    # maps (docs/web.md, "Map")
+    path("desk/map/", maps.desk_map, name="desk_map"),
+    path("desk/map/data/", maps.desk_map_data, name="desk_map_data"),
+    path("map/geocode/", maps.map_geocode, name="map_geocode"),
     # supervisor
     path("reports/", reports.dashboard, name="dashboard"),
     path("reports/overdue/", reports.overdue, name="report_overdue"),

@@ -4,7 +4,8 @@
     .venv/bin/python manage.py runserver 127.0.0.1:8765 &
     .venv/bin/python tests/browser/screenshots.py http://127.0.0.1:8765 docs/screenshots
 
-Needs Debian's chromium and a CJK font (apt-get install chromium fonts-noto-cjk).
+Needs Debian's chromium and a CJK font (apt-get install chromium fonts-noto-cjk). Offline,
+start the server with CASESYS_MAP_TILE_URL=none (the maps then draw without tiles).
 Not a test (the file name does not start with test_), so pytest does not collect it.
 """
 
@@ -47,6 +48,9 @@ def main(base: str, out: Path) -> None:
         page.goto(f"{base}/reports/")
         page.wait_for_selector("body[data-charts-ready='6']")
         page.screenshot(path=out / "dashboard.png", full_page=True)
+        page.goto(f"{base}/desk/map/")
+        page.wait_for_selector("#desk-map[data-loaded]")
+        page.screenshot(path=out / "map.png")
         ctx.clear_cookies()
         page.goto(f"{base}/mailbox/")
         page.screenshot(path=out / "mailbox.png", full_page=True)

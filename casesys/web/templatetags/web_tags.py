@@ -67,3 +67,13 @@ def name_of(obj) -> str:
     if is_english() and getattr(obj, "name_en", ""):
         return obj.name_en
     return getattr(obj, "name", str(obj))
+
+
+@register.simple_tag
+def map_config_script():
+    """The map's settings for map.js as a json_script block (id "map-config")."""
+    from django.utils.html import json_script
+
+    from casesys.web.maps import map_config
+
+    return json_script(map_config(), "map-config")

@@ -123,6 +123,7 @@ def _case_context(
     from casesys.web.views.cohandling import parts_context
     from casesys.web.views.followups import follow_up_panel
     from casesys.web.views.incidents import case_incident_context
+    from casesys.web.views.maps import case_map_context
     from casesys.workcal.calendar import WorkCalendar
 
     bound = bound or {}
@@ -156,6 +157,7 @@ def _case_context(
         "closures": list(case.closures.order_by("round")),
         **_citizen_notices_context(request.user, case),
         **case_incident_context(request.user, case),
+        **case_map_context(request.user, case),  # the pin and nearby open cases (casesys.web.maps)
         **parts_context(request.user, case),  # co-handling (casesys.web.views.cohandling)
     }
 

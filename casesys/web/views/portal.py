@@ -67,7 +67,10 @@ def mailbox(request):
                         subject=d["subject"],
                         description=d["description"],
                         petitioner={"name": d["name"], "phone": d.get("phone"), "email": d.get("email")},
-                        location={"address": d.get("address"), "district": d.get("district")},
+                        location={
+                            "address": d.get("address"), "district": d.get("district"),
+                            "lat": d.get("lat"), "lng": d.get("lng"),
+                        },
                         confidential=d.get("confidential", False),
                         files=d.get("attachments") or [],
                         language="en" if is_english() else "zh",

@@ -29,12 +29,19 @@ def _localise_labels(data: dict) -> dict:
 @staff_required(*REPORT_ROLES)
 def dashboard(request):
     from casesys.incidents.selectors import incident_counts_by_day
+    from casesys.reports.density import density_cells
 
     data = _localise_labels(selectors.dashboard(request.user))
     return render(
         request,
         "web/reports/dashboard.html",
-        {"data": data, "tables": _tables(data), "incident_days": incident_counts_by_day(days=14)},
+        {
+            "data": data,
+            "tables": _tables(data),
+            "incident_days": incident_counts_by_day(days=14),
+            # The map's density grid: cases received in the last 30 days per cell.
+            "density": density_cells(request.user),
+        },
     )
 
 
