@@ -129,7 +129,7 @@ PAGES = {
     "officer": ["/desk/queue/", "/desk/queue/department/", "/desk/notifications/", "/desk/incidents/"],
     "officer2": ["/desk/queue/", "/desk/queue/department/"],
     "supervisor": [
-        "/desk/approvals/", "/desk/follow-ups/", "/desk/queue/department/", "/desk/notifications/",
+        "/desk/approvals/", "/desk/follow-ups/", "/desk/queue/department/", "/desk/notifications/", "/desk/map/",
         "/reports/", "/reports/overdue/", "/reports/performance/", "/reports/surveys/", "/reports/operations/",
     ],
     "analyst": ["/reports/", "/reports/overdue/", "/reports/performance/", "/reports/surveys/"],
@@ -170,6 +170,8 @@ def _every_demo_page_shows_demo_data():
         follow_up = FollowUp.objects.filter(status="open", department__code__startswith="PWD").first()
         if follow_up is not None:
             assert follow_up.case.number in supervisor.get("/desk/follow-ups/").content.decode()
+        points = supervisor.get("/desk/map/data/").json()
+        assert len(points["cases"]) >= 10 and points["incidents"]  # pins near their streets
         notes = supervisor.get("/desk/notifications/").content.decode()
         assert Notification.objects.filter(recipient_user__username="supervisor", status="sent").exists()
         assert "/desk/cases/" in notes
