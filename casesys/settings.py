@@ -431,6 +431,7 @@ CASESYS_CHANNELS: dict[str, dict] = {
         "kinds": [
             "case_acknowledged", "case_transferred", "case_extended", "case_overdue",
             "case_reply", "case_second_reply", "case_merged_reply", "case_filed", "survey_invitation",
+            "case_password_reset",
         ],
         "address_from": "phone",
         "address": "integrations.sms.addresses.normalise",

@@ -50,6 +50,9 @@ class CaseEventKind(models.TextChoices):
     LEAD_CONVERTED = "lead_converted", _("由線索立案 / Opened from a lead")
     INCIDENT_LINKED = "incident_linked", _("併入事件 / Linked to an incident")
     INCIDENT_UNLINKED = "incident_unlinked", _("自事件移除 / Removed from an incident")
+    # the citizen portal
+    CITIZEN_SUPPLEMENT = "citizen_supplement", _("民眾補充陳情 / Citizen added information")
+    PASSWORD_RESET = "password_reset", _("民眾申請重設查詢密碼 / New case password sent at the citizen's request")
     # co-handling (casesys.cohandling)
     CO_HANDLERS_ADDED = "co_handlers_added", _("加入協辦單位 / Co-handlers added")
     MULTI_DEPARTMENT_DEADLINE = "multi_department_deadline", _("多單位協辦期限 / Multi-department deadline")
@@ -83,6 +86,9 @@ PUBLIC_TEXT: dict[CaseEventKind, str] = {
     K.EXTENSION_APPROVED: "處理期限展延至 {due} / Deadline extended to {due}",
     K.DUE_RECOMPUTED: "因辦公日曆異動，處理期限調整為 {due} / Deadline moved to {due} after a calendar change",
     K.SECOND_REPLY: "機關已再次答復 / A second reply was sent",
+    K.CITIZEN_SUPPLEMENT: "您已補充陳情資料 / You added information",
+    # Public: a citizen who did not ask for it sees why the old password stopped working.
+    K.PASSWORD_RESET: "已重設查詢密碼並寄至留存的聯絡方式 / A new case password was sent to the contact on record",
     # casesys.incidents: the incident's title is public (it is what the event is called).
     K.INCIDENT_LINKED: "與同一事件的其他通報併同處理：{title} / Handled together with other reports of: {title}",
     # co-handling (casesys.cohandling): departments are named, staff never
@@ -327,6 +333,22 @@ def event_surveyed(*, case: Case, score: int, callback_required: bool) -> CaseEv
         note=f"{score}/5",
         changes={"satisfaction": [None, score], "callback_required": [False, callback_required]},
     )
+
+
+def event_citizen_supplement(*, case: Case, message_id: int, note: str, attachments: list[int]) -> CaseEvent:
+    """補充陳情: the citizen's text (masked on a confidential case) and the new attachments;
+    the handling officer is told (casesys.notifications.staff_receivers)."""
+    return record_event(
+        case=case,
+        kind=K.CITIZEN_SUPPLEMENT,
+        note=note,
+        changes={"message": message_id, "attachments": attachments},
+    )
+
+
+def event_password_reset(*, case: Case, channel: str) -> CaseEvent:
+    # Where the new password went (the channel), never the password itself.
+    return record_event(case=case, kind=K.PASSWORD_RESET, note=f"channel={channel}", changes={"channel": channel})
 
 
 def event_location_set(*, case: Case, actor=None, address: str) -> CaseEvent:

@@ -124,3 +124,54 @@ def mailbox_limiter(request) -> tuple[FailureLimiter, str]:
     else:
         limiter = FailureLimiter("mailbox", conf.get("MAILBOX_PER_HOUR", 5), HOUR)
     return limiter, client_ident(request)
+
+
+DAY = 24 * HOUR
+# 補充陳情 from the status page: per case and per client address (every accepted addition counts).
+SUPPLEMENT_PER_CASE_PER_DAY = 10
+SUPPLEMENT_PER_CLIENT_PER_HOUR = 20
+# 忘記密碼: every request counts, matched or not (the same answer either way), per client
+# address and per case number typed, so neither guessing contacts nor flooding one citizen's
+# inbox with new passwords works.
+PASSWORD_RESEND_PER_CLIENT_PER_HOUR = 5
+PASSWORD_RESEND_PER_CASE_PER_DAY = 3
+
+
+def _first_wait(checks: list[tuple[FailureLimiter, str]]) -> int:
+    return max((limiter.retry_after(ident) for limiter, ident in checks), default=0)
+
+
+def _record_all(checks: list[tuple[FailureLimiter, str]]) -> None:
+    for limiter, ident in checks:
+        limiter.record(ident)
+
+
+@dataclass(frozen=True)
+class RateCheck:
+    """Several counters that must all allow a request, and all count it."""
+
+    checks: tuple[tuple[FailureLimiter, str], ...]
+
+    def retry_after(self) -> int:
+        return _first_wait(list(self.checks))
+
+    def record(self) -> None:
+        _record_all(list(self.checks))
+
+
+def supplement_limits(request, number: str) -> RateCheck:
+    return RateCheck(
+        (
+            (FailureLimiter("supplement-case", SUPPLEMENT_PER_CASE_PER_DAY, DAY), number),
+            (FailureLimiter("supplement-client", SUPPLEMENT_PER_CLIENT_PER_HOUR, HOUR), client_ident(request)),
+        )
+    )
+
+
+def password_resend_limits(request, number: str) -> RateCheck:
+    return RateCheck(
+        (
+            (FailureLimiter("password-resend-client", PASSWORD_RESEND_PER_CLIENT_PER_HOUR, HOUR), client_ident(request)),
+            (FailureLimiter("password-resend-case", PASSWORD_RESEND_PER_CASE_PER_DAY, DAY), (number or "").strip().upper()),
+        )
+    )

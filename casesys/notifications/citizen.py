@@ -238,3 +238,67 @@ def citizen_overdue_notices_send(*, now: dt.datetime | None = None, batch: int =
         logger.info("overdue notices: %s for %s cases", result.notices, result.cases)
     return result
 
+
+
+# --- 忘記密碼: a new case password, sent to the contact on record -----------------------------
+
+PASSWORD_TEMPLATE = "case_password_reset"
+
+
+def _contact_matches(petitioner, contact: str) -> bool:
+    from casesys.cases.addresses import usable_contacts
+    from casesys.cases.contacts import email_key, phone_key
+
+    contact = (contact or "").strip()
+    if petitioner is None or not contact:
+        return False
+    if "@" in contact:
+        key = email_key(contact)
+        return bool(key) and key == petitioner.email_key
+    key = phone_key(contact)
+    if not key:
+        return False
+    if key == petitioner.phone_key:
+        return True
+    # A mobile number the petitioner gave on a connector (e.g. for SMS) counts as on record.
+    return any(phone_key(address) == key for address in usable_contacts(petitioner).values_list("address", flat=True))
+
+
+def case_password_resend(*, number: str, contact: str, now: dt.datetime | None = None) -> bool:
+    """忘記密碼: when `contact` (a phone number or an e-mail address) is the petitioner's on
+    record, set a new case password and send it through the citizen's notice route. The
+    password is stored hashed, so the old one cannot be re-sent; it stops working.
+
+    True when a notice was queued. The caller shows the same page either way (no
+    enumeration). Nothing happens for a petitioner without an electronic route: a
+    call-or-write task cannot carry a password (its text is stored masked).
+    """
+    from casesys.cases.events import event_password_reset
+    from casesys.cases.numbering import generate_case_password, hash_case_password
+    from casesys.notifications.receivers import _base
+    from casesys.notifications.services import citizen_route, notification_enqueue
+
+    number = (number or "").strip().upper()
+    case = Case.objects.select_related("petitioner").filter(number=number).first() if number else None
+    if case is None or not _contact_matches(case.petitioner, contact):
+        return False
+    route = citizen_route(case, PASSWORD_TEMPLATE)
+    if route.channel is None:
+        return False
+    now = now or timezone.now()
+    password = generate_case_password()
+    with transaction.atomic():
+        Case.objects.filter(pk=case.pk).update(password_hash=hash_case_password(password))
+        event = event_password_reset(case=case, channel=route.channel)
+        notification_enqueue(
+            channel=route.channel,
+            template=PASSWORD_TEMPLATE,
+            # "password" is a secret key: masked in the stored text, scrubbed once sent.
+            context={"language": case.language, **_base(case), "password": password},
+            recipient_address=route.address,
+            case=case,
+            dedupe_key=f"citizen:password:{case.pk}:{event.pk}",
+            now=now,
+        )
+    logger.info("case password re-issued", extra={"case_id": case.pk, "channel": route.channel})
+    return True

@@ -13,6 +13,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
+from casesys.cases.citizen_links import status_link, survey_link
 from casesys.cases.events import CaseEventKind
 from casesys.notifications.services import notify_citizen
 
@@ -38,11 +39,12 @@ def _base_url() -> str:
 
 
 def _base(case) -> dict:
-    base_url = _base_url()
+    # The progress link opens this one case without the password (a signed token that lives
+    # until 30 days after closure: casesys.cases.citizen_links); every channel's notice has it.
     return {
         "number": case.number,
         "subject": case.subject,
-        "track_url": f"{base_url}/status/?number={case.number}",
+        "track_url": status_link(case),
         "due": _fmt(case.due_at),
     }
 
@@ -94,6 +96,6 @@ def on_case_event(sender, case, event, context, **kwargs) -> None:
             notify_citizen(
                 case=case,
                 template="survey_invitation",
-                context={**base, "survey_url": f"{_base_url()}/status/{case.number}/", "survey_until": _fmt(until)},
+                context={**base, "survey_url": survey_link(case), "survey_until": _fmt(until)},
                 dedupe_key=f"citizen:survey:{event.pk}",
             )

@@ -11,7 +11,10 @@ hours, with an e-mail copy — `notify_staff`):
   officer who accepts a case from the queue is not told what they just did;
 - reply_returned → the officer who drafted the reply, with the supervisor's comment;
 - extension_approved / extension_rejected → who requested it, with the decision's note;
-- follow_up_opened → the supervisors of the follow-up's department.
+- follow_up_opened → the supervisors of the follow-up's department;
+- citizen_supplement (補充陳情 from the portal) → the handling officer; unassigned, the
+  department's officers (else its nearest supervisors); not yet dispatched, nobody (the
+  intake queue shows the case and its timeline).
 
 Every key is derived from the event id, so a receiver run twice for one event queues once.
 """
@@ -100,6 +103,8 @@ def on_case_event_for_staff(sender, case, event, context, **kwargs) -> None:
             _send([drafter], "staff_reply_returned", case, event, ctx)
     elif kind in (CaseEventKind.EXTENSION_APPROVED, CaseEventKind.EXTENSION_REJECTED):
         _extension_decided(case, event, context)
+    elif kind == CaseEventKind.CITIZEN_SUPPLEMENT:
+        _supplement(case, event)
     elif kind == CaseEventKind.FOLLOW_UP_OPENED:
         follow_up = context.get("follow_up")
         if follow_up is not None:
@@ -110,6 +115,23 @@ def on_case_event_for_staff(sender, case, event, context, **kwargs) -> None:
                 inbox_url=f"{_base_url()}/desk/follow-ups/",
             )
             _send(nearest_supervisors(follow_up.department), "staff_follow_up_opened", case, event, ctx)
+
+
+def department_officers(department: Department | None) -> list:
+    """Active officers of exactly this department (the unassigned case's queue)."""
+    if department is None:
+        return []
+    profiles = StaffProfile.objects.select_related("user").filter(department=department, user__is_active=True)
+    return sorted((p.user for p in profiles if p.has_role(Role.OFFICER)), key=lambda u: u.pk)
+
+
+def _supplement(case, event) -> None:
+    if case.assignee is not None:
+        users = [case.assignee]
+    else:
+        users = department_officers(case.department) or nearest_supervisors(case.department)
+    files = len((event.changes or {}).get("attachments") or [])
+    _send(users, "staff_case_supplement", case, event, _context(case, files=files))
 
 
 def _extension_decided(case, event, context: dict) -> None:

@@ -326,6 +326,28 @@ class StatusLookupForm(forms.Form):
     password = forms.CharField(label="查詢密碼 / Case password", max_length=40, widget=forms.PasswordInput)
 
 
+class SupplementForm(forms.Form):
+    """補充陳情: more information or files for an open case."""
+
+    text = forms.CharField(
+        label="補充內容 / What you want to add",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=5000,
+    )
+    attachments = MultipleFileField(label="附件 / Attachments", required=False)
+
+
+class PasswordResendForm(forms.Form):
+    """忘記密碼: the case number and the phone number or e-mail address given with the case."""
+
+    number = forms.CharField(label="案號 / Case number", max_length=32)
+    contact = forms.CharField(
+        label="陳情時留下的電話或電子郵件 / The phone number or e-mail address you gave",
+        max_length=254,
+    )
+
+
 class SurveyForm(forms.Form):
     score = forms.TypedChoiceField(
         label="您對本案處理的滿意程度 / How satisfied are you with how this case was handled?",

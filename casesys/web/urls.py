@@ -78,7 +78,12 @@ urlpatterns = [
     path("mailbox/", portal.mailbox, name="mailbox"),
     path("mailbox/done/", portal.mailbox_done, name="mailbox_done"),
     path("status/", portal.status_lookup, name="status_lookup"),
+    path("status/forgot/", portal.password_forgot, name="password_forgot"),
     path("status/<str:number>/", portal.case_status, name="status"),
+    # Links from notices (?token=…): open the case without the password, then redirect.
+    path("status/<str:number>/open/", portal.status_link, name="status_link"),
+    path("status/<str:number>/survey/open/", portal.survey_link, name="survey_link"),
+    path("status/<str:number>/supplement/", portal.supplement, name="supplement"),
     path("status/<str:number>/survey/", portal.survey, name="survey"),
     path("status/<str:number>/forget/", portal.forget_case, name="status_forget"),
 ]

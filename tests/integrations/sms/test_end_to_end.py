@@ -107,9 +107,9 @@ def test_phone_only_caller_gets_acknowledgement_reply_notice_and_survey_by_sms(o
 
     texts = [m.smbody for m in sms.by_number(MOBILE)]
     assert len(texts) == 3
-    assert "已有答復" in texts[1] and f"/status/?number={case.number}" in texts[1]
+    assert "已有答復" in texts[1] and f"/status/{case.number}/open/?token=" in texts[1]
     assert "修復完成" not in texts[1]  # never the reply itself
-    assert "滿意度問卷" in texts[2] and f"/status/{case.number}/" in texts[2]
+    assert "滿意度問卷" in texts[2] and f"/status/{case.number}/survey/open/?token=" in texts[2]
     assert not ContactTask.objects.filter(case=case).exists()
 
 
