@@ -23,7 +23,11 @@ def json_formatter(service: str) -> dict:
 # enabled) and anything else that quotes a URL are rewritten to `api_key=***`.
 # Secrets, and personal data that gateways put in query strings (an SMS gateway's callback
 # carries the phone number as dstaddr / srcaddr).
-SECRET_PARAMETERS = ("api_key", "apikey", "access_token", "password", "token", "dstaddr", "srcaddr")
+# The staff search's personal-data terms (casesys.web.forms_search.IDENTITY_PARAMS) too.
+SECRET_PARAMETERS = (
+    "api_key", "apikey", "access_token", "password", "token", "dstaddr", "srcaddr",
+    "petitioner_name", "petitioner_phone", "petitioner_email",
+)
 _SECRET_QUERY_RE = re.compile(
     r"(?i)(?<![A-Za-z0-9_])((?:" + "|".join(SECRET_PARAMETERS) + r")(?:%5B%5D|\[\])?=)[^&\s\"'#;]*"
 )

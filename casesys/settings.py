@@ -402,6 +402,7 @@ CASESYS_CHANNELS: dict[str, dict] = {
         "lead_source": True,
         "mask": "id",
         "route": "origin",
+        "demo": "integrations.line.demo.seed",
     },
     "telegram": {
         "urls": "integrations.telegram.urls",
@@ -438,7 +439,7 @@ CASESYS_CHANNELS: dict[str, dict] = {
         "address_from": "phone",
         "address": "integrations.sms.addresses.normalise",
     },
-    "feed": {"label": "新聞與 PTT / News and PTT feeds", "lead_source": True},
+    "feed": {"label": "新聞與 PTT / News and PTT feeds", "lead_source": True, "demo": "integrations.feeds.demo.seed"},
 }
 
 # --- Connectors (integrations/) ---------------------------------------------------------

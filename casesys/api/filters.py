@@ -12,7 +12,6 @@ from django.utils import timezone
 from django_filters.fields import IsoDateTimeField
 
 from casesys.cases.models import OPEN_Q, Case, State, channel_choices
-from casesys.cases.selectors import case_search
 
 
 class MomentField(IsoDateTimeField):
@@ -72,7 +71,16 @@ class CaseFilter(django_filters.FilterSet):
         field_name="received_at", lookup_expr="lt", help_text="received_at < 此時間 / received before (ISO 8601)"
     )
     q = django_filters.CharFilter(
-        method="filter_q", max_length=200, help_text="案號、主旨、內容的子字串 / substring of number, subject or description"
+        method="filter_q",
+        max_length=200,
+        help_text="案號、主旨、內容的子字串（簡體字也找到繁體）/ substring of number, subject or description "
+        "(Simplified Chinese finds Traditional text too)",
+    )
+    phone = django_filters.CharFilter(
+        method="filter_phone",
+        max_length=30,
+        help_text="陳情人電話（正規化比對；限可檢視身分者，查詢留紀錄）/ the petitioner's phone (normalised; only "
+        "for roles that may see identity; every such search is logged, the number masked)",
     )
 
     class Meta:
@@ -120,4 +128,23 @@ class CaseFilter(django_filters.FilterSet):
         return qs.filter(late) if value else qs.exclude(late)
 
     def filter_q(self, qs, name, value):
-        return case_search(qs, value)
+        from casesys.cases.staff_search import text_filter
+
+        return text_filter(qs, value)
+
+    def filter_phone(self, qs, name, value):
+        from rest_framework.exceptions import PermissionDenied, ValidationError
+
+        from casesys.cases.contacts import phone_key
+        from casesys.cases.staff_search import NOT_ALLOWED, identity_filter, may_search_identity
+
+        if not value:
+            return qs
+        if not may_search_identity(self.request.user):
+            raise PermissionDenied(NOT_ALLOWED)
+        if not phone_key(value):
+            raise ValidationError({"phone": ["請輸入完整電話號碼 / Enter a whole phone number."]})
+        # The list view records the search (casesys.cases.staff_search.identity_search_record)
+        # once it knows which cases the page lists.
+        self.request._casesys_identity_terms = {"phone": value}
+        return identity_filter(qs, user=self.request.user, terms={"phone": value})

@@ -99,6 +99,16 @@ class CaseListCreateView(generics.ListCreateAPIView):
         # `CaseRowSerializer` documents (tests compare the two).
         queryset = self.filter_queryset(self.get_queryset()).values(*s.CASE_ROW_VALUES)
         page = self.paginate_queryset(queryset)
+        terms = getattr(request, "_casesys_identity_terms", None)
+        if terms:
+            from casesys.cases.models import IdentitySearch
+            from casesys.cases.staff_search import identity_search_record
+
+            numbers = [row["number"] for row in page]
+            identity_search_record(
+                user=request.user, source=IdentitySearch.Source.API, terms=terms, result_count=len(numbers),
+                case_numbers=numbers,
+            )
         ctx = self.get_serializer_context()
         return self.get_paginated_response(s.case_rows(page, calendar=ctx["calendar"], now=ctx["now"]))
 

@@ -11,6 +11,7 @@ from casesys.cases.models import (
     ChannelDeadlineRule,
     ContactAddress,
     ExtensionRequest,
+    IdentitySearch,
     Urgency,
 )
 from casesys.common.channels import masker
@@ -114,3 +115,23 @@ class ContactAddressAdmin(admin.ModelAdmin):
     def opt_in(self, request, queryset):
         changed = sum(contact_opt_in(channel=c, address=a) for c, a in set(queryset.values_list("channel", "address")))
         self.message_user(request, _("已恢復 %(n)d 筆 / %(n)d opted back in") % {"n": changed})
+
+
+@admin.register(IdentitySearch)
+class IdentitySearchAdmin(admin.ModelAdmin):
+    """Searches by personal data (casesys.cases.staff_search): read-only, the terms masked."""
+
+    list_display = ("at", "actor", "source", "fields", "masked_terms", "result_count")
+    list_filter = ("source",)
+    search_fields = ("actor__username", "digests")
+    list_select_related = ("actor",)
+    readonly_fields = ("actor", "at", "source", "fields", "masked_terms", "digests", "result_count", "case_numbers")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,21 +1,67 @@
-"""Fictional demo data (Faker zh_TW). Never real personal data."""
+"""Fictional demo data a city would recognise (`manage.py seed_demo`). Never real personal data.
+
+The case texts are hand-written (`casesys.cases.demo_texts`). Every case runs through the real
+services (intake, dispatch, accept, reply, approve, transfer, extension, co-handling, survey,
+follow-up, incidents), so its timeline, notices and reports are the ones the system writes.
+
+**The case's own times.** The services stamp what they write with the wall clock
+(`timezone.now()`), and time-machine is only a test dependency, so each step runs at the real
+time inside a `_Clock.at(moment)` block, which notes the audit events and notifications the step
+wrote. At the end, one bulk UPDATE per table puts every noted row at its step's moment (received,
+dispatched, accepted, replied, closed: working-day office hours after the receipt), and each
+case's own time fields (dispatched_at … closed_at, on time or late) are set from the same plan.
+Notifications written during the seed are then delivered as of their moment.
+
+Idempotent: cases are made once (their `external_ref` starts with `demo-`); departments,
+categories, users, reply templates and keyword rules are updated in place. Connector data
+(chat groups, feeds, their leads) comes from each channel's `demo` hook in CASESYS_CHANNELS.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
-from faker import Faker
 
 from casesys.cases import services
 from casesys.cases.defaults import ensure_urgencies
-from casesys.cases.districts import DISTRICTS
-from casesys.cases.followups import follow_up_open, follow_up_record_callback, is_dissatisfied
-from casesys.cases.models import Case, CaseClosure, Category, Channel, State, Urgency
+from casesys.cases.demo_texts import (
+    EN_NAMES,
+    GIVEN,
+    INCIDENT_TEXTS,
+    INCIDENTS,
+    KEYWORD_RULES,
+    REPLY_TEMPLATES,
+    SPOTS,
+    STREETS,
+    SURNAMES,
+    SURVEY_COMMENTS,
+    TEXTS,
+    DemoText,
+)
+from casesys.cases.followups import follow_up_due, follow_up_record_callback
+from casesys.cases.models import (
+    Case,
+    CaseClosure,
+    CaseEvent,
+    Category,
+    Channel,
+    ExtensionRequest,
+    FollowUp,
+    Language,
+    SlaUnit,
+    State,
+    Urgency,
+)
 from casesys.common.channels import chat_channels
+from casesys.notifications.models import Notification, NotificationChannel
 from casesys.org.models import Department, Role, StaffProfile
 from casesys.workcal.calendar import WorkCalendar
 
@@ -34,6 +80,9 @@ DEPARTMENTS = [
     ("EPB-NOISE", "EPB", "空氣噪音防制科", "Air and Noise Section", "section"),
     ("TRAF", "CITY", "交通局", "Department of Transportation", "unit"),
     ("TRAF-PARK", "TRAF", "停車管理科", "Parking Section", "section"),
+    ("TRAF-SIG", "TRAF", "號誌管理科", "Traffic Signals Section", "section"),
+    ("AGR", "CITY", "動物保護處", "Animal Protection Office", "unit"),
+    ("BLDG", "CITY", "建築管理工程處", "Building Administration Office", "unit"),
     ("SOC", "CITY", "社會局", "Department of Social Welfare", "unit"),
     ("SOC-AID", "SOC", "社會救助科", "Social Assistance Section", "section"),
     ("DO-ZS", "CITY", "中山區公所", "Zhongshan District Office", "unit"),
@@ -50,14 +99,20 @@ CATEGORIES = [
     ("ROAD", "", "道路與人行道", "Roads and sidewalks", "PWD-ROAD", "working_days", 6, True, False),
     ("ROAD-POTHOLE", "ROAD", "道路坑洞", "Pothole", "PWD-ROAD", "hours", 24, True, False),
     ("ROAD-SIDEWALK", "ROAD", "人行道損壞", "Damaged sidewalk", "PWD-ROAD", "working_days", 6, True, False),
+    ("ROAD-FLOOD", "ROAD", "道路積水與側溝", "Flooding and drains", "PWD-ROAD", "working_days", 3, True, False),
     ("LIGHT", "", "路燈與公園", "Street lights and parks", "PWD-LIGHT", "working_days", 3, True, False),
     ("LIGHT-OUT", "LIGHT", "路燈不亮", "Street light out", "PWD-LIGHT", "working_days", 3, True, False),
     ("LIGHT-PARK", "LIGHT", "公園設施損壞", "Park facility damaged", "PWD-LIGHT", "working_days", 6, True, False),
+    ("LIGHT-TREE", "LIGHT", "行道樹", "Street trees", "PWD-LIGHT", "working_days", 6, True, False),
     ("ENV", "", "環境衛生", "Environment", "EPB-CLEAN", "working_days", 6, True, False),
     ("ENV-GARBAGE", "ENV", "垃圾未清運", "Uncollected garbage", "EPB-CLEAN", "working_days", 3, True, False),
     ("ENV-NOISE", "ENV", "噪音", "Noise", "EPB-NOISE", "working_days", 6, True, False),
+    ("ENV-ANIMAL", "ENV", "流浪動物", "Stray animals", "AGR", "working_days", 6, True, False),
     ("TRAF", "", "交通停車", "Traffic and parking", "TRAF-PARK", "working_days", 6, True, False),
     ("TRAF-PARKING", "TRAF", "違規停車", "Illegal parking", "TRAF-PARK", "calendar_days", 3, True, False),
+    ("TRAF-SIGNAL", "TRAF", "交通號誌", "Traffic signals", "TRAF-SIG", "working_days", 3, True, False),
+    ("BLDG", "", "建築管理", "Buildings", "BLDG", "working_days", 6, True, False),
+    ("BLDG-ILLEGAL", "BLDG", "違章建築", "Illegal construction", "BLDG", "working_days", 6, True, False),
     ("SOC", "", "社會福利", "Social welfare", "SOC-AID", "working_days", 6, True, False),
     ("SOC-AID", "SOC", "急難救助", "Emergency assistance", "SOC-AID", "working_days", 6, True, True),
     ("INT", "", "內部管考", "Internal follow-up", "", "working_days", 6, False, True),
@@ -70,22 +125,12 @@ USERS = [
     ("officer", "承辦員", "PWD-ROAD", [Role.OFFICER]),
     ("officer2", "路燈承辦", "PWD-LIGHT", [Role.OFFICER]),
     ("supervisor", "主管", "PWD", [Role.SUPERVISOR, Role.OFFICER]),
+    ("officer3", "清潔承辦", "EPB-CLEAN", [Role.OFFICER]),
+    ("supervisor2", "環保主管", "EPB", [Role.SUPERVISOR, Role.OFFICER]),
+    ("supervisor3", "交通主管", "TRAF", [Role.SUPERVISOR, Role.OFFICER]),
     ("analyst", "研考員", "RDEC", [Role.ANALYST]),
     ("admin", "管理者", "CITY", [Role.ADMIN]),
 ]
-
-SUBJECTS = {
-    "ROAD-POTHOLE": ["{street}路面坑洞請儘速修補", "{street}有大坑洞，機車險摔", "{street}人孔蓋凹陷"],
-    "ROAD-SIDEWALK": ["{street}人行道地磚鬆動", "{street}騎樓不平請改善"],
-    "LIGHT-OUT": ["{street}路燈不亮", "{street}路燈閃爍", "{street}巷口路燈故障"],
-    "LIGHT-PARK": ["{street}公園溜滑梯損壞", "{street}公園座椅破損"],
-    "ENV-GARBAGE": ["{street}垃圾車未到", "{street}路邊垃圾堆積"],
-    "ENV-NOISE": ["{street}夜間施工噪音", "{street}工廠噪音擾民"],
-    "TRAF-PARKING": ["{street}紅線違停嚴重", "{street}公車站違規停車"],
-    "SOC-AID": ["家中經濟困難請求協助", "獨居長者需要關懷"],
-    "GEN-MAILBOX": ["建議增設{street}公車站", "{street}行道樹修剪建議", "申請書表流程建議"],
-    "GEN-PRAISE": ["感謝{street}清潔隊員", "稱讚區公所服務"],
-}
 
 
 def seed_org() -> dict[str, Department]:
@@ -135,122 +180,506 @@ def seed_users(depts: dict[str, Department]) -> dict[str, object]:
     return users
 
 
-def seed_cases(n: int, users: dict, cats: dict[str, Category], *, seed: int = 1999) -> int:
+
+
+def seed_reply_templates(cats: dict[str, Category]) -> int:
+    from casesys.web.models import ReplyTemplate
+
+    for code, title, body in REPLY_TEMPLATES:
+        ReplyTemplate.objects.update_or_create(category=cats[code], title=title, defaults={"body": body, "active": True})
+    return len(REPLY_TEMPLATES)
+
+
+def seed_keyword_rules(cats: dict[str, Category], depts: dict[str, Department]) -> int:
+    from casesys.inbound.models import KeywordRule
+
+    for phrase, cat, dept in KEYWORD_RULES:
+        KeywordRule.objects.update_or_create(
+            phrase=phrase, defaults={"category": cats[cat], "department": depts[dept], "active": True}
+        )
+    return len(KEYWORD_RULES)
+
+
+# --- the case's own times ---------------------------------------------------------------------
+
+OFFICE_OPEN, OFFICE_CLOSE = dt.time(8, 30), dt.time(17, 30)
+
+
+def office_after(moment: dt.datetime, hours: float, calendar: WorkCalendar) -> dt.datetime:
+    """`hours` office hours (working days, 08:30–17:30 local) after `moment`."""
+    tz = timezone.get_current_timezone()
+    local = timezone.localtime(moment, tz)
+    remaining = dt.timedelta(hours=hours)
+    while True:
+        day = local.date()
+        opens = timezone.make_aware(dt.datetime.combine(day, OFFICE_OPEN), tz)
+        closes = timezone.make_aware(dt.datetime.combine(day, OFFICE_CLOSE), tz)
+        if not calendar.is_working_day(day) or local >= closes:
+            local = timezone.make_aware(dt.datetime.combine(calendar.next_working_day(day), OFFICE_OPEN), tz)
+            continue
+        local = max(local, opens)
+        if remaining <= closes - local:
+            return local + remaining
+        remaining -= closes - local
+        local = closes
+
+
+class _Clock:
+    """Notes the audit events and notifications each step writes, to stamp them with the
+    step's own moment afterwards (`apply`: one bulk UPDATE per table)."""
+
+    def __init__(self) -> None:
+        self.event_mark = CaseEvent.objects.aggregate(m=Max("pk"))["m"] or 0
+        self.notice_mark = self.first_notice = Notification.objects.aggregate(m=Max("pk"))["m"] or 0
+        self.events: dict[int, dt.datetime] = {}
+        self.notices: dict[int, dt.datetime] = {}
+
+    @contextmanager
+    def at(self, moment: dt.datetime) -> Iterator[None]:
+        yield
+        for pk in CaseEvent.objects.filter(pk__gt=self.event_mark).values_list("pk", flat=True):
+            self.events[pk] = moment
+            self.event_mark = max(self.event_mark, pk)
+        for pk in Notification.objects.filter(pk__gt=self.notice_mark).values_list("pk", flat=True):
+            self.notices[pk] = moment
+            self.notice_mark = max(self.notice_mark, pk)
+
+    def apply(self) -> None:
+        CaseEvent.objects.bulk_update(
+            [CaseEvent(pk=pk, at=at) for pk, at in self.events.items()], ["at"], batch_size=500
+        )
+        Notification.objects.bulk_update(
+            [Notification(pk=pk, created_at=at, next_attempt_at=at) for pk, at in self.notices.items()],
+            ["created_at", "next_attempt_at"],
+            batch_size=500,
+        )
+
+    def deliver(self, *, now: dt.datetime, calendar: WorkCalendar) -> int:
+        """Deliver the in-app notices the steps queued, as of each step's moment (a staff message
+        that waits for office hours: as of the next opening), so the desk's notifications page
+        shows them. Messages to citizens stay queued for the worker, as after any intake."""
+        from casesys.notifications.officehours import next_office_time
+        from casesys.notifications.services import notification_deliver
+
+        rows = Notification.objects.filter(
+            pk__gt=self.first_notice, channel=NotificationChannel.INAPP, status=Notification.Status.PENDING
+        )
+        sent = 0
+        for pk, office_only in rows.order_by("created_at", "pk").values_list("pk", "office_hours_only"):
+            at = self.notices.get(pk)
+            if at is None:
+                continue
+            moment = next_office_time(at, calendar) if office_only else at
+            if moment <= now:
+                sent += notification_deliver(notification_id=pk, now=moment) == "sent"
+        return sent
+
+
+# --- people and places ---------------------------------------------------------------------------
+
+
+def fake_phone(rng: random.Random) -> str:
+    """A mobile number in the clearly fictional 09xx-000-xxx pattern."""
+    return f"09{rng.randint(10, 99)}-000-{rng.randint(100, 999)}"
+
+
+def _place(rng: random.Random, district: str | None = None, street: str | None = None) -> dict:
+    district = district or rng.choice(list(STREETS))
+    streets = STREETS[district]
+    name, lat, lng = next((s for s in streets if s[0] == street), None) or rng.choice(streets)
+    no = rng.randint(1, 320)
+    return {
+        "district": district,
+        "street": name,
+        "addr": f"{name}{no}號",
+        "lane": f"{name}{rng.randint(2, 260)}巷",
+        "spot": rng.choice(SPOTS),
+        "lat": Decimal(f"{lat + rng.uniform(-0.0012, 0.0012):.6f}"),
+        "lng": Decimal(f"{lng + rng.uniform(-0.0015, 0.0015):.6f}"),
+    }
+
+
+def _petitioner(rng: random.Random, tone: str, i: int, chat_channel: str) -> dict | None:
+    if tone == "en":
+        name = rng.choice(EN_NAMES)
+        return {"name": name, "email": f"{name.split()[0].lower()}.{i:04d}@example.com"}
+    surname = rng.choice(SURNAMES)
+    full = surname + rng.choice(GIVEN)
+    if tone == "phone":
+        if rng.random() < 0.04:
+            return None  # 民眾不願留下姓名
+        name = full if rng.random() < 0.6 else surname + rng.choice(("先生", "小姐", "太太"))
+        return {"name": name, "phone": fake_phone(rng)}
+    if tone == "chat":
+        pet: dict = {"name": full if rng.random() < 0.5 else rng.choice(("阿明", "小芬", "Kevin", "小魚", "阿伯"))}
+        if chat_channel:
+            pet["contacts"] = [{"channel": chat_channel, "address": f"demo-chat-{i:05d}", "verified": True}]
+        return pet
+    return {
+        "name": full,
+        "email": f"citizen{i:04d}@example.com",
+        "phone": fake_phone(rng) if rng.random() < 0.5 else "",
+        "address": _home(rng),
+    }
+
+
+def _home(rng: random.Random) -> str:
+    district = rng.choice(list(STREETS))
+    return f"示範市{district}{rng.choice(STREETS[district])[0]}{rng.randint(1, 300)}號{rng.randint(2, 12)}樓"
+
+
+def _channel(rng: random.Random, tone: str, chats: list[str]) -> str:
+    if tone == "phone":
+        return Channel.PHONE
+    if tone == "chat":
+        return chats[0] if chats and rng.random() < 0.8 else (chats[-1] if chats else Channel.WEB)
+    if tone == "en":
+        return rng.choice([Channel.WEB, Channel.EMAIL])
+    return rng.choices([Channel.WEB, Channel.EMAIL, Channel.LETTER, Channel.WALK_IN], weights=[6, 2, 1, 1])[0]
+
+
+def _received_at(rng: random.Random, tone: str, now: dt.datetime, max_days: float = 55) -> dt.datetime:
+    day = timezone.localtime(now).date() - dt.timedelta(days=int(rng.random() ** 1.4 * max_days))
+    lo, hi = {"phone": (7.5, 22.5), "chat": (6.5, 24.0)}.get(tone, (0.0, 24.0))
+    moment = timezone.make_aware(dt.datetime.combine(day, dt.time()), timezone.get_current_timezone())
+    moment += dt.timedelta(hours=rng.uniform(lo, hi))
+    return min(moment, now - dt.timedelta(minutes=rng.randint(10, 90)))
+
+
+# --- how each department handles its cases --------------------------------------------------------
+
+# department → (who accepts and replies, who approves); others wait in their department's queue.
+HANDLERS = {
+    "PWD-ROAD": ("officer", "supervisor"),
+    "PWD-LIGHT": ("officer2", "supervisor"),
+    "EPB-CLEAN": ("officer3", "supervisor2"),
+    "EPB-NOISE": ("supervisor2", "admin"),
+    "TRAF-PARK": ("supervisor3", "admin"),
+    "TRAF-SIG": ("supervisor3", "admin"),
+}
+# Categories another agency is competent for (移文): (agency, reason).
+TRANSFERS = {
+    "TRAF-PARKING": ("示範市政府警察局交通警察大隊", "違規停車之舉發與拖吊屬警察機關權責，移請警察局辦理。"),
+}
+
+
+def _handled(text: DemoText, cats: dict[str, Category]) -> bool:
+    dept = cats[text.category].department
+    return (dept.code if dept else text.department) in HANDLERS or text.category in TRANSFERS
+
+
+def _reply_text(case: Case, cats: dict[str, Category], rng: random.Random) -> str:
+    from casesys.web.models import ReplyTemplate
+
+    codes = [case.category.code]
+    if case.category.parent_id:
+        codes.append(case.category.parent.code)
+    templates = list(ReplyTemplate.objects.filter(category__code__in=codes, active=True).order_by("pk"))
+    if case.language == Language.EN:
+        return (
+            f"Thank you for your message about \"{case.subject}\" (case {case.number}). Our staff inspected the site "
+            "and the problem has been dealt with. Please contact us again through the mailbox or 1999 if it recurs."
+        )
+    if not templates:
+        return f"您好：有關「{case.subject}」（案號 {case.number}）一案，已由權責單位處理完成，感謝您的反映。"
+    return rng.choice(templates).render(case)
+
+
+class _Flow:
+    """Walks one case through the services along a plan of moments; steps whose moment is
+    still ahead of `now` do not happen, so the case ends in the state its age gives it."""
+
+    def __init__(self, *, case: Case, users: dict, clock: _Clock, now: dt.datetime, calendar: WorkCalendar,
+                 rng: random.Random, cats: dict[str, Category]) -> None:
+        self.case, self.users, self.clock, self.now = case, users, clock, now
+        self.calendar, self.rng, self.cats = calendar, rng, cats
+        self.times: dict[str, dt.datetime | None] = {}
+
+    def due(self, moment: dt.datetime) -> bool:
+        return moment <= self.now
+
+    def run(self, text: DemoText) -> None:
+        case, rng, users = self.case, self.rng, self.users
+        received = case.received_at
+        if case.state == State.RECEIVED:
+            dispatch_at = office_after(received, rng.uniform(0.3, 5), self.calendar)
+            if not self.due(dispatch_at) or rng.random() < 0.04:
+                return  # waits in the intake queue (some past their dispatch deadline)
+            with self.clock.at(dispatch_at):
+                services.case_dispatch(
+                    case=case, department=Department.objects.get(code=text.department or "RDEC-SVC"), by=users["intake"]
+                )
+            self.times["dispatched_at"] = dispatch_at
+        else:
+            self.times["dispatched_at"] = received
+        now_at = self.times["dispatched_at"]
+        if case.category.code in TRANSFERS and rng.random() < 0.75:
+            at = office_after(now_at, rng.uniform(0.5, 6), self.calendar)
+            if self.due(at):
+                agency, reason = TRANSFERS[case.category.code]
+                with self.clock.at(at):
+                    services.case_transfer(case=case, agency=agency, reason=reason, by=users["admin"], calendar=self.calendar)
+                self.times["closed_at"] = at
+            return
+        handler_name, approver_name = HANDLERS.get(case.department.code, (None, None))
+        if handler_name is None:
+            return  # waits in a department the demo has no officer for
+        handler, approver = users[handler_name], users[approver_name]
+        accept_at = office_after(now_at, rng.uniform(0.5, 9), self.calendar)
+        if not self.due(accept_at):
+            return
+        with self.clock.at(accept_at):
+            services.case_accept(case=case, by=handler)
+        self.times["accepted_at"] = accept_at
+        fate = rng.random()
+        if case.department.code == "PWD-ROAD" and fate > 0.8 and not self._co_handle(accept_at):
+            return  # the street-light section's part is not done yet
+        due_at = case.due_at
+        span = max((due_at - accept_at).total_seconds(), 3600)
+        if fate < 0.12:
+            self._extension(accept_at)
+            return  # still being handled (and overdue once the deadline passes)
+        if fate < 0.27:
+            reply_at = due_at + dt.timedelta(hours=rng.uniform(4, 96))  # late
+            reply_at = office_after(reply_at, rng.uniform(0.1, 4), self.calendar)
+        else:
+            reply_at = office_after(
+                accept_at + dt.timedelta(seconds=rng.uniform(0.1, 0.85) * span), rng.uniform(0.1, 3), self.calendar
+            )
+        reply_at = max(reply_at, office_after(accept_at, 0.5, self.calendar))
+        if not self.due(reply_at):
+            return
+        with self.clock.at(reply_at):
+            services.case_submit_reply(case=case, reply=_reply_text(case, self.cats, rng), by=handler)
+        self.times["reply_submitted_at"] = reply_at
+        approve_at = office_after(reply_at, rng.uniform(0.5, 7), self.calendar)
+        if not self.due(approve_at) or rng.random() < 0.06:
+            return  # awaiting approval
+        with self.clock.at(approve_at):
+            services.case_approve(case=case, by=approver)
+        self.times["closed_at"] = approve_at
+        self._survey(approve_at)
+
+    def _co_handle(self, accept_at: dt.datetime) -> bool:
+        """The street-light section co-handles a road case (主辦/協辦); True when its part is done."""
+        from casesys.cohandling import services as cohandling
+
+        users, case = self.users, self.case
+        add_at = office_after(accept_at, 0.5, self.calendar)
+        if not self.due(add_at):
+            return False
+        with self.clock.at(add_at):
+            [part] = cohandling.case_add_co_handlers(
+                case=case, departments=[Department.objects.get(code="PWD-LIGHT")],
+                request_note="案址周邊路燈疑似同時損壞，請協助檢查周邊路燈照明。", by=users["supervisor"], now=add_at,
+            )
+        case.refresh_from_db()
+        steps = (
+            (4, lambda: cohandling.part_accept(part=part, by=users["officer2"])),
+            (8, lambda: cohandling.part_submit_reply(part=part, reply="周邊路燈經檢查，已更換故障燈具一盞，其餘均正常運作。", by=users["officer2"])),
+            (3, lambda: cohandling.part_approve(part=part, by=users["supervisor"])),
+        )
+        at = add_at
+        for hours, step in steps:
+            at = office_after(at, hours * self.rng.uniform(0.5, 1.5), self.calendar)
+            if not self.due(at):
+                return False
+            with self.clock.at(at):
+                step()
+            part.refresh_from_db()
+        case.refresh_from_db()
+        self.times.setdefault("parts_done_at", at)
+        return True
+
+    def _extension(self, accept_at: dt.datetime) -> None:
+        """Some cases still being handled ask for more time, while it is still before the deadline."""
+        case, rng = self.case, self.rng
+        if case.due_at <= self.now or rng.random() < 0.5 or case.sla_unit == SlaUnit.HOURS:
+            return
+        ask_at = office_after(accept_at, rng.uniform(2, 12), self.calendar)
+        if not self.due(ask_at) or ask_at >= case.due_at:
+            return
+        handler, approver = (self.users[name] for name in HANDLERS[case.department.code])
+        with self.clock.at(ask_at):
+            req = services.case_request_extension(
+                case=case, days=rng.choice([3, 5]), reason="需會同管線單位現場會勘，並待材料進場施工。",
+                status_text="已完成現場勘查，正協調施工單位排定施工日期。", by=handler,
+            )
+        ExtensionRequest.objects.filter(pk=req.pk).update(requested_at=ask_at)
+        decide_at = office_after(ask_at, rng.uniform(1, 6), self.calendar)
+        if rng.random() < 0.5 or not self.due(decide_at):
+            return  # pending: waits in the supervisor's approvals inbox
+        case.refresh_from_db()
+        with self.clock.at(decide_at):
+            services.case_decide_extension(case=case, approve=True, note="同意展延。", by=approver)
+        ExtensionRequest.objects.filter(pk=req.pk).update(decided_at=decide_at)
+
+    def _survey(self, closed_at: dt.datetime) -> None:
+        from casesys.web.services import case_survey_submit
+
+        case, rng = self.case, self.rng
+        if case.category.survey_exempt or rng.random() < 0.45:
+            return
+        answered_at = closed_at + dt.timedelta(hours=rng.uniform(2, 72))
+        if not self.due(answered_at):
+            return
+        score = rng.choice([5, 5, 5, 4, 4, 4, 3, 2, 1])
+        with self.clock.at(answered_at):
+            case_survey_submit(case=case, score=score, comment=rng.choice(SURVEY_COMMENTS[score]))
+        self.times["surveyed_at"] = answered_at
+        follow_up = FollowUp.objects.filter(case=case, status=FollowUp.Status.OPEN).first()
+        if follow_up is None:
+            return
+        FollowUp.objects.filter(pk=follow_up.pk).update(
+            opened_at=answered_at, due_at=follow_up_due(answered_at, self.calendar)
+        )
+        call_at = office_after(answered_at, rng.uniform(3, 20), self.calendar)
+        if self.due(call_at) and rng.random() < 0.6:
+            follow_up.refresh_from_db()
+            with self.clock.at(call_at):
+                follow_up_record_callback(
+                    follow_up=follow_up, note="已電話聯繫陳情人，說明後續改善及複查時程，陳情人表示理解。",
+                    by=self.users[HANDLERS[case.department.code][1]],
+                )
+            FollowUp.objects.filter(pk=follow_up.pk).update(closed_at=call_at)
+
+    def finish(self) -> None:
+        """The case's own time fields, from the plan (the services wrote the wall clock)."""
+        case = self.case
+        case.refresh_from_db()
+        fields = {k: v for k, v in self.times.items() if k in {"dispatched_at", "accepted_at", "reply_submitted_at", "surveyed_at"}}
+        closed_at = self.times.get("closed_at")
+        if closed_at is not None:
+            fields["closed_at"] = closed_at
+            if case.state == State.TRANSFERRED:
+                from casesys.cases import deadlines
+
+                due = deadlines.transfer_due(received_at=case.received_at, site_visit=case.site_visit, calendar=self.calendar)
+                fields["transfer_on_time"] = closed_at <= due
+                CaseClosure.objects.filter(case=case).update(closed_at=closed_at)
+            else:
+                on_time = closed_at <= case.due_at
+                fields.update(on_time=on_time, missed_due_at=None if on_time else case.due_at)
+                CaseClosure.objects.filter(case=case).update(closed_at=closed_at, on_time=on_time)
+        if fields:
+            Case.objects.filter(pk=case.pk).update(**fields)
+
+
+# --- cases ----------------------------------------------------------------------------------------
+
+
+def _intake(*, text: DemoText, place: dict, tone: str, i: int, received_at: dt.datetime, users: dict,
+            cats: dict[str, Category], urgency: Urgency, rng: random.Random, chats: list[str],
+            calendar: WorkCalendar, clock: _Clock, ref: str) -> Case:
+    channel = _channel(rng, tone, chats)
+    with clock.at(received_at):
+        result = services.case_intake(
+            channel=channel,
+            category=cats[text.category],
+            urgency=urgency,
+            language=Language.EN if tone == "en" else Language.ZH,
+            subject=text.subject.format(**place),
+            description=text.body.format(**place),
+            received_at=received_at,
+            petitioner=_petitioner(rng, tone, i, channel if channel in chats else ""),
+            location={"address": f"{place['district']}{place['addr']}", "district": place["district"],
+                      "lat": place["lat"], "lng": place["lng"]},
+            confidential=rng.random() < 0.08,
+            external_ref=ref,
+            by=users["intake"],
+            calendar=calendar,
+        )
+    return result.case
+
+
+def seed_cases(n: int, users: dict, cats: dict[str, Category], *, seed: int = 1999, now: dt.datetime | None = None) -> int:
+    """`n` demo cases (incident reports included), once: nothing when demo cases exist."""
     if Case.objects.filter(external_ref__startswith="demo-").exists():
         return 0
-    fake = Faker("zh_TW")
-    Faker.seed(seed)
+    now = now or timezone.now()
     rng = random.Random(seed)
     calendar = WorkCalendar.load()
-    now = timezone.now()
-    leaf_codes = [c for c in SUBJECTS]
     urgencies = {u.code: u for u in Urgency.objects.all()}
-    # The chat connectors configured in CASESYS_CHANNELS take part like the built-in channels.
-    channels = [Channel.WEB, Channel.PHONE, *chat_channels(), Channel.LETTER, Channel.WALK_IN, Channel.EMAIL]
+    chats = chat_channels()
+    clock = _Clock()
     created = 0
-    for i in range(n):
-        code = rng.choice(leaf_codes)
-        cat = cats[code]
-        street = fake.street_name()
-        received_at = now - dt.timedelta(minutes=rng.randint(10, 55 * 24 * 60))
-        urgency = urgencies["normal"]
-        roll = rng.random()
-        if roll < 0.05:
-            urgency = urgencies["most_urgent"]
-        elif roll < 0.15:
-            urgency = urgencies["urgent"]
-        district = rng.choice(DISTRICTS)
-        with transaction.atomic():
-            result = services.case_intake(
-                channel=rng.choice(channels),
-                category=cat,
-                urgency=urgency,
-                subject=rng.choice(SUBJECTS[code]).format(street=street),
-                description=fake.paragraph(nb_sentences=4),
-                received_at=received_at,
-                petitioner={
-                    "name": fake.name(),
-                    "phone": fake.phone_number(),
-                    "email": fake.free_email(),
-                    "address": fake.address(),
-                },
-                location={"address": f"{district}{street}{rng.randint(1, 300)}號", "district": district},
-                confidential=rng.random() < 0.1,
-                external_ref=f"demo-{i:05d}",
-                by=users["intake"],
-                calendar=calendar,
+    incident_cases = sum(k for *_rest, k in INCIDENTS)
+    deck: list[DemoText] = []
+    with transaction.atomic():
+        for i in range(max(n - incident_cases, 0)):
+            if not deck:
+                # Departments the demo has officers for get most of the cases.
+                deck = [t for t in TEXTS for _ in range(3 if _handled(t, cats) else 1)]
+                rng.shuffle(deck)
+            text = deck.pop()
+            place = _place(rng)
+            roll = rng.random()
+            urgency = urgencies["most_urgent"] if roll < 0.04 else urgencies["urgent"] if roll < 0.12 else urgencies["normal"]
+            case = _intake(
+                text=text, place=place, tone=text.tone, i=i, received_at=_received_at(rng, text.tone, now),
+                users=users, cats=cats, urgency=urgency, rng=rng, chats=chats, calendar=calendar, clock=clock,
+                ref=f"demo-{i:05d}",
             )
-            _advance(result.case, users, rng, now)
-        created += 1
+            flow = _Flow(case=case, users=users, clock=clock, now=now, calendar=calendar, rng=rng, cats=cats)
+            flow.run(text)
+            flow.finish()
+            created += 1
+        created += _seed_incidents(users=users, cats=cats, rng=rng, now=now, calendar=calendar, clock=clock,
+                                   chats=chats, urgency=urgencies["normal"], limit=n)
+        clock.apply()
+        clock.deliver(now=now, calendar=calendar)
     return created
 
 
-def _co_handle(case: Case, users: dict, target: float) -> None:
-    """Every sixth road case is co-handled by the street-light section (主辦/協辦 demo); the
-    part is done before the lead can answer. Decided by the case id, not the random stream,
-    so the other demo cases stay as they were."""
-    from casesys.cohandling import services as cohandling
+def _seed_incidents(*, users: dict, cats: dict[str, Category], rng: random.Random, now: dt.datetime,
+                    calendar: WorkCalendar, clock: _Clock, chats: list[str], urgency: Urgency, limit: int) -> int:
+    """A few incidents (事件): several reports of one event on one street, linked together."""
+    from casesys.incidents import services as incidents
 
-    [part] = cohandling.case_add_co_handlers(
-        case=case, departments=[Department.objects.get(code="PWD-LIGHT")],
-        request_note="請協助檢查周邊路燈是否正常", by=users["supervisor"],
-    )
-    case.refresh_from_db()
-    if target < 0.1:
-        return  # the part waits in the street-light section's queue
-    cohandling.part_accept(part=part, by=users["officer2"])
-    cohandling.part_submit_reply(part=part, reply="周邊路燈經檢查均正常運作。", by=users["officer2"])
-    if target >= 0.2:
-        cohandling.part_approve(part=part, by=users["supervisor"])
+    created = 0
+    for k, (title, code, district, street, count) in enumerate(INCIDENTS):
+        if limit < sum(c for *_r, c in INCIDENTS):
+            break
+        start = office_after(now - dt.timedelta(days=3 + 4 * k), rng.uniform(0, 4), calendar)
+        cases = []
+        for j, (subject, body) in enumerate(INCIDENT_TEXTS[code][:count]):
+            tone = "chat" if "你好" in body or "您好" in body else "letter" if "市長" in body else "phone"
+            received = min(start + dt.timedelta(minutes=25 * j + rng.randint(0, 20)), now - dt.timedelta(minutes=5))
+            case = _intake(
+                text=DemoText(code, tone, subject, body), place=_place(rng, district, street), tone=tone,
+                i=9000 + 10 * k + j, received_at=received, users=users, cats=cats, urgency=urgency, rng=rng,
+                chats=chats, calendar=calendar, clock=clock, ref=f"demo-incident-{k}-{j}",
+            )
+            cases.append(case)
+            created += 1
+        handler, approver = (users[name] for name in HANDLERS[cases[0].department.code])
+        first = cases[0]
+        link_at = office_after(first.received_at, 0.5, calendar)
+        with clock.at(link_at):
+            incident = incidents.incident_create(
+                case=first, title=title, by=approver, now=link_at,
+                public_description="同一地點多位民眾通報，已併同處理，搶修進度將統一答復。",
+            )
+            incidents.incident_link(incident=incident, cases=cases[1:], by=approver, now=link_at)
+        for case in cases:
+            flow = _Flow(case=case, users=users, clock=clock, now=now, calendar=calendar, rng=rng, cats=cats)
+            accept_at = office_after(link_at, 0.5, calendar)
+            with clock.at(accept_at):
+                services.case_accept(case=case, by=handler)
+            flow.times.update(dispatched_at=case.received_at, accepted_at=accept_at)
+            flow.finish()
+    return created
 
 
-def _advance(case: Case, users: dict, rng: random.Random, now: dt.datetime) -> None:
-    """Walk a case to a plausible state for its age; old cases are mostly closed."""
-    intake, officer, supervisor = users["intake"], users["officer"], users["supervisor"]
-    age_days = (now - case.received_at).days
-    target = rng.random()
-    if case.state == State.RECEIVED:
-        if target < 0.3 or (age_days < 1 and target < 0.6):
-            return  # still waiting in the intake queue (some past their dispatch deadline)
-        if target < 0.05:
-            services.case_file(case=case, reason_code="no_content", note="內容不具體", by=intake)
-            return
-        if target < 0.08:
-            services.case_transfer(case=case, agency="交通部公路局", reason="非本府權責", by=intake)
-            return
-        dept_code = rng.choice(["PWD-ROAD", "PWD-LIGHT", "EPB-CLEAN", "DO-ZS-CIV"])
-        services.case_dispatch(case=case, department=Department.objects.get(code=dept_code), by=intake)
-    if age_days < 2 and target < 0.5:
-        return
-    # Only PWD cases have demo officers who can take them further.
-    if case.department.code not in ("PWD-ROAD", "PWD-LIGHT"):
-        return
-    handler = officer if case.department.code == "PWD-ROAD" else users["officer2"]
-    services.case_accept(case=case, by=handler)
-    if case.department.code == "PWD-ROAD" and case.pk % 6 == 0:
-        _co_handle(case, users, target)
-    if target < 0.25:
-        return  # in progress (some overdue)
-    services.case_submit_reply(case=case, reply=f"已派員查處完成。{case.subject}已改善，謝謝您的反映。", by=handler)
-    if target < 0.35:
-        return  # pending approval
-    services.case_approve(case=case, by=supervisor)
-    # Spread closures over the case's life so reports have history.
-    span = max((now - case.received_at).total_seconds(), 3600)
-    closed_at = case.received_at + dt.timedelta(seconds=rng.uniform(0.2, 1.0) * span)
-    on_time = closed_at <= case.due_at
-    satisfaction = rng.choice([None, 5, 5, 4, 4, 3, 2, 1]) if not case.category.survey_exempt else None
-    Case.objects.filter(pk=case.pk).update(
-        closed_at=closed_at,
-        on_time=on_time,
-        missed_due_at=None if on_time else case.due_at,
-        satisfaction=satisfaction,
-        surveyed_at=closed_at + dt.timedelta(days=1) if satisfaction else None,
-        callback_required=is_dissatisfied(satisfaction),
-    )
-    CaseClosure.objects.filter(case=case).update(closed_at=closed_at, on_time=on_time)
-    if is_dissatisfied(satisfaction):
-        case.refresh_from_db()
-        follow_up = follow_up_open(case=case, score=satisfaction, now=closed_at + dt.timedelta(days=1))
-        if follow_up.due_at < now and target < 0.9:
-            follow_up_record_callback(follow_up=follow_up, note="已電話回訪，說明後續改善情形。", by=supervisor)
+def seed_connectors(*, users: dict, categories: dict[str, Category], now: dt.datetime) -> dict[str, str]:
+    """Each connector's own demo data (a chat group, a feed, their leads), through the `demo`
+    hook its CASESYS_CHANNELS entry names: the core imports no connector."""
+    from django.utils.module_loading import import_string
+
+    from casesys.common.channels import demo_seeders
+
+    done = {}
+    for name, path in demo_seeders().items():
+        with transaction.atomic():
+            done[name] = import_string(path)(users=users, categories=categories, now=now)
+    return done

@@ -47,6 +47,7 @@ class CaseEventKind(models.TextChoices):
     FOLLOW_UP_CALLBACK = "follow_up_callback", _("回訪：已電話聯繫 / Follow-up: called back")
     SECOND_REPLY = "second_reply", _("回訪：再次答復 / Follow-up: second reply")
     LOCATION_SET = "location_set", _("更新案件地點 / Location updated")
+    PASSWORD_REISSUED = "password_reissued", _("重新發給查詢密碼 / Case password re-issued")
     LEAD_CONVERTED = "lead_converted", _("由線索立案 / Opened from a lead")
     INCIDENT_LINKED = "incident_linked", _("併入事件 / Linked to an incident")
     INCIDENT_UNLINKED = "incident_unlinked", _("自事件移除 / Removed from an incident")
@@ -72,6 +73,8 @@ K = CaseEventKind
 # Citizen-facing timeline texts (Traditional Chinese first, English second).
 PUBLIC_TEXT: dict[CaseEventKind, str] = {
     K.CREATED: "案件已受理 / Case received",
+    # Public: a citizen who did not ask for it sees that the old password stopped working.
+    K.PASSWORD_REISSUED: "已重新發給查詢密碼 / A new case password was issued",
     K.DISPATCHED: "已分派承辦單位：{department} / Assigned to {department}",
     K.ACCEPTED: "承辦人已開始處理 / An officer is handling the case",
     K.ASSIGNED: "承辦人已開始處理 / An officer is handling the case",
@@ -159,6 +162,11 @@ def event_created(*, case: Case, actor, channel: str, password: str) -> CaseEven
         case=case, kind=K.CREATED, actor=actor, to_state=case.state, note=f"channel={channel}",
         context={"password": password},
     )
+
+
+def event_password_reissued(*, case: Case, actor) -> CaseEvent:
+    # Like at intake, the new password is never stored: the event says who issued it, when.
+    return record_event(case=case, kind=K.PASSWORD_REISSUED, actor=actor)
 
 
 def event_lead_converted(*, case: Case, actor, lead_id: int, source: str) -> CaseEvent:

@@ -162,6 +162,8 @@ class Petitioner(models.Model):
     class Meta:
         verbose_name = _("陳情人 / petitioner")
         verbose_name_plural = _("陳情人 / petitioners")
+        # Staff search by a petitioner's full name (casesys.cases.staff_search): exact match.
+        indexes = [models.Index(fields=["name"], name="petitioner_name")]
 
     def __str__(self) -> str:
         return f"Petitioner #{self.pk}"
@@ -517,3 +519,33 @@ class CaseNote(models.Model):
 
     class Meta:
         ordering = ["created_at"]
+
+
+class IdentitySearch(models.Model):
+    """Audit of a search by personal data (name, phone, e-mail): who, when, from where, by
+    which fields, and which cases it listed. Like a reveal (`identity_revealed` events), it
+    is an access to identity; the term itself is never stored in clear, only masked
+    (王○明, 09xx-xxx-678, a○○○@example.com) and as a keyed digest (HMAC with the secret key)
+    so an auditor can check whether a given number was searched without the log holding it."""
+
+    class Source(models.TextChoices):
+        SEARCH = "search", _("案件搜尋 / Case search")
+        INTAKE = "intake", _("登錄時來電查詢 / Caller lookup at intake")
+        API = "api", _("API / API")
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    fields = models.JSONField(default=list)  # e.g. ["phone"]
+    masked_terms = models.JSONField(default=dict)  # field -> masked term
+    digests = models.JSONField(default=dict)  # field -> HMAC-SHA256 of the normalised term
+    result_count = models.PositiveIntegerField(default=0)  # cases listed (on the page shown)
+    case_numbers = models.JSONField(default=list)  # the cases listed to the searcher
+
+    class Meta:
+        verbose_name = _("個資查詢紀錄 / personal-data search")
+        verbose_name_plural = _("個資查詢紀錄 / personal-data searches")
+        indexes = [models.Index(fields=["actor", "at"], name="identity_search_actor_at")]
+
+    def __str__(self) -> str:
+        return f"IdentitySearch #{self.pk}"

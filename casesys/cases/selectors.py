@@ -197,3 +197,24 @@ def case_follow_ups(case: Case) -> QuerySet[FollowUp]:
 def case_second_replies(case: Case) -> QuerySet[FollowUp]:
     """Second replies sent to the petitioner (shown on their status page)."""
     return case.follow_ups.filter(status=FollowUp.Status.DONE, method=FollowUp.Method.SECOND_REPLY).order_by("closed_at", "id")
+
+
+def case_assignable_officers(case: Case) -> QuerySet:
+    """Users who can take the case: the rule `services.case_assign` enforces
+    (`workflow.assignee_problem`). The department subtree and its ancestors come from the
+    database (indexed path prefix); roles are checked per profile (a JSON list)."""
+    from django.contrib.auth import get_user_model
+
+    from casesys.cases.workflow import assignee_problem
+    from casesys.org.models import StaffProfile
+
+    dept = case.department
+    if dept is None:
+        return get_user_model().objects.none()
+    parts = [p for p in dept.path.split("/") if p]
+    ancestors = ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts))]
+    profiles = StaffProfile.objects.select_related("department", "user").filter(
+        Q(department__path__startswith=dept.path) | Q(department__path__in=ancestors), user__is_active=True
+    )
+    ids = [p.user_id for p in profiles if assignee_problem(case, p) is None]
+    return get_user_model().objects.filter(pk__in=ids).order_by("username")

@@ -24,6 +24,7 @@ from casesys.cases import deadlines, events, workflow
 from casesys.cases.addresses import contact_addresses_record
 from casesys.cases.events import CaseEventKind, event_due_recomputed
 from casesys.cases.exceptions import (
+    CaseError,
     ConcurrentUpdate,
     TransitionNotPermittedNow,
     TransitionPermissionDenied,
@@ -336,6 +337,58 @@ def case_dispatch(*, case: Case, department: Department, by, note: str = "") -> 
     )
 
 
+@dataclass
+class BulkDispatchResult:
+    dispatched: list[str]
+    # (case number, "中文 / English" reason) for each case that could not be routed.
+    skipped: list[tuple[str, str]]
+
+
+NO_DEFAULT_DEPARTMENT = "類別沒有預設單位，請選擇承辦單位 / The category has no default department; choose one."
+NOT_WAITING_FOR_DISPATCH = "案件狀態已變更（{zh}），未分文 / The case changed state meanwhile ({en}); not dispatched."
+NO_LONGER_IN_INTAKE = "案件已不在待分文（已由他人處理），未分文 / The case is no longer waiting for dispatch (someone else handled it meanwhile); not dispatched."
+NOT_FOUND_FOR_DISPATCH = "找不到案件或無權查看 / No such case, or not visible to you."
+
+
+def cases_bulk_dispatch(*, numbers: list[str], department: Department | None, by) -> BulkDispatchResult:
+    """Dispatch each case to `department`, or else to its category's default department.
+
+    One transaction per case (`case_dispatch`): a case that cannot be routed (no default
+    department, changed state meanwhile, a concurrent update, an inactive department) is
+    reported with its reason and the others are dispatched all the same."""
+    from casesys.cases.selectors import cases_visible_to
+
+    found = {
+        c.number: c
+        for c in cases_visible_to(by).filter(number__in=numbers).select_related("category__department")
+    }
+    # Ticked on the queue, then taken out of the user's sight (dispatched by someone else).
+    gone = set(Case.objects.filter(number__in=[n for n in numbers if n not in found]).values_list("number", flat=True))
+    result = BulkDispatchResult(dispatched=[], skipped=[])
+    for number in dict.fromkeys(numbers):
+        case = found.get(number)
+        if case is None:
+            result.skipped.append((number, NO_LONGER_IN_INTAKE if number in gone else NOT_FOUND_FOR_DISPATCH))
+            continue
+        if case.state != State.RECEIVED:
+            zh, _sep, en = str(State(case.state).label).partition(" / ")
+            result.skipped.append((number, NOT_WAITING_FOR_DISPATCH.format(zh=zh, en=en)))
+            continue
+        dept = department or case.category.department
+        if dept is None:
+            result.skipped.append((number, NO_DEFAULT_DEPARTMENT))
+            continue
+        try:
+            case_dispatch(case=case, department=dept, by=by)
+        except ValidationError as exc:
+            result.skipped.append((number, " ".join(exc.messages)))
+        except CaseError as exc:
+            result.skipped.append((number, exc.message))
+        else:
+            result.dispatched.append(number)
+    return result
+
+
 def case_accept(*, case: Case, by) -> Case:
     return _run(
         case=case,
@@ -347,21 +400,21 @@ def case_accept(*, case: Case, by) -> Case:
     )
 
 
+def assign_unchanged(*, case: Case, assignee) -> bool:
+    """Re-assigning an in-progress case to its own officer changes nothing (no event, no notice)."""
+    return case.state == State.IN_PROGRESS and assignee is not None and case.assignee_id == assignee.pk
+
+
 def case_assign(*, case: Case, assignee, by, note: str = "") -> Case:
     from casesys.org.models import StaffProfile
 
     _require(assignee, "assignee", "請選擇承辦人 / Choose an officer.")
-    profile = StaffProfile.objects.select_related("department").filter(user=assignee).first()
-    if profile is None or not profile.has_role(Role.OFFICER) and not profile.has_role(Role.SUPERVISOR):
-        raise ValidationError({"assignee": ["此人員不是承辦人 / This person is not a case officer."]})
-    in_department = case.department is not None and profile.department.path.startswith(case.department.path)
-    supervises_it = (
-        case.department is not None
-        and profile.has_role(Role.SUPERVISOR)
-        and case.department.path.startswith(profile.department.path)
-    )
-    if not (in_department or supervises_it):
-        raise ValidationError({"assignee": ["承辦人須屬於承辦單位 / The officer must belong to the case's department."]})
+    profile = StaffProfile.objects.select_related("department", "user").filter(user=assignee).first()
+    problem = workflow.assignee_problem(case, profile)
+    if problem:
+        raise ValidationError({"assignee": [problem]})
+    if assign_unchanged(case=case, assignee=assignee) and workflow.can_assign(case, by):
+        return case
     return _run(
         case=case,
         name="assign",
@@ -659,6 +712,23 @@ def case_set_location(
         setattr(case, name, getattr(locked, name))
     case._loaded_version = locked.version
     return case
+
+
+def case_password_reissue(*, case: Case, by) -> str:
+    """A new case password for a petitioner who lost theirs (the old one stops working), as
+    staff tell it on the phone or print it on the receipt. Only its hash is kept; the audit
+    event (public on the citizen's timeline) records who issued it. Returns the password."""
+    password = generate_case_password()
+    with transaction.atomic():
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        locked.password_hash = hash_case_password(password)
+        locked.version += 1
+        locked.save(update_fields=["password_hash", "version", "updated_at"])
+        events.event_password_reissued(case=locked, actor=by)
+    for name in ("password_hash", "version", "updated_at"):
+        setattr(case, name, getattr(locked, name))
+    case._loaded_version = locked.version
+    return password
 
 
 def case_record_lead_origin(*, case: Case, lead_id: int, source: str, by) -> Case:

@@ -72,6 +72,26 @@ def can_reply(case, user) -> bool:
     return has_role(user, Role.OFFICER) and case.assignee_id == user.pk
 
 
+# Who may be assigned a case (the assign action's list and `services.case_assign` both ask):
+# an active officer or supervisor in the case's department or below it, or a supervisor over it.
+NOT_AN_OFFICER = "此人員不是承辦人 / This person is not a case officer."
+NOT_IN_DEPARTMENT = "承辦人須屬於承辦單位 / The officer must belong to the case's department."
+
+
+def assignee_problem(case, profile) -> str | None:
+    """Why `profile` (a StaffProfile with its department) cannot take `case`, or None."""
+    if profile is None or not profile.user.is_active:
+        return NOT_AN_OFFICER
+    if not (profile.has_role(Role.OFFICER) or profile.has_role(Role.SUPERVISOR)):
+        return NOT_AN_OFFICER
+    dept = case.department
+    if dept is None:
+        return NOT_IN_DEPARTMENT
+    in_department = profile.department.path.startswith(dept.path)
+    supervises_it = profile.has_role(Role.SUPERVISOR) and dept.path.startswith(profile.department.path)
+    return None if in_department or supervises_it else NOT_IN_DEPARTMENT
+
+
 # Four eyes (核稿): approving a reply or deciding an extension is a second person's act.
 OWN_REPLY = "不可核定自己擬辦的答復 / You cannot approve your own reply."
 OWN_EXTENSION = "不可核定自己申請的展延 / You cannot decide your own extension request."

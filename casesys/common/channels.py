@@ -24,7 +24,9 @@ Routing a notice to a citizen (`casesys.notifications.services.citizen_route`) a
 petitioner's contact addresses (`cases.ContactAddress`) and these policies: an **origin**
 channel answers the cases that came in through it, at the address they came from; e-mail
 comes next; a **fallback** channel carries what is left (an SMS to a 1999 caller who left
-only a phone number). Nothing here imports a connector until it is used.
+only a phone number). Nothing here imports a connector until it is used. A channel may also
+name a `demo` hook, `seed(*, users, categories, now) -> str`, that `manage.py seed_demo` calls
+for its demo data (a chat group, a feed and their leads).
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ class ChannelSpec:
     address_from: str = ""
     address: str = ""
     urls: str = ""  # dotted URLconf mounted at integrations/<name>/ (webhooks, callbacks)
+    demo: str = ""  # dotted path of `seed(*, users, categories, now) -> str`: its demo data (seed_demo)
 
     def routes(self, template: str) -> bool:
         """Whether a citizen notice made from `template` may travel on this channel."""
@@ -130,6 +133,11 @@ def processor_paths() -> dict[str, str]:
     return {s.name: s.processor for s in registry().values() if s.processor}
 
 
+def demo_seeders() -> dict[str, str]:
+    """channel → dotted path of its demo-data hook (`manage.py seed_demo` calls each)."""
+    return {s.name: s.demo for s in registry().values() if s.demo}
+
+
 def channel_urlconfs() -> dict[str, str]:
     return {s.name: s.urls for s in registry().values() if s.urls}
 
@@ -190,7 +198,7 @@ def check() -> list[str]:
     except ImproperlyConfigured as exc:
         return [str(exc)]
     for spec in specs.values():
-        for attr in ("transport", "processor", "address", "urls"):
+        for attr in ("transport", "processor", "address", "urls", "demo"):
             path = getattr(spec, attr)
             if path:
                 try:

@@ -67,3 +67,27 @@ def redact(text: str, context: dict) -> str:
 
 def scrub(context: dict) -> dict:
     return {k: v for k, v in context.items() if k not in SECRET_KEYS}
+
+
+def render_for_reader(notification, lang: str) -> tuple[str, str]:
+    """A stored notification's subject and body in one language (`zh` or `en`), for the
+    in-app list: rendered again from its template and (scrubbed) context when both are at
+    hand, else the matching half of the stored bilingual text."""
+    lang = "en" if lang == "en" else "zh"
+    if notification.template and template_exists(notification.template):
+        try:
+            return _render_one(notification.template, lang, dict(notification.context or {}))
+        except Exception:  # noqa: BLE001 - an old row whose context no longer fits: use the stored text
+            pass
+    return split_stored(notification.subject, notification.body, lang=lang, english_first=(notification.context or {}).get("language") == "en")
+
+
+def split_stored(subject: str, body: str, *, lang: str, english_first: bool = False) -> tuple[str, str]:
+    """The half of a stored "中文 / English" subject and of a body joined by SEPARATOR."""
+    first_is_en = english_first
+    want_first = (lang == "en") == first_is_en
+    subjects = (subject or "").split(" / ", 1)
+    bodies = (body or "").split(SEPARATOR.strip(), 1)
+    pick_s = subjects[0] if want_first or len(subjects) == 1 else subjects[1]
+    pick_b = bodies[0] if want_first or len(bodies) == 1 else bodies[1]
+    return pick_s.strip(), pick_b.strip()

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from casesys.cases.districts import district_choices
@@ -13,6 +14,7 @@ from casesys.cases.models import (
     Case,
     Category,
     Channel,
+    Language,
     Petitioner,
     State,
     Urgency,
@@ -21,6 +23,7 @@ from casesys.cases.models import (
 from casesys.cases.services import FiledReason
 from casesys.common.geo import BOTH_NEEDED, OUTSIDE_TAIWAN, in_taiwan
 from casesys.org.models import Department
+from casesys.web.i18n import pick
 
 DISTRICT_CHOICES = district_choices()
 # The petitioner's e-mail column: a longer address is a form error, not a failed insert.
@@ -141,10 +144,11 @@ class AssignForm(ActionForm):
         super().__init__(*args, **kwargs)
         from django.contrib.auth import get_user_model
 
-        qs = get_user_model().objects.filter(is_active=True, staff__isnull=False)
-        if case is not None and case.department_id:
-            qs = qs.filter(staff__department__path__startswith=case.department.agency.path)
-        self.fields["assignee"].queryset = qs.order_by("username")
+        from casesys.cases.selectors import case_assignable_officers
+
+        # Only those who can take the case (the rule the assign service enforces).
+        qs = case_assignable_officers(case) if case is not None else get_user_model().objects.none()
+        self.fields["assignee"].queryset = qs
         self.fields["assignee"].label_from_instance = lambda u: f"{u.first_name or u.username} ({u.username})"
 
 
@@ -254,10 +258,15 @@ class IntakeForm(forms.Form):
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
     )
     confidential = forms.BooleanField(label="要求身分保密 / Keep identity confidential", required=False)
+    # The petitioner's language: replies, notices and the printed receipt use it.
+    language = forms.ChoiceField(
+        label="陳情人使用語言 / Petitioner's language", choices=Language.choices, initial=Language.ZH, required=False
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = category_choices()
+        self.fields["language"].choices = [(v, pick(label)) for v, label in Language.choices]
         self.fields["subject"].widget.attrs["autofocus"] = True
 
     def clean(self):
@@ -266,19 +275,43 @@ class IntakeForm(forms.Form):
         return data
 
 
+BULK_MAX_CASES = 200
+
+
+class CaseNumbersField(forms.Field):
+    """The ticked case numbers. Not a model choice: a case another clerk dispatched meanwhile
+    must be reported on its own, not make the whole batch invalid."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": "請勾選案件 / Tick at least one case.",
+        "too_many": f"一次最多 {BULK_MAX_CASES} 件 / At most {BULK_MAX_CASES} cases at a time.",
+        "invalid": "案號格式不正確 / Not a case number.",
+    }
+
+    def to_python(self, value) -> list[str]:
+        if not value:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        return [str(v).strip() for v in value if str(v).strip()]
+
+    def validate(self, value: list[str]) -> None:
+        super().validate(value)
+        if len(value) > BULK_MAX_CASES:
+            raise ValidationError(self.error_messages["too_many"], code="too_many")
+        if any(len(v) > 32 for v in value):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+
+
 class BulkDispatchForm(forms.Form):
-    cases = forms.ModelMultipleChoiceField(label="案件 / Cases", queryset=Case.objects.none(), to_field_name="number")
+    cases = CaseNumbersField(label="案件 / Cases")
     department = forms.ModelChoiceField(
         label="承辦單位 / Department",
         queryset=Department.objects.filter(active=True).order_by("path"),
         required=False,
         help_text="空白則依類別預設單位 / Blank: each case's category default",
     )
-
-    def __init__(self, *args, queryset=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if queryset is not None:
-            self.fields["cases"].queryset = queryset
 
 
 # --- citizen portal ---------------------------------------------------------------------------

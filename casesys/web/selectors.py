@@ -7,12 +7,14 @@ cost of page 1, whatever the size of the archive.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from casesys.cases.models import OPEN_Q, Case, ExtensionRequest, State
@@ -61,6 +63,8 @@ def urgency_of(case: Case, *, calendar: WorkCalendar, now: dt.datetime) -> Urgen
 class QueueRow:
     case: Case
     urgency: Urgency
+    # In "my queue": why the case waits on someone else ("中文 / English"), else "".
+    waiting: str = ""
 
 
 @dataclass
@@ -71,20 +75,60 @@ class QueuePage:
     count: int
     count_capped: bool
     filters: dict = field(default_factory=dict)
+    sort: str = "due"
+    # "my queue" only: which tab, and how many cases each tab holds (capped like `count`).
+    tab: str = ""
+    tab_counts: dict = field(default_factory=dict)
 
 
-def _cursor(case: Case) -> str:
-    return f"{int(case.due_at.timestamp() * 1_000_000)}.{case.pk}"
+# Sortable columns: the query-string key → the model field. Anything else sorts by deadline.
+SORTS = {
+    "due": "due_at",
+    "received": "received_at",
+    "number": "number",
+    "channel": "channel",
+    "state": "state",
+}
+DEFAULT_SORT = "due"
+_DATETIME_SORTS = {"due_at", "received_at"}
 
 
-def _parse_cursor(raw: str | None) -> tuple[dt.datetime, int] | None:
-    if not raw:
+def parse_sort(raw: str | None) -> tuple[str, str, bool]:
+    """("-received" →) the normalised key, the model field and whether it is descending."""
+    raw = (raw or "").strip()
+    desc = raw.startswith("-")
+    key = raw[1:] if desc else raw
+    if key not in SORTS:
+        return DEFAULT_SORT, SORTS[DEFAULT_SORT], False
+    return ("-" if desc else "") + key, SORTS[key], desc
+
+
+def _cursor(case: Case, field_name: str) -> str:
+    value = getattr(case, field_name)
+    if isinstance(value, dt.datetime):
+        value = str(int(value.timestamp() * 1_000_000))
+    raw = json.dumps([value, case.pk], ensure_ascii=False).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _parse_cursor(raw: str | None, field_name: str) -> tuple[object, int] | None:
+    if not raw or len(raw) > 400:
         return None
     try:
-        micros, pk = raw.split(".", 1)
-        return dt.datetime.fromtimestamp(int(micros) / 1_000_000, tz=dt.UTC), int(pk)
-    except (ValueError, OverflowError, OSError):
+        value, pk = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+        if not isinstance(value, str) or not isinstance(pk, int):
+            return None
+        if field_name in _DATETIME_SORTS:
+            return dt.datetime.fromtimestamp(int(value) / 1_000_000, tz=dt.UTC), pk
+        return value, pk
+    except (ValueError, TypeError, OverflowError, OSError):
         return None
+
+
+def _beyond(field_name: str, value, pk: int, *, desc: bool) -> Q:
+    """Rows after (value, pk) in the order (field, pk), ascending or descending."""
+    op = "lt" if desc else "gt"
+    return Q(**{f"{field_name}__{op}": value}) | Q(**{field_name: value, f"pk__{op}": pk})
 
 
 def text_search(qs: QuerySet[Case], text: str) -> QuerySet[Case]:
@@ -102,48 +146,106 @@ def queue_base(*, user, scope: str) -> QuerySet[Case]:
     return qs.filter(department__isnull=False)
 
 
+# --- "my queue": to do / waiting on others -------------------------------------------------
+# From casesys/cases/workflow.py: a reply submitted for approval waits on a supervisor
+# (`approve`); an in-progress case whose extension request is pending cannot be answered until
+# a supervisor decides it (`no_extension_awaiting_decision`); one with co-handling parts not
+# yet done or released cannot be answered either (`parts_settled`). Everything else in the
+# officer's hands is theirs to act on.
+TABS = ("todo", "waiting")
+WAITING_REASONS = {
+    "approval": "答復待主管核定 / Reply awaiting approval",
+    "extension": "展延申請待核 / Extension request awaiting a decision",
+    "parts": "等待協辦單位 / Waiting on co-handling departments",
+}
+
+
+def _with_waiting(qs: QuerySet[Case]) -> QuerySet[Case]:
+    from casesys.cases.workflow import PART_SETTLED
+    from casesys.cohandling.models import CasePart
+
+    return qs.annotate(
+        waits_extension=Exists(
+            ExtensionRequest.objects.filter(case=OuterRef("pk"), status=ExtensionRequest.Status.PENDING)
+        ),
+        waits_parts=Exists(CasePart.objects.filter(case=OuterRef("pk")).exclude(state__in=PART_SETTLED)),
+    )
+
+
+def _waiting_q() -> Q:
+    return Q(state=State.PENDING_APPROVAL) | Q(state=State.IN_PROGRESS, waits_extension=True) | Q(
+        state=State.IN_PROGRESS, waits_parts=True
+    )
+
+
+def waiting_reason(case: Case) -> str:
+    if case.state == State.PENDING_APPROVAL:
+        return WAITING_REASONS["approval"]
+    if getattr(case, "waits_extension", False):
+        return WAITING_REASONS["extension"]
+    if getattr(case, "waits_parts", False):
+        return WAITING_REASONS["parts"]
+    return ""
+
+
 def queue_page(
-    *, user, scope: str, filters: dict, search: str = "", after: str | None = None, before: str | None = None
+    *,
+    user,
+    scope: str,
+    filters: dict,
+    search: str = "",
+    after: str | None = None,
+    before: str | None = None,
+    sort: str | None = None,
+    tab: str | None = None,
 ) -> QueuePage:
     now = timezone.now()
-    qs = queue_base(user=user, scope=scope)
-    if filters.get("state"):
-        qs = qs.filter(state=filters["state"])
-    if filters.get("category"):
-        qs = qs.filter(Q(category_id=filters["category"]) | Q(category__parent_id=filters["category"]))
-    if filters.get("channel"):
-        qs = qs.filter(channel=filters["channel"])
-    if filters.get("district"):
-        qs = qs.filter(district=filters["district"])
-    if filters.get("overdue"):
-        qs = qs.filter(due_at__lt=now)
-    qs = text_search(qs, search)
+    qs = queue_filtered(user=user, scope=scope, filters=filters, search=search, now=now)
 
+    tab_counts: dict[str, int] = {}
+    if scope == "mine":
+        tab = tab if tab in TABS else "todo"
+        qs = _with_waiting(qs)
+        for name, q in (("todo", ~_waiting_q()), ("waiting", _waiting_q())):
+            tab_counts[name] = min(qs.filter(q).order_by()[: COUNT_CAP + 1].count(), COUNT_CAP)
+        qs = qs.filter(_waiting_q() if tab == "waiting" else ~_waiting_q())
+    else:
+        tab = ""
+
+    sort_key, field_name, desc = parse_sort(sort)
     count = qs.order_by()[: COUNT_CAP + 1].count()
     page_qs = qs.select_related("category", "department", "assignee", "urgency")
-    after_key, before_key = _parse_cursor(after), _parse_cursor(before)
+    after_key, before_key = _parse_cursor(after, field_name), _parse_cursor(before, field_name)
+    forward = [f"-{field_name}", "-pk"] if desc else [field_name, "pk"]
+    backward = [field_name, "pk"] if desc else [f"-{field_name}", "-pk"]
     if before_key:
-        d, pk = before_key
-        rows = list(page_qs.filter(Q(due_at__lt=d) | Q(due_at=d, pk__lt=pk)).order_by("-due_at", "-pk")[: PAGE_SIZE + 1])
+        value, pk = before_key
+        rows = list(page_qs.filter(_beyond(field_name, value, pk, desc=not desc)).order_by(*backward)[: PAGE_SIZE + 1])
         has_more_before = len(rows) > PAGE_SIZE
         rows = list(reversed(rows[:PAGE_SIZE]))
         has_more_after = True
     else:
         if after_key:
-            d, pk = after_key
-            page_qs = page_qs.filter(Q(due_at__gt=d) | Q(due_at=d, pk__gt=pk))
-        rows = list(page_qs.order_by("due_at", "pk")[: PAGE_SIZE + 1])
+            value, pk = after_key
+            page_qs = page_qs.filter(_beyond(field_name, value, pk, desc=desc))
+        rows = list(page_qs.order_by(*forward)[: PAGE_SIZE + 1])
         has_more_after = len(rows) > PAGE_SIZE
         rows = rows[:PAGE_SIZE]
         has_more_before = after_key is not None
     calendar = WorkCalendar.recent()
     return QueuePage(
-        rows=[QueueRow(c, urgency_of(c, calendar=calendar, now=now)) for c in rows],
-        next_cursor=_cursor(rows[-1]) if rows and has_more_after else None,
-        prev_cursor=_cursor(rows[0]) if rows and has_more_before else None,
+        rows=[
+            QueueRow(c, urgency_of(c, calendar=calendar, now=now), waiting_reason(c) if scope == "mine" else "")
+            for c in rows
+        ],
+        next_cursor=_cursor(rows[-1], field_name) if rows and has_more_after else None,
+        prev_cursor=_cursor(rows[0], field_name) if rows and has_more_before else None,
         count=min(count, COUNT_CAP),
         count_capped=count > COUNT_CAP,
         filters=filters,
+        sort=sort_key,
+        tab=tab,
+        tab_counts=tab_counts,
     )
 
 

@@ -118,3 +118,53 @@ def case_survey_submit(*, case: Case, score: int, comment: str = "") -> Case:
             follow_up_open(case=locked, score=score, now=locked.surveyed_at)
     return locked
 
+
+
+# --- saved queue filters ------------------------------------------------------------------------
+
+# The query-string keys a saved filter keeps (the queue filter form's fields, sort and tab);
+# anything else in the submitted query string (cursors, htmx noise) is dropped.
+SAVED_FILTER_KEYS = ("q", "state", "category", "channel", "district", "overdue", "sort", "tab")
+SAVED_FILTERS_MAX = 30
+
+
+def saved_filter_query(raw: str) -> str:
+    """Keep only the whitelisted keys of a queue query string, re-encoded."""
+    from django.http import QueryDict
+
+    params = QueryDict(raw or "", mutable=True)
+    kept = QueryDict(mutable=True)
+    for key in SAVED_FILTER_KEYS:
+        values = [v for v in params.getlist(key) if v][:1]
+        if values:
+            kept.setlist(key, values)
+    return kept.urlencode()
+
+
+@transaction.atomic
+def saved_filter_save(*, user, name: str, scope: str, query: str):
+    """Save (or overwrite, by name) one of the user's queue filters."""
+    from casesys.web.models import SavedFilter
+
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": ["請輸入名稱 / Give the filter a name."]})
+    if len(name) > 60:
+        raise ValidationError({"name": ["名稱最多 60 字 / At most 60 characters."]})
+    if scope not in SavedFilter.Scope.values:
+        raise ValidationError({"scope": ["沒有這個佇列 / No such queue."]})
+    existing = SavedFilter.objects.select_for_update().filter(user=user, name=name).first()
+    if existing is None and SavedFilter.objects.filter(user=user).count() >= SAVED_FILTERS_MAX:
+        raise ValidationError({"name": [f"最多儲存 {SAVED_FILTERS_MAX} 個篩選 / At most {SAVED_FILTERS_MAX} saved filters."]})
+    saved, _created = SavedFilter.objects.update_or_create(
+        user=user, name=name, defaults={"scope": scope, "query": saved_filter_query(query)}
+    )
+    return saved
+
+
+@transaction.atomic
+def saved_filter_delete(*, user, pk: int) -> bool:
+    from casesys.web.models import SavedFilter
+
+    deleted, _ = SavedFilter.objects.filter(user=user, pk=pk).delete()
+    return bool(deleted)

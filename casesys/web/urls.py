@@ -14,7 +14,10 @@ from casesys.web.views import (
     maps,
     notices,
     portal,
+    receipt,
     reports,
+    search,
+    site,
 )
 
 app_name = "web"
@@ -27,6 +30,8 @@ urlpatterns = [
     # officer desk
     path("desk/queue/", desk.queue_mine, name="queue_mine"),
     path("desk/queue/department/", desk.queue_department, name="queue_department"),
+    path("desk/queue/filters/", desk.saved_filter_save_view, name="saved_filter_save"),
+    path("desk/queue/filters/<int:pk>/delete/", desk.saved_filter_delete_view, name="saved_filter_delete"),
     path("desk/cases/<str:number>/", desk.case_detail, name="case"),
     path("desk/cases/<str:number>/actions/<str:name>/", desk.case_action, name="case_action"),
     path("desk/cases/<str:number>/reveal/", desk.case_reveal, name="case_reveal"),
@@ -39,6 +44,8 @@ urlpatterns = [
     # co-handling (主辦 / 協辦)
     path("desk/cases/<str:number>/parts/add/", cohandling.add_co_handlers, name="case_parts_add"),
     path("desk/cases/<str:number>/parts/<int:pk>/actions/<str:name>/", cohandling.part_action, name="part_action"),
+    path("desk/cases/<str:number>/receipt/", receipt.case_receipt, name="case_receipt"),
+    path("desk/cases/<str:number>/receipt/new-password/", receipt.case_password_reissue, name="case_password_reissue"),
     path("desk/approvals/", desk.approvals, name="approvals"),
     path("desk/follow-ups/", followups.inbox, name="follow_ups"),
     path(
@@ -50,6 +57,8 @@ urlpatterns = [
     # intake
     path("desk/intake/", intake.intake_queue, name="intake_queue"),
     path("desk/intake/new/", intake.intake_new, name="intake_new"),
+    path("desk/intake/caller-cases/", search.intake_caller_cases, name="intake_caller_cases"),
+    path("desk/search/", search.case_search_view, name="case_search"),
     path("desk/intake/dispatch/", intake.bulk_dispatch, name="bulk_dispatch"),
     path("desk/leads/", intake.leads, name="leads"),
     path("desk/leads/<int:pk>/<str:decision>/", intake.lead_decide, name="lead_decide"),
@@ -73,6 +82,7 @@ urlpatterns = [
     path("reports/performance/", reports.performance, name="report_performance"),
     path("reports/surveys/", reports.surveys, name="report_surveys"),
     path("reports/operations/", reports.operations, name="operations"),
+    path("sitemap/", site.sitemap, name="sitemap"),
     # citizen portal
     path("portal/", portal.portal_home, name="portal"),
     path("mailbox/", portal.mailbox, name="mailbox"),

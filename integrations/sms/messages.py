@@ -49,7 +49,9 @@ def _render(template: str, lang: str, context: dict) -> str:
 
 def fallback_text(context: dict) -> str:
     lang = _language(context)
-    return FALLBACK[lang].format(number=context.get("number", ""), track_url=context.get("track_url", ""))
+    # A survey invitation's short form still leads to the survey, not to the status page.
+    url = context.get("survey_url") or context.get("track_url", "")
+    return FALLBACK[lang].format(number=context.get("number", ""), track_url=url)
 
 
 def compose(template: str, context: dict) -> str:

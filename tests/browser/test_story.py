@@ -127,7 +127,7 @@ def test_citizen_letter_goes_through_the_whole_workflow(live_server, org, new_pa
         desk.click("#export-xlsx")
     wb = load_workbook(io.BytesIO(open(dl.value.path(), 'rb').read()))
     assert dl.value.suggested_filename.endswith('.xlsx')
-    assert wb.sheetnames == ["依單位承辦人 By officer", "逾期案件 Cases"]
+    assert wb.sheetnames == ["依單位承辦人 By officer", "逾期案件 Cases", "條件 Filters"]
     with desk.expect_download() as dl:
         desk.click("#export-csv")
     rows = list(csv.reader(io.StringIO(open(dl.value.path(), encoding="utf-8-sig").read())))

@@ -17,7 +17,8 @@ from casesys.cases.exceptions import (
     TransitionPermissionDenied,
 )
 from casesys.cases.models import Case, CaseEvent, ExtensionRequest, State
-from tests.factories import new_case
+from casesys.org.models import Role
+from tests.factories import make_staff, new_case
 
 TPE = ZoneInfo("Asia/Taipei")
 ROLES = ["intake", "officer", "officer_light", "supervisor", "supervisor_epb", "analyst", "admin"]
@@ -46,7 +47,10 @@ def perform(org, name: str, case: Case, user):
     calls = {
         "dispatch": lambda: services.case_dispatch(case=case, department=org.road, by=user),
         "accept": lambda: services.case_accept(case=case, by=user),
-        "assign": lambda: services.case_assign(case=case, assignee=org.officer, by=user),
+        # To someone other than the case's officer: re-assigning to the same one is a no-op.
+        "assign": lambda: services.case_assign(
+            case=case, assignee=org.supervisor if case.assignee_id == org.officer.pk else org.officer, by=user
+        ),
         "submit_reply": lambda: services.case_submit_reply(case=case, reply="答復內容", by=user),
         "approve": lambda: services.case_approve(case=case, by=user),
         "return_reply": lambda: services.case_return_reply(case=case, comment="請補充法令依據", by=user),
@@ -294,8 +298,9 @@ def test_stale_self_loop_transition_loses_on_version(org):
     case = at(org, "in_progress")
     stale = Case.objects.get(pk=case.pk)
     services.case_assign(case=case, assignee=org.supervisor, by=org.supervisor)
+    other = make_staff("officer_road2", org.road, [Role.OFFICER])
     with pytest.raises(ConcurrentUpdate):
-        services.case_assign(case=stale, assignee=org.officer, by=org.supervisor)
+        services.case_assign(case=stale, assignee=other, by=org.supervisor)
     case.refresh_from_db()
     assert case.assignee == org.supervisor
 

@@ -383,9 +383,10 @@ def test_survey_csv_and_xlsx_exports(surveys, client_for):
     columns = [reader_text(c) for c in SURVEY_HEADER[2:]]  # the reader's language: Chinese here
     assert [jan[c] for c in columns] == ["4", "3", "2", "66.7", "3.0", "1", "1", "1", "100.0"]
     wb = load_workbook(io.BytesIO(xlsx.content))
-    assert wb.sheetnames == ["每月趨勢", "依單位"]
+    assert wb.sheetnames == ["每月趨勢", "依單位", "條件"]
     trend = list(wb["每月趨勢"].iter_rows(min_row=2, values_only=True))
-    assert [r[1] for r in trend] == ["2026-01", "2026-02", "2026-03", "2026-01 – 2026-03"]
+    # Months are date cells (the 1st, shown yyyy-mm); the total row's period stays text.
+    assert [r[1] for r in trend] == [dt.datetime(2026, 1, 1), dt.datetime(2026, 2, 1), dt.datetime(2026, 3, 1), "2026-01 – 2026-03"]
     assert trend[1][5:8] == (50.0, 2.0, 1)
     assert wb["依單位"].max_row == 4
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, HttpResponse
@@ -24,16 +22,16 @@ from casesys.cases.models import Attachment, Case, CaseEvent, ExtensionRequest
 from casesys.cases.notes import NOT_ALLOWED as NOTE_NOT_ALLOWED
 from casesys.cases.notes import can_add_note, case_add_note
 from casesys.cases.selectors import case_get_visible
+from casesys.cases.services import assign_unchanged
 from casesys.org.models import Role
 from casesys.org.roles import roles_of
 from casesys.web import selectors
 from casesys.web.actions import ACTIONS, available_actions, build_form
 from casesys.web.forms import NoteForm, QueueFilterForm
-from casesys.web.i18n import is_english, pick, tr
+from casesys.web.i18n import pick, tr
 from casesys.web.models import ReplyTemplate
+from casesys.web.services import saved_filter_query
 from casesys.web.views.common import apply_errors, forbidden, not_found, staff_required
-
-logger = logging.getLogger(__name__)
 
 
 def home(request):
@@ -52,15 +50,47 @@ def home(request):
 QUEUE_TITLES = {
     "mine": ("我的案件", "My queue"),
     "department": ("單位案件", "Department queue"),
+    "intake": ("待分文案件", "Intake queue"),
 }
 
 
-def _queue(request, scope: str):
+SORT_COLUMNS = {
+    "number": ("案號", "Case"),
+    "received": ("受理時間", "Received"),
+    "channel": ("管道", "Channel"),
+    "state": ("狀態", "State"),
+    "due": ("期限", "Due"),
+}
+
+
+def _sort_links(params, current: str) -> dict:
+    """Per sortable column: the link that sorts by it (toggling the direction when it is the
+    current sort) and its aria-sort value. Links, so sorting works without JavaScript."""
+    out = {}
+    current_key = current.lstrip("-")
+    for key in SORT_COLUMNS:
+        q = params.copy()
+        q.pop("sort", None)
+        if key == current_key:
+            q["sort"] = key if current.startswith("-") else f"-{key}"
+            aria = "descending" if current.startswith("-") else "ascending"
+        else:
+            q["sort"] = key
+            aria = ""
+        out[key] = {"url": "?" + q.urlencode(), "aria": aria}
+    return out
+
+
+def queue_context(request, scope: str) -> dict:
+    """The queue's filters, sort, tab, page and saved filters (my, department and intake queues)."""
+    from casesys.web.models import SavedFilter
+
     form = QueueFilterForm(request.GET or None)
     filters: dict = {}
     search = ""
     if form.is_bound and form.is_valid():
-        filters = {k: v for k, v in form.cleaned_data.items() if k != "q" and v}
+        drop = {"q", "state"} if scope == "intake" else {"q"}
+        filters = {k: v for k, v in form.cleaned_data.items() if k not in drop and v}
         search = form.cleaned_data.get("q") or ""
     page = selectors.queue_page(
         user=request.user,
@@ -69,18 +99,33 @@ def _queue(request, scope: str):
         search=search,
         after=request.GET.get("after"),
         before=request.GET.get("before"),
+        sort=request.GET.get("sort"),
+        tab=request.GET.get("tab"),
     )
     params = request.GET.copy()
     params.pop("after", None)
     params.pop("before", None)
-    ctx = {
+    tab_links = {}
+    if scope == "mine":
+        for name in selectors.TABS:
+            q = params.copy()
+            q["tab"] = name
+            tab_links[name] = "?" + q.urlencode()
+    return {
         "scope": scope,
         "title": tr(*QUEUE_TITLES[scope]),
         "form": form,
         "page": page,
         "base_query": params.urlencode(),
-        **_incident_bulk(request.user),
+        "sort_links": _sort_links(params, page.sort),
+        "tab_links": tab_links,
+        "saved_filters": list(SavedFilter.objects.filter(user=request.user, scope=scope)),
+        "saved_query": params.urlencode(),
     }
+
+
+def _queue(request, scope: str):
+    ctx = {**queue_context(request, scope), **_incident_bulk(request.user)}
     if request.htmx and request.htmx.target == "queue-results":
         return render(request, "web/desk/_queue_table.html", ctx)
     from casesys.notifications.selectors import contact_tasks_for_queue
@@ -91,6 +136,44 @@ def _queue(request, scope: str):
     # Co-handling parts the user's department is asked to do (協辦), above the table too.
     ctx["co_parts"] = queue_parts(request.user, scope)
     return render(request, "web/desk/queue.html", ctx)
+
+
+QUEUE_URLS = {"mine": "web:queue_mine", "department": "web:queue_department", "intake": "web:intake_queue"}
+
+
+@staff_required()
+@require_POST
+def saved_filter_save_view(request):
+    from casesys.web.services import saved_filter_save
+
+    scope = request.POST.get("scope", "")
+    if scope not in QUEUE_URLS:
+        return not_found(request, tr("沒有這個佇列。", "No such queue."))
+    try:
+        saved = saved_filter_save(
+            user=request.user, name=request.POST.get("name", ""), scope=scope, query=request.POST.get("query", "")
+        )
+    except ValidationError as exc:
+        for msgs in exc.message_dict.values():
+            for m in msgs:
+                messages.error(request, pick(m))
+        return redirect(reverse(QUEUE_URLS[scope]) + "?" + saved_filter_query(request.POST.get("query", "")))
+    messages.success(request, tr(f"已儲存篩選「{saved.name}」", f"Saved the filter “{saved.name}”"))
+    return redirect(reverse(QUEUE_URLS[scope]) + ("?" + saved.query if saved.query else ""))
+
+
+@staff_required()
+@require_POST
+def saved_filter_delete_view(request, pk: int):
+    from casesys.web.models import SavedFilter
+    from casesys.web.services import saved_filter_delete
+
+    saved = SavedFilter.objects.filter(user=request.user, pk=pk).first()
+    if saved is None:
+        return not_found(request, tr("找不到這個篩選。", "No such saved filter."))
+    saved_filter_delete(user=request.user, pk=pk)
+    messages.success(request, tr(f"已刪除篩選「{saved.name}」", f"Deleted the filter “{saved.name}”"))
+    return redirect(QUEUE_URLS.get(saved.scope, "web:home"))
 
 
 def _incident_bulk(user) -> dict:
@@ -136,8 +219,11 @@ def _case_context(
         actions.append({"action": action, "form": bound.get(action.name) or build_form(action, case)})
     events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"))
     description = description_for(request.user, case, revealed=revealed)
+    from casesys.web.views.receipt import offers_receipt
+
     return {
         "case": case,
+        "offers_receipt": offers_receipt(case),
         "urgency": selectors.urgency_of(case, calendar=WorkCalendar.load(), now=timezone.now()),
         "events": events,
         "petitioner": petitioner or petitioner_for(request.user, case, contacts=False),
@@ -213,6 +299,8 @@ def case_action(request, number: str, name: str):
         if form.cleaned_data["version"] != case.version:
             messages.error(request, pick("案件已被他人更新，請重新整理後再試 / The case was changed by someone else; reload and retry."))
             return redirect("web:case", number=case.number)
+        # Re-assigning to the officer who already has it: nothing changes, nothing is recorded.
+        unchanged = name == "assign" and assign_unchanged(case=case, assignee=form.cleaned_data.get("assignee"))
         try:
             action.run(case, form.cleaned_data, request.user)
         except ValidationError as exc:
@@ -222,7 +310,14 @@ def case_action(request, number: str, name: str):
             messages.error(request, pick(exc.message))
             return redirect("web:case", number=case.number)
         else:
-            messages.success(request, tr(f"已完成：{action.zh} {case.number}", f"Done: {action.en} {case.number}"))
+            if unchanged:
+                who = case.assignee.first_name or case.assignee.username
+                messages.info(
+                    request,
+                    tr(f"{case.number} 已由 {who} 承辦，未變更。", f"{case.number} is already assigned to {who}; nothing changed."),
+                )
+            else:
+                messages.success(request, tr(f"已完成：{action.zh} {case.number}", f"Done: {action.en} {case.number}"))
             url = reverse("web:case", kwargs={"number": case.number})
             if _case_or_404(request, case.number) is None:
                 # Out of the user's hands now (intake after dispatching it): back to their desk.
@@ -326,21 +421,29 @@ def approvals(request):
 # --- notifications --------------------------------------------------------------------------------
 
 
+NOTIFICATIONS_PER_PAGE = 25
+
+
 @staff_required()
 def notifications(request):
-    from casesys.notifications.render import render as render_notice
-    from casesys.notifications.render import template_exists
+    from django.core.paginator import Paginator
 
-    items = list(selectors.notifications_for(user=request.user)[:100])
-    # In the language of the page: the stored text is in the profile's language.
-    language = "en" if is_english() else "zh"
-    for n in items:
-        if n.context and template_exists(n.template):
-            try:
-                n.subject, n.body = render_notice(n.template, n.context, language=language)
-            except Exception:  # noqa: BLE001 - a broken template: the stored text still shows
-                logger.exception("notification %s could not be re-rendered", n.pk)
-    return render(request, "web/desk/notifications.html", {"items": items})
+    from casesys.notifications.render import render_for_reader
+    from casesys.web.i18n import is_english
+
+    paginator = Paginator(selectors.notifications_for(user=request.user), NOTIFICATIONS_PER_PAGE)
+    page = paginator.get_page(request.GET.get("page"))
+    lang = "en" if is_english() else "zh"
+    for n in page.object_list:
+        # The reader's language only (rendered again from the template where it can be).
+        n.shown_subject, n.shown_body = render_for_reader(n, lang)
+    # The count the header badge shows: the same selector, so the two always agree.
+    unread = selectors.notifications_unread_count(user=request.user)
+    return render(
+        request,
+        "web/desk/notifications.html",
+        {"items": page.object_list, "page": page, "paginator": paginator, "unread_count": unread, "base_query": ""},
+    )
 
 
 @staff_required()

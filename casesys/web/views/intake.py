@@ -10,83 +10,74 @@ from django.views.decorators.http import require_POST
 
 from casesys.cases import services
 from casesys.cases.exceptions import CaseError
-from casesys.cases.models import Category, State
-from casesys.cases.selectors import cases_visible_to
+from casesys.cases.models import Category, Language
 from casesys.inbound.models import Lead
 from casesys.inbound.privacy import lead_view_for
 from casesys.inbound.services import LeadAlreadyDecided, lead_convert, lead_dismiss
 from casesys.incidents.selectors import open_incidents_for_choice
 from casesys.org.models import Role
-from casesys.web import selectors
 from casesys.web.forms import (
     BulkDispatchForm,
     IntakeForm,
     LeadConvertForm,
     LeadDismissForm,
-    QueueFilterForm,
 )
 from casesys.web.i18n import pick, tr
+from casesys.web.views import receipt
 from casesys.web.views.common import apply_errors, not_found, staff_required
 
 INTAKE_ROLES = (Role.INTAKE, Role.ADMIN)
 
 
-def _intake_qs(user):
-    return cases_visible_to(user).filter(state=State.RECEIVED)
-
-
 @staff_required(*INTAKE_ROLES)
 def intake_queue(request):
-    form = QueueFilterForm(request.GET or None)
-    filters, search = {}, ""
-    if form.is_bound and form.is_valid():
-        filters = {k: v for k, v in form.cleaned_data.items() if k not in ("q", "state") and v}
-        search = form.cleaned_data.get("q") or ""
-    page = selectors.queue_page(
-        user=request.user, scope="intake", filters=filters, search=search,
-        after=request.GET.get("after"), before=request.GET.get("before"),
-    )
-    params = request.GET.copy()
-    params.pop("after", None)
-    params.pop("before", None)
-    bulk = BulkDispatchForm(queryset=_intake_qs(request.user))
-    return render(
-        request,
-        "web/desk/intake_queue.html",
-        {
-            "form": form, "page": page, "bulk": bulk, "base_query": params.urlencode(), "scope": "intake",
-            "open_incidents": open_incidents_for_choice(),
-        },
-    )
+    from casesys.web.views.desk import queue_context
+
+    ctx = queue_context(request, "intake")
+    ctx.update({"bulk": BulkDispatchForm(), "open_incidents": open_incidents_for_choice()})
+    if request.htmx and request.htmx.target == "queue-results":
+        return render(request, "web/desk/_queue_table.html", {**ctx, "select": True})
+    return render(request, "web/desk/intake_queue.html", ctx)
 
 
 @staff_required(*INTAKE_ROLES)
 @require_POST
 def bulk_dispatch(request):
-    form = BulkDispatchForm(request.POST, queryset=_intake_qs(request.user).select_related("category__department"))
+    form = BulkDispatchForm(request.POST)
+    back = _back_to_queue(request)
     if not form.is_valid():
         for errs in form.errors.values():
             for e in errs:
                 messages.error(request, pick(e))
-        return redirect("web:intake_queue")
-    done, failed = [], []
-    for case in form.cleaned_data["cases"]:
-        dept = form.cleaned_data["department"] or case.category.department
-        if dept is None:
-            failed.append(f"{case.number}: {tr('類別沒有預設單位，請選擇承辦單位', 'no default department; choose one')}")
-            continue
-        try:
-            services.case_dispatch(case=case, department=dept, by=request.user)
-            done.append(case.number)
-        except ValidationError as exc:
-            failed.append(f"{case.number}: {' '.join(pick(m) for m in exc.messages)}")
-        except CaseError as exc:
-            failed.append(f"{case.number}: {pick(exc.message)}")
-    if done:
-        messages.success(request, tr(f"已分文 {len(done)} 件：", f"Dispatched {len(done)} case(s): ") + ", ".join(done))
-    for f in failed:
-        messages.error(request, f)
-    return redirect("web:intake_queue")
+        return redirect(back)
+    result = services.cases_bulk_dispatch(
+        numbers=form.cleaned_data["cases"], department=form.cleaned_data["department"], by=request.user
+    )
+    if result.dispatched:
+        done = ", ".join(result.dispatched)
+        messages.success(
+            request, tr(f"已分文 {len(result.dispatched)} 件：{done}", f"Dispatched {len(result.dispatched)} case(s): {done}")
+        )
+    if result.skipped:
+        messages.warning(
+            request,
+            tr(f"{len(result.skipped)} 件未分文，原因如下。", f"{len(result.skipped)} case(s) not dispatched; the reasons follow."),
+        )
+    for number, reason in result.skipped:
+        messages.error(request, f"{number}: {pick(reason)}")
+    return redirect(back)
+
+
+def _back_to_queue(request) -> str:
+    """Back to the intake queue as it was (filters, sort), never to another site."""
+    from django.urls import reverse
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    base = reverse("web:intake_queue")
+    nxt = request.POST.get("next") or ""
+    if nxt.startswith(base) and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
+        return nxt
+    return base
 
 
 @staff_required(*INTAKE_ROLES)
@@ -112,6 +103,7 @@ def intake_new(request):
                         subject=d["subject"],
                         description=d["description"],
                         received_at=received_at,
+                        language=d.get("language") or Language.ZH,
                         petitioner={
                             "name": d.get("name"), "phone": d.get("phone"),
                             "email": d.get("email"), "address": d.get("postal_address"),
@@ -127,6 +119,9 @@ def intake_new(request):
                     apply_errors(form, exc)
                 else:
                     _link_chosen_incident(request, result.case)
+                    if receipt.offers_receipt(result.case):
+                        # The clear password exists only now: kept for this officer's receipt.
+                        receipt.remember_password(request, number=result.case.number, password=result.password)
                     messages.success(
                         request,
                         tr(
@@ -172,7 +167,10 @@ def _last_case_suggestions(request, number: str) -> dict:
     if case is None:
         return {}
     link = IncidentLink.objects.select_related("incident").filter(case=case).first()
-    return {"last_case": case, "last_link": link, "last_suggestions": [] if link else suggest_for_case(case)}
+    return {
+        "last_case": case, "last_link": link, "last_suggestions": [] if link else suggest_for_case(case),
+        "last_receipt": receipt.offers_receipt(case),
+    }
 
 
 # --- leads triage -------------------------------------------------------------------------------

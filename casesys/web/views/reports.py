@@ -81,6 +81,10 @@ def overdue(request):
                 ("依單位承辦人 By officer", exports.OVERDUE_GROUP_HEADER, groups),
                 ("逾期案件 Cases", exports.OVERDUE_DETAIL_HEADER, detail),
             ],
+            filters=exports.report_filters(
+                request.user, report="逾期報表 Overdue report",
+                extra=[("條件 Filter", "未結案且已逾處理期限 Open cases past their deadline")],
+            ),
         )
     report = selectors.overdue_report(request.user)
     return render(request, "web/reports/overdue.html", {"report": report})
@@ -105,7 +109,14 @@ def performance(request):
         rows = exports.performance_rows(report)
         if fmt == "csv":
             return exports.csv_response(name, exports.PERFORMANCE_HEADER, rows)
-        return exports.xlsx_response(name, [("績效 Performance", exports.PERFORMANCE_HEADER, rows)])
+        return exports.xlsx_response(
+            name,
+            [("績效 Performance", exports.PERFORMANCE_HEADER, rows)],
+            filters=exports.report_filters(
+                request.user, report="績效報表 Performance report", start=start, end=end,
+                extra=[("依單位×類別 By department × category", "是 Yes" if by_category else "否 No")],
+            ),
+        )
     query = f"start={start:%Y-%m-%d}&end={end:%Y-%m-%d}" + ("&by_category=on" if by_category else "")
     return render(request, "web/reports/performance.html", {"form": form, "report": report, "query": query})
 
@@ -127,15 +138,17 @@ def surveys(request):
     fmt = request.GET.get("format", "")
     if fmt in ("csv", "xlsx"):
         name = f"surveys-{start:%Y%m%d}-{end:%Y%m%d}"
-        detail, trend = exports.survey_rows(report)
         if fmt == "csv":
+            detail, trend = exports.survey_rows(report)
             return exports.csv_response(name, exports.SURVEY_HEADER, detail + trend)
+        detail, trend = exports.survey_rows(report, months_as_dates=True)
         return exports.xlsx_response(
             name,
             [
                 ("每月趨勢 Trend", exports.SURVEY_HEADER, trend),
                 ("依單位 By department", exports.SURVEY_HEADER, detail),
             ],
+            filters=exports.report_filters(request.user, report="滿意度分析 Survey analysis", start=start, end=end),
         )
     query = f"start={start:%Y-%m-%d}&end={end:%Y-%m-%d}"
     return render(

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import time
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from casesys.cases import demo
 
@@ -13,12 +16,21 @@ class Command(BaseCommand):
         parser.add_argument("--cases", type=int, default=300)
 
     def handle(self, *args, **options):
+        started = time.monotonic()
+        now = timezone.now()
         with transaction.atomic():
             depts = demo.seed_org()
             cats = demo.seed_categories(depts)
             users = demo.seed_users(depts)
-        created = demo.seed_cases(options["cases"], users, cats)
-        self.stdout.write(f"示範資料就緒，新增 {created} 件案件 / demo data ready, {created} new cases")
+            demo.seed_reply_templates(cats)
+            demo.seed_keyword_rules(cats, depts)
+        created = demo.seed_cases(options["cases"], users, cats, now=now)
+        # `--cases 0` is the organisation only (deploy/run-prod-stack.sh): no leads, no cases.
+        connectors = demo.seed_connectors(users=users, categories=cats, now=now) if options["cases"] else {}
+        seconds = time.monotonic() - started
+        self.stdout.write(f"示範資料就緒，新增 {created} 件案件 / demo data ready, {created} new cases ({seconds:.0f} s)")
+        for name, summary in connectors.items():
+            self.stdout.write(f"  {name}: {summary}")
         self.stdout.write(f"示範帳號 / demo log-ins (password: {demo.DEMO_PASSWORD}):")
         for username, _first, dept, roles in demo.USERS:
             self.stdout.write(f"  {username:<11} {','.join(roles):<20} {dept}")

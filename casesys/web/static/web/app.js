@@ -10,10 +10,51 @@
       if (form.requestSubmit) form.requestSubmit(); else form.submit();
     }
   });
+  // Bulk selection on the queues: the header box ticks or clears every row box of its group
+  // (data-select-all / data-select-item name the group); ticking rows by hand updates it
+  // (checked, or mixed when only some are). Delegated, so it survives htmx swapping the table.
+  function syncSelectAll(group) {
+    var all = document.querySelector('input[data-select-all="' + group + '"]');
+    if (!all) return;
+    var items = document.querySelectorAll('input[data-select-item="' + group + '"]');
+    var ticked = 0;
+    items.forEach(function (i) { if (i.checked) ticked += 1; });
+    all.checked = items.length > 0 && ticked === items.length;
+    all.indeterminate = ticked > 0 && ticked < items.length;
+  }
+  document.addEventListener("change", function (ev) {
+    var t = ev.target;
+    if (!t || !t.getAttribute) return;
+    var group = t.getAttribute("data-select-all");
+    if (group) {
+      document.querySelectorAll('input[data-select-item="' + group + '"]').forEach(function (i) { i.checked = t.checked; });
+      t.indeterminate = false;
+      return;
+    }
+    group = t.getAttribute("data-select-item");
+    if (group) syncSelectAll(group);
+  });
   // After a failed submit, move focus to the first field with an error so keyboard and
   // screen-reader users land where the problem is.
   document.addEventListener("DOMContentLoaded", function () {
+    // Each field in error points at its message (aria-describedby), so it is read with it.
+    document.querySelectorAll(".has-error").forEach(function (box) {
+      var msg = box.querySelector(".errors-box[id]");
+      box.querySelectorAll("input, select, textarea").forEach(function (el) {
+        el.setAttribute("aria-invalid", "true");
+        if (msg) {
+          var ids = (el.getAttribute("aria-describedby") || "").split(" ").filter(Boolean);
+          if (ids.indexOf(msg.id) < 0) ids.push(msg.id);
+          el.setAttribute("aria-describedby", ids.join(" "));
+        }
+      });
+    });
     var bad = document.querySelector(".has-error input, .has-error select, .has-error textarea");
-    if (bad) { bad.setAttribute("aria-invalid", "true"); bad.focus(); }
+    if (bad) bad.focus();
   });
 })();
+// The receipt's print button (no inline handlers: the CSP forbids them).
+document.addEventListener("click", function (ev) {
+  var btn = ev.target && ev.target.closest && ev.target.closest("[data-print]");
+  if (btn) { ev.preventDefault(); window.print(); }
+});
