@@ -157,7 +157,9 @@ def report_filters(
         scope = "全部單位 All departments"
     else:
         dept = getattr(getattr(user, "staff", None), "department", None)
-        scope = f"{dept.name} 及所屬單位 and its units" if dept is not None else ""
+        scope = (
+            f"{dept.name} 及所屬單位 / {dept.name_en or dept.name} and its units" if dept is not None else ""
+        )
     out.append(("範圍 Scope", scope))
     out.append(("匯出時間 Exported at", now or timezone.now()))
     return out

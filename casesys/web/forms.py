@@ -23,7 +23,7 @@ from casesys.cases.models import (
 from casesys.cases.services import FiledReason
 from casesys.common.geo import BOTH_NEEDED, OUTSIDE_TAIWAN, in_taiwan
 from casesys.org.models import Department
-from casesys.web.i18n import pick
+from casesys.web.i18n import pick, tr
 
 DISTRICT_CHOICES = district_choices()
 # The petitioner's e-mail column: a longer address is a form error, not a failed insert.
@@ -149,7 +149,10 @@ class AssignForm(ActionForm):
         # Only those who can take the case (the rule the assign service enforces).
         qs = case_assignable_officers(case) if case is not None else get_user_model().objects.none()
         self.fields["assignee"].queryset = qs
-        self.fields["assignee"].label_from_instance = lambda u: f"{u.first_name or u.username} ({u.username})"
+        # Labelled when the list renders, in the reader's language (full-width brackets in Chinese).
+        self.fields["assignee"].label_from_instance = lambda u: tr(
+            f"{u.first_name or u.username}（{u.username}）", f"{u.first_name or u.username} ({u.username})"
+        )
 
 
 class ReplyForm(ActionForm):

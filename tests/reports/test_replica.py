@@ -41,7 +41,8 @@ REPORT_TABLES = (
     "cases_case", "cases_extensionrequest", "cases_caseevent", "cases_followup", "workcal_calendaroverride",
     "cohandling_casepart",
     # The English names of departments and categories (one lookup each, for the labels).
-    'FROM "org_department"', 'FROM "cases_category"',
+    'FROM "org_department" WHERE NOT ("org_department"."name_en"',
+    'FROM "cases_category" WHERE NOT ("cases_category"."name_en"',
 )
 
 

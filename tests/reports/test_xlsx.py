@@ -73,7 +73,7 @@ def test_overdue_export_has_date_cells_frozen_header_autofilter_and_filters(org,
     assert due.value == local_due
     f = _filters(wb)
     assert f["報表"].value == "逾期報表"
-    assert f["範圍"].value == "工務局 及所屬單位 and its units"
+    assert f["範圍"].value == "工務局 及所屬單位"
     exported = f["匯出時間"]
     assert exported.is_date and exported.value == dt.datetime(2026, 3, 20, 18, 0)
 
