@@ -127,7 +127,7 @@ def test_citizen_letter_goes_through_the_whole_workflow(live_server, org, new_pa
         desk.click("#export-xlsx")
     wb = load_workbook(io.BytesIO(open(dl.value.path(), 'rb').read()))
     assert dl.value.suggested_filename.endswith('.xlsx')
-    assert wb.sheetnames == ["依單位承辦人 By officer", "逾期案件 Cases", "條件 Filters"]
+    assert wb.sheetnames == ["依單位承辦人", "逾期案件", "條件"]  # the reader's language
     with desk.expect_download() as dl:
         desk.click("#export-csv")
     rows = list(csv.reader(io.StringIO(open(dl.value.path(), encoding="utf-8-sig").read())))
@@ -139,12 +139,12 @@ def test_citizen_letter_goes_through_the_whole_workflow(live_server, org, new_pa
         desk.click("#export-xlsx")
     ws = load_workbook(io.BytesIO(open(dl.value.path(), 'rb').read())).active
     header = [c.value for c in ws[1]]
-    assert header[0] == "單位 Department" and "依限結案率% On-time rate %" in header
+    assert header[0] == "單位" and "依限結案率%" in header
     totals = [c.value for c in ws[ws.max_row]]
-    assert totals[0] == "合計 / Total" and totals[2] >= 1  # our case was closed in the period
+    assert totals[0] == "合計" and totals[2] >= 1  # our case was closed in the period
     with desk.expect_download() as dl:
         desk.click("#export-csv")
-    assert open(dl.value.path(), encoding="utf-8-sig").read().startswith("單位 Department")
+    assert open(dl.value.path(), encoding="utf-8-sig").read().startswith("單位,")
 
     assert problems.errors == []
 
