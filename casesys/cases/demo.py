@@ -248,11 +248,9 @@ class _Clock:
         CaseEvent.objects.bulk_update(
             [CaseEvent(pk=pk, at=at) for pk, at in self.events.items()], ["at"], batch_size=500
         )
-        Notification.objects.bulk_update(
-            [Notification(pk=pk, created_at=at, next_attempt_at=at) for pk, at in self.notices.items()],
-            ["created_at", "next_attempt_at"],
-            batch_size=500,
-        )
+        from casesys.notifications.services import notifications_backdate
+
+        notifications_backdate(stamps=self.notices)
 
     def deliver(self, *, now: dt.datetime, calendar: WorkCalendar) -> int:
         """Deliver the in-app notices the steps queued, as of each step's moment (a staff message

@@ -702,3 +702,14 @@ def notifications_mark_all_read(*, user) -> int:
     return Notification.objects.filter(
         recipient_user=user, channel=NotificationChannel.INAPP, status=Status.SENT, read_at__isnull=True
     ).update(read_at=timezone.now())
+
+
+def notifications_backdate(*, stamps: dict[int, dt.datetime]) -> None:
+    """Give rows the moment they belong to (created and first due then). For the demo data
+    only, which runs each step of a case's history at seed time and then puts every row it
+    wrote at that step's own time, as the events are."""
+    Notification.objects.bulk_update(
+        [Notification(pk=pk, created_at=at, next_attempt_at=at) for pk, at in stamps.items()],
+        ["created_at", "next_attempt_at"],
+        batch_size=500,
+    )

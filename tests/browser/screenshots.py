@@ -41,7 +41,7 @@ def main(base: str, out: Path) -> None:
         page.goto(f"{base}/desk/queue/department/")
         page.screenshot(path=out / "queue.png")
         # The most instructive case page: an open, overdue one with a pending reply or in progress.
-        number = page.inner_text("table.queue tbody tr:first-child td:first-child a")
+        number = page.inner_text("table.queue tbody tr:first-child a[href*='/desk/cases/']")
         page.goto(f"{base}/desk/cases/{number}/")
         page.click("details.action summary >> nth=0")
         page.screenshot(path=out / "case.png", full_page=True)
@@ -51,6 +51,31 @@ def main(base: str, out: Path) -> None:
         page.goto(f"{base}/desk/map/")
         page.wait_for_selector("#desk-map[data-loaded]")
         page.screenshot(path=out / "map.png")
+        page.goto(f"{base}/desk/search/?q=路灯&state=finished")  # Simplified finds Traditional
+        page.screenshot(path=out / "search.png")
+
+        # A 1999 operator registers a walk-in case and prints its receipt.
+        login("intake")
+        page.goto(f"{base}/desk/intake/new/")
+        page.fill("#id_subject", "民生東路人行道地磚破損")
+        page.fill("#id_description", "民眾臨櫃反映：民生東路三段人行道地磚翹起約五公分，長者已有絆倒情形，請儘速修補。")
+        page.select_option("#id_channel", "walk_in")
+        page.select_option("#id_category", index=1)
+        page.click("#intake-form button[type=submit]")
+        page.click("#receipt-link")
+        page.screenshot(path=out / "receipt.png", full_page=True)
+
+        # An officer on a phone: the queue as cards.
+        login("officer")
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{base}/desk/queue/")
+        page.screenshot(path=out / "queue-phone.png")
+        page.set_viewport_size({"width": 1280, "height": 860})
+        # The same officer's queue in the English UI.
+        page.click("form.lang-form button")
+        page.goto(f"{base}/desk/queue/")
+        page.screenshot(path=out / "queue-en.png")
+
         ctx.clear_cookies()
         page.goto(f"{base}/mailbox/")
         page.screenshot(path=out / "mailbox.png", full_page=True)
