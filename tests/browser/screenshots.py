@@ -51,7 +51,7 @@ def main(base: str, out: Path) -> None:
         page.goto(f"{base}/desk/map/")
         page.wait_for_selector("#desk-map[data-loaded]")
         page.screenshot(path=out / "map.png")
-        page.goto(f"{base}/desk/search/?q=路灯&state=finished")  # Simplified finds Traditional
+        page.goto(f"{base}/desk/search/?q=路灯&state=closed")  # Simplified finds Traditional
         page.screenshot(path=out / "search.png")
 
         # A 1999 operator registers a walk-in case and prints its receipt.
@@ -73,7 +73,7 @@ def main(base: str, out: Path) -> None:
         page.set_viewport_size({"width": 1280, "height": 860})
         # The same officer's queue in the English UI.
         page.click("form.lang-form button")
-        page.goto(f"{base}/desk/queue/")
+        page.goto(f"{base}/desk/queue/department/")
         page.screenshot(path=out / "queue-en.png")
 
         ctx.clear_cookies()
