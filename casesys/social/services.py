@@ -52,6 +52,9 @@ def _context(day: dt.date, grouped: dict[str, list[Lead]]) -> dict:
         sources.append({
             "code": source,
             "name": str(channel_label(source)),
+            # Each language's template shows its own half of the "中文 / English" label.
+            "name_zh": str(channel_label(source)).partition(" / ")[0].strip(),
+            "name_en": (str(channel_label(source)).partition(" / ")[2] or str(channel_label(source))).strip(),
             "count": len(leads),
             "items": items,
             "more": max(len(leads) - ITEMS_PER_SOURCE, 0),

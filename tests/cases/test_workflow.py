@@ -433,7 +433,7 @@ def test_extension_notice_quotes_reason_officer_status_and_expected_completion(o
     body = _citizen_body(case, "case_extended")
     assert "展延理由：需會同台電會勘" in body
     assert "目前辦理情形：已完成現場勘查，待台電排定施工" in body
-    assert "預計完成日期：2026-12-04" in body and "Expected completion: 2026-12-04" in body
+    assert "預計完成日期：2026-12-04" in body and "Expected completion" not in body  # the case's language only
 
 
 @pytest.mark.django_db

@@ -43,12 +43,16 @@ def test_digest_counts_new_leads_per_source_for_each_subscriber(org):
     mail = by_user[org.supervisor]
     # A staff message like any other: in-app, its delivery e-mails the copy.
     assert mail.channel == "inapp" and mail.email_copy and mail.office_hours_only
-    assert mail.subject.startswith("[輿情摘要] 2025-11-03 新增線索 3 則 / [Lead digest] 2025-11-03: 3 new leads")
-    assert "■ Facebook：1 則" in mail.body and "■ 新聞與 PTT / News and PTT feeds：2 則" in mail.body
+    assert mail.subject.startswith("[輿情摘要] 2025-11-03 新增線索 3 則") and "Lead digest" not in mail.subject
+    assert "■ Facebook：1 則" in mail.body and "■ 新聞與 PTT：2 則" in mail.body
     assert "  - 中山路路燈連三晚不亮" in mail.body
     assert "  - 巷口路燈壞了  https://www.facebook.com/c1" in mail.body
     assert "請至線索清單分類處理：http" in mail.body and "/desk/leads/" in mail.body
-    assert "2025-11-03: 3 new leads" in mail.body
+    assert "new leads" not in mail.body  # the reader's language only
+    from casesys.notifications.services import rendered_preview
+
+    _subject, english = rendered_preview("lead_digest", mail.context, language="en")
+    assert "2025-11-03: 3 new leads" in english and "■ News and PTT feeds: 2 leads" in english and "新聞" not in english
     assert "隔天才來的線索" not in mail.body
     analyst = by_user[org.analyst]
     assert analyst.context["counts"] == {"feed": 2}

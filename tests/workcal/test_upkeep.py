@@ -68,9 +68,9 @@ def test_daily_notice_reaches_every_administrator_once_a_day(org):
     first = calendar_warning_notify(now=NOV_2_0900)
     assert (first.year, first.recipients, first.notifications) == (2027, 1, 1)
     notice = Notification.objects.get(recipient_user=org.admin, template="calendar_missing")
-    assert notice.subject == "尚未匯入 2027 年辦公日曆 / The 2027 office calendar has not been imported"
+    assert notice.subject == "尚未匯入 2027 年辦公日曆"
     assert "manage.py import_dgpa_calendar office-calendar-2027.csv" in notice.body
-    assert "make-up workdays of 2027 are unknown" in notice.body
+    assert "2027 年的補行上班日未知" in notice.body and "make-up workdays" not in notice.body
     # Again the same day (beat restarted, task retried): nothing new.
     assert calendar_warning_notify(now=NOV_2_0900 + dt.timedelta(hours=6)).notifications == 0
     # The next day: one more.
