@@ -266,11 +266,12 @@ def _day_start(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 
-def staff_search(*, user, criteria: Criteria) -> QuerySet[Case]:
-    """Every visible case matching all given criteria (unordered; see `search_page`).
+def staff_search(*, user, criteria: Criteria, base: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """Every visible case (or every case of `base`) matching all given criteria (unordered;
+    see `search_page`).
 
     Raises IdentitySearchNotAllowed for a personal-data term from a user who may not search by it."""
-    qs = cases_visible_to(user)
+    qs = cases_visible_to(user) if base is None else base
     terms = criteria.identity_terms()
     if terms and not may_search_identity(user):
         raise IdentitySearchNotAllowed(NOT_ALLOWED)
@@ -382,11 +383,12 @@ def search_page(
     before: str | None = None,
     page_size: int = PAGE_SIZE,
     source: str = IdentitySearch.Source.SEARCH,
+    base: QuerySet[Case] | None = None,
 ) -> SearchPage:
     """One page by receipt time (newest first unless `criteria.ascending`), keyset-paged on
     (received_at, id) so page N costs what page 1 costs; counted only when it all fits on one page.
     A personal-data search is recorded (`identity_search_record`) with the cases listed."""
-    qs = staff_search(user=user, criteria=criteria)
+    qs = staff_search(user=user, criteria=criteria, base=base)
     # Only what a result row shows (a case's description can be long; the page needs none of it).
     page_qs = qs.select_related("category", "department").only(*ROW_FIELDS)
     if may_search_identity(user):
@@ -444,7 +446,17 @@ def caller_cases(*, user, phone: str, limit: int = 10) -> tuple[list[Case], bool
     key = phone_key(phone)
     if len(key) < 9 or not may_search_identity(user):
         return None
+    # An intake operator's own scope is the cases waiting for dispatch and those they
+    # registered; a repeat caller's earlier case is usually with a department by now. The
+    # operator has the number already, and the lookup shows no more than the number, subject,
+    # state, department and date, so it covers every case of the caller (confidential ones
+    # only for those who may reveal them, as in any personal-data search). Rows the user may
+    # not open carry `openable = False` and are shown without a link.
+    base = Case.objects.all() if Role.INTAKE in roles_of(user) else None
     page = search_page(
-        user=user, criteria=Criteria(phone=key), page_size=limit, source=IdentitySearch.Source.INTAKE
+        user=user, criteria=Criteria(phone=key), page_size=limit, source=IdentitySearch.Source.INTAKE, base=base
     )
+    visible = set(cases_visible_to(user).filter(pk__in=[c.pk for c in page.rows]).values_list("pk", flat=True))
+    for case in page.rows:
+        case.openable = case.pk in visible
     return page.rows, page.count is None

@@ -275,3 +275,24 @@ def test_the_audit_is_listed_read_only_in_the_admin(org, client_for):
     html = c.get("/admin/cases/identitysearch/", {"q": digest}).content.decode()
     assert "09xx-xxx-333" in html and "0922111333" not in html
     assert c.get("/admin/cases/identitysearch/add/").status_code == 403
+
+
+def test_intake_lookup_shows_a_callers_case_already_with_a_department_without_a_link(org, client_for):
+    # Written in the mailbox by the caller last week and dispatched since: outside the intake
+    # operator's queue scope, but exactly the repeat the lookup is there to catch.
+    from casesys.cases import services
+
+    earlier, _ = new_case(org, channel="web", category=org.pothole, subject="中正路坑洞很深",
+                          petitioner={"name": "李四", "phone": "0922333444"})
+    if earlier.state == State.RECEIVED:  # unless the category routed it at once
+        services.case_dispatch(case=earlier, department=org.road, by=org.intake)
+    earlier.refresh_from_db()
+    assert earlier.state != State.RECEIVED and earlier.department is not None
+    secret, _ = new_case(org, channel="web", category=org.pothole, subject="鄰居違建", confidential=True,
+                         petitioner={"name": "李四", "phone": "0922333444"})
+    html = client_for(org.intake).post("/desk/intake/caller-cases/", {"phone": "0922-333-444"}).content.decode()
+    assert earlier.number in html and "中正路坑洞很深" in html
+    assert f"/desk/cases/{earlier.number}/" not in html  # shown, not openable by intake
+    assert "李四" not in html
+    assert secret.number not in html  # a confidential case only for those who may reveal it
+    assert IdentitySearch.objects.get().case_numbers == [earlier.number]
