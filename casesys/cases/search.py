@@ -133,7 +133,7 @@ def case_search(qs: QuerySet, q: str | None) -> QuerySet:
     return qs.filter(candidates, recheck)
 
 
-_STATS: dict = {"at": 0.0, "freq": {}}
+_STATS: dict = {"at": 0.0, "freq": {}, "rows": 0.0}
 STATS_TTL_SECONDS = 600
 
 
@@ -148,10 +148,32 @@ def bigram_frequencies() -> dict[str, float]:
                 "WHERE schemaname = current_schema() AND tablename = 'cases_case' AND attname = 'search_bigrams'"
             )
             row = cur.fetchone()
+            cur.execute("SELECT reltuples FROM pg_class WHERE oid = 'cases_case'::regclass")
+            rows = cur.fetchone()
         if row and row[0]:
             freq = dict(zip(row[0], row[1], strict=False))
-        _STATS.update(at=now, freq=freq)
+        _STATS.update(at=now, freq=freq, rows=max(float(rows[0]) if rows else 0.0, 0.0))
     return _STATS["freq"]
+
+
+# A newest-first walk reads about page / f rows to fill a page of a term found in a share f of
+# the cases; the bigram bitmap reads the f·N matching rows and sorts them. Measured at
+# 1,000,000 cases the two cross near f = 0.6 % (霸凌, 0.5 %: walk 54 ms, bitmap 26 ms; 煙火,
+# 0.9 %: walk 28 ms, bitmap 63 ms), i.e. where f²·N ≈ 36.
+BITMAP_BELOW = 36.0
+
+
+def term_is_rare(q: str, *, scoped: bool = False) -> bool:
+    """Whether `q`'s matches are few enough that the bigram bitmap and a sort beat walking the
+    newest-first index (from ANALYZE's element frequencies and the table's row estimate).
+    `scoped`: the searcher sees one unit's cases, so the walk must read about 1/share more
+    rows to fill its page; the bitmap wins up to a ten times commoner term."""
+    bigrams = text_bigrams(normalise_query(q))
+    if not bigrams:
+        return False
+    freq = bigram_frequencies()
+    f = min(freq.get(b, 0.0) for b in bigrams)
+    return f * f * _STATS["rows"] < BITMAP_BELOW * (10 if scoped else 1)
 
 
 def rarest_bigram(bigrams: set[str]) -> str:

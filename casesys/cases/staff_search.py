@@ -43,7 +43,7 @@ from casesys.cases.models import (
     IdentitySearch,
     Petitioner,
 )
-from casesys.cases.search import case_search, normalise_query
+from casesys.cases.search import case_search, normalise_query, term_is_rare
 from casesys.cases.selectors import case_scope_q, cases_visible_to
 from casesys.org.models import Role
 from casesys.org.roles import roles_of
@@ -351,9 +351,14 @@ def _ordered(qs: QuerySet[Case], order: tuple[str, str], *, walk: bool) -> Query
 
 def _fetcher(*, user, criteria: Criteria):
     scoped = case_scope_q(user) is not None
-    budgeted = bool(criteria.q) and scoped and connection.vendor == "postgresql"
+    postgres = connection.vendor == "postgresql"
+    budgeted = bool(criteria.q) and scoped and postgres
+    # A rare term: its few matches from the bigram bitmap, sorted, without walking the archive.
+    rare = bool(criteria.q) and postgres and all(term_is_rare(v, scoped=scoped) for v in text_variants(criteria.q))
 
     def fetch(qs: QuerySet[Case], order: tuple[str, str], limit: int) -> list[Case]:
+        if rare:
+            return list(_ordered(qs, order, walk=False)[:limit])
         if not budgeted:
             return list(_ordered(qs, order, walk=True)[:limit])
         try:
