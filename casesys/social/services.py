@@ -49,12 +49,14 @@ def _context(day: dt.date, grouped: dict[str, list[Lead]]) -> dict:
             text = mask_personal_data(lead.title or lead.text or "", known=[lead.sender_name])
             text = text.replace("\n", " ").strip()
             items.append({"text": text if len(text) <= 60 else text[:59] + "…", "url": lead.url or ""})
+        label = str(channel_label(source))
+        zh, _, en = label.partition(" / ")
         sources.append({
             "code": source,
-            "name": str(channel_label(source)),
+            "name": label,
             # Each language's template shows its own half of the "中文 / English" label.
-            "name_zh": str(channel_label(source)).partition(" / ")[0].strip(),
-            "name_en": (str(channel_label(source)).partition(" / ")[2] or str(channel_label(source))).strip(),
+            "name_zh": zh.strip(),
+            "name_en": (en or zh).strip(),
             "count": len(leads),
             "items": items,
             "more": max(len(leads) - ITEMS_PER_SOURCE, 0),

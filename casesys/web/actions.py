@@ -16,14 +16,10 @@ from casesys.cohandling import actions as part_core
 from casesys.web import forms as f
 
 
-@dataclass(frozen=True)
-class Action:
-    action: core.CaseAction
-    form: type[f.ActionForm]
-    style: str = ""  # "primary" | "danger" | ""
-    needs_case: bool = False  # form takes the case (choices depend on it)
-    # The form's cleaned data → the action's data (e.g. a typed case number → the case).
-    resolve: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
+class _Labelled:
+    """A button's name and the two halves of its core action's "中文 / English" label."""
+
+    action: Any
 
     @property
     def name(self) -> str:
@@ -36,6 +32,16 @@ class Action:
     @property
     def en(self) -> str:
         return str(self.action.label).partition(" / ")[2].strip()
+
+
+@dataclass(frozen=True)
+class Action(_Labelled):
+    action: core.CaseAction
+    form: type[f.ActionForm]
+    style: str = ""  # "primary" | "danger" | ""
+    needs_case: bool = False  # form takes the case (choices depend on it)
+    # The form's cleaned data → the action's data (e.g. a typed case number → the case).
+    resolve: Callable[[dict[str, Any], Any], dict[str, Any]] | None = None
 
     def run(self, case: Case, data: dict[str, Any], user) -> Any:
         if self.resolve is not None:
@@ -95,24 +101,12 @@ def build_form(action: Action, case: Case, data=None) -> f.ActionForm:
 
 
 @dataclass(frozen=True)
-class PartAction:
+class PartAction(_Labelled):
     action: part_core.PartAction
     form: type
     style: str = ""
     needs_part: bool = False
     resolve: Callable[[dict[str, Any]], dict[str, Any]] | None = None
-
-    @property
-    def name(self) -> str:
-        return self.action.name
-
-    @property
-    def zh(self) -> str:
-        return str(self.action.label).partition(" / ")[0].strip()
-
-    @property
-    def en(self) -> str:
-        return str(self.action.label).partition(" / ")[2].strip()
 
     def run(self, part, data: dict[str, Any], user) -> Any:
         if self.resolve is not None:
