@@ -86,3 +86,16 @@ def org(db):
     from tests.factories import build_org
 
     return build_org()
+
+
+@pytest.fixture
+def client_for():
+    """A Django test client logged in as `user` (the API tests have their own, for DRF)."""
+    from django.test import Client
+
+    def make(user):
+        c = Client()
+        c.force_login(user)
+        return c
+
+    return make

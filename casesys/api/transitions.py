@@ -32,10 +32,10 @@ SERIALIZERS: dict[str, type[serializers.Serializer]] = {
 assert set(SERIALIZERS) == set(ACTIONS), "every case action needs an API serializer, and no other"
 
 
-@dataclass(frozen=True)
-class TransitionSpec:
-    action: CaseAction
-    serializer: type[serializers.Serializer]
+class _Described:
+    """A transition's name and its OpenAPI summary, from its core action."""
+
+    action: Any
 
     @property
     def name(self) -> str:
@@ -44,6 +44,12 @@ class TransitionSpec:
     @property
     def summary(self) -> str:
         return str(self.action.label)
+
+
+@dataclass(frozen=True)
+class TransitionSpec(_Described):
+    action: CaseAction
+    serializer: type[serializers.Serializer]
 
     def run(self, case: Case, by, data: Mapping[str, Any]) -> Any:
         return self.action.execute(case=case, by=by, data=data)
@@ -74,17 +80,9 @@ assert set(PART_SERIALIZERS) == set(PART_ACTIONS), "every part action needs an A
 
 
 @dataclass(frozen=True)
-class PartTransitionSpec:
+class PartTransitionSpec(_Described):
     action: PartAction
     serializer: type[serializers.Serializer]
-
-    @property
-    def name(self) -> str:
-        return self.action.name
-
-    @property
-    def summary(self) -> str:
-        return str(self.action.label)
 
     def run(self, part, by, data: Mapping[str, Any]) -> Any:
         return self.action.execute(part=part, by=by, data=data)

@@ -47,15 +47,6 @@ def status_page(case, password) -> str:
     return citizen.get(f"/status/{case.number}/").content.decode()
 
 
-@pytest.fixture
-def client_for():
-    def make(user):
-        c = Client()
-        c.force_login(user)
-        return c
-
-    return make
-
 
 @pytest.fixture
 def friday():

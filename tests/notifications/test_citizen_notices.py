@@ -29,15 +29,6 @@ ALICE = {"name": "王小明", "phone": "0912345678", "email": "alice@example.inv
 BOB = {"name": "陳大華", "phone": "0987654321", "email": "bob@example.invalid"}
 
 
-@pytest.fixture
-def client_for():
-    def make(user):
-        c = Client()
-        c.force_login(user)
-        return c
-
-    return make
-
 
 def _citizen_rows(case, template):
     return Notification.objects.filter(case=case, template=template, recipient_user__isnull=True)

@@ -9,7 +9,6 @@ import io
 
 import pytest
 import time_machine
-from django.test import Client
 from openpyxl import load_workbook
 
 from casesys.reports import exports
@@ -19,15 +18,6 @@ pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2026, 3, 20, 10, 0, tzinfo=dt.UTC)  # a Friday
 
-
-@pytest.fixture
-def client_for():
-    def make(user):
-        c = Client()
-        c.force_login(user)
-        return c
-
-    return make
 
 
 def _book(resp):
