@@ -86,6 +86,12 @@ DEFAULT_SCHEDULE: list[dict[str, Any]] = [
         "every": 60,
         "description": "處理未排入佇列或處理失敗待重試的 LINE/Telegram/Facebook 事件 / Process LINE/Telegram/Facebook events whose task was lost or failed",
     },
+    {
+        "name": "faq: propose drafts from frequent closed cases",
+        "task": "casesys.faq.tasks.propose_faq_entries",
+        "crontab": "20 2 * * *",
+        "description": "每夜由近期結案案件提出常見問題草稿建議 / Nightly FAQ draft proposals from frequent closed cases",
+    },
 ]
 
 # Tasks that no longer exist: `sync_schedule` deletes their rows, so beat stops sending a

@@ -5,6 +5,12 @@ from casesys.org.roles import roles_of
 from casesys.web.i18n import is_english
 
 
+def _faq_desk(user) -> bool:
+    from casesys.faq.permissions import may_use_desk
+
+    return may_use_desk(user)
+
+
 def web(request) -> dict:
     """Navigation flags, the unread in-app notification count (one indexed COUNT) and, for
     administrators, the missing-office-calendar warning (casesys/workcal/upkeep.py)."""
@@ -18,6 +24,7 @@ def web(request) -> dict:
             "officer": bool(roles & {Role.OFFICER, Role.SUPERVISOR, Role.ADMIN}),
             "supervisor": bool(roles & {Role.SUPERVISOR, Role.ADMIN}),
             "reports": bool(roles & {Role.SUPERVISOR, Role.ANALYST, Role.ADMIN}),
+            "faq": bool(roles) and _faq_desk(user),
         },
         "unread_count": 0,
         "calendar_warning": "",

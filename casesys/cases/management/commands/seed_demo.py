@@ -25,6 +25,13 @@ class Command(BaseCommand):
             demo.seed_reply_templates(cats)
             demo.seed_keyword_rules(cats, depts)
         created = demo.seed_cases(options["cases"], users, cats, now=now)
+        # 常見問題集 (casesys/faq): published entries, one draft, and proposals from the closed demo cases.
+        from casesys.faq.demo import seed_faq, seed_faq_proposals
+
+        with transaction.atomic():
+            seed_faq(users=users, categories=cats, now=now)
+        if options["cases"]:
+            seed_faq_proposals(now=now)
         # `--cases 0` is the organisation only (deploy/run-prod-stack.sh): no leads, no cases.
         connectors = demo.seed_connectors(users=users, categories=cats, now=now) if options["cases"] else {}
         seconds = time.monotonic() - started
