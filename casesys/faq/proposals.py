@@ -1,8 +1,9 @@
 """FAQ drafts proposed from the agency's frequent questions (docs/faq.md).
 
 Closed (answered and approved) cases of the last `PROPOSAL_MONTHS` months, per category, are
-grouped by their subjects: a case joins the group whose first subject shares the most of its
-2-character pieces (overlap coefficient |A∩B| / min(|A|, |B|) ≥ `PROPOSAL_SIMILARITY`, and at
+grouped by their subjects. Only the 2-character pieces that recur in the category (in at least
+`PROPOSAL_MIN_CASES` subjects) count, so a street name does not split 路燈不亮 reports; a case
+joins the group whose first subject shares the most of those pieces (overlap coefficient |A∩B| / min(|A|, |B|) ≥ `PROPOSAL_SIMILARITY`, and at
 least two pieces), else starts a group. A group of `PROPOSAL_MIN_CASES` or more cases becomes a
 proposal: its most typical subject as the question, and its most common approved reply — each
 case's own number and subject taken out before counting — as the answer, with personal data
@@ -98,16 +99,21 @@ def _typical(members: list[dict]) -> dict:
 
 
 def _reply_key(row: dict) -> str:
+    """The reply with what differs from case to case taken out: its number, its subject and
+    the petitioner's name (replies address them: 王小明先生您好)."""
     text = row["reply"]
     if row["number"]:
         text = text.replace(row["number"], "{number}")
     if row["subject"].strip():
         text = text.replace(row["subject"].strip(), "{subject}")
+    name = (row.get("petitioner__name") or "").strip()
+    if len(name) >= 2:
+        text = re.sub(re.escape(name) + r"\s*(?:先生|小姐|女士|君)?", "{name}", text)
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
 def _draft_answer(key: str, *, subject: str) -> str:
-    text = _NUMBER_REF.sub("", key).replace("{number}", "")
+    text = _NUMBER_REF.sub("", key).replace("{number}", "").replace("{name}", "")
     return text.replace("{subject}", subject)
 
 
@@ -149,7 +155,7 @@ def faq_proposals_refresh(
     per_category = _config("PROPOSAL_MAX_CASES_PER_CATEGORY", per_category)
     since = now - dt.timedelta(days=round(months * 30.44))
     base = Case.objects.filter(state=State.CLOSED, closed_at__gte=since, closed_at__lte=now).exclude(reply="")
-    category_ids = list(base.values_list("category_id", flat=True).distinct())
+    category_ids = list(base.order_by().values_list("category_id", flat=True).distinct())
     result = ProposalRunResult()
     known = list(FaqProposal.objects.values("pk", "category_id", "bigrams", "status"))
     entries = [
@@ -160,10 +166,15 @@ def faq_proposals_refresh(
         rows = list(
             base.filter(category_id=category_id)
             .order_by("-closed_at", "-pk")
-            .values("pk", "number", "subject", "reply", "category_id", "category__parent_id")[:per_category]
+            .values("pk", "number", "subject", "reply", "category_id", "category__parent_id", "petitioner__name")[:per_category]
         )
         for row in rows:
             row["grams"] = subject_grams(row["subject"])
+        # Only pieces that recur in the category count: what the cases are about (路燈, 不亮),
+        # not the street each one names.
+        df = Counter(g for row in rows for g in row["grams"])
+        for row in rows:
+            row["grams"] = frozenset(g for g in row["grams"] if df[g] >= min_cases)
         for group in group_cases(rows, threshold=threshold):
             if len(group.members) < min_cases:
                 continue
