@@ -5,10 +5,13 @@ axe-core on every page shown."""
 
 from __future__ import annotations
 
-import pytest
+import datetime as dt
 
-from casesys.faq.models import PUBLISHED, FaqEntry, MailboxFaqView
-from casesys.faq.services import faq_entry_create, faq_entry_transition
+import pytest
+from django.utils import timezone
+
+from casesys.faq.models import PUBLISHED, FaqEntry, FaqProposal, MailboxFaqView
+from casesys.faq.services import faq_entry_create, faq_entry_transition, mailbox_faq_viewed
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import login
 
@@ -119,6 +122,23 @@ def test_an_editor_writes_and_a_supervisor_publishes(live_server, org, new_page,
     assert_accessible(sup)
     entry.refresh_from_db()
     assert entry.status == PUBLISHED and entry.last_reviewed_at is not None
+
+    # The proposals page and the deflection report, with something on each.
+    FaqProposal.objects.create(
+        category=org.lights, question="中山路路燈不亮", answer="您好：本處已派員更換燈具，目前已恢復照明。", case_count=6,
+        reply_count=4, sample_numbers=["CS-1150301-00001", "CS-1150302-00002"], bigrams=["路燈", "不亮"],
+        created_at=timezone.now(), refreshed_at=timezone.now(),
+    )
+    mailbox_faq_viewed(key="visit-1", entry=entry, now=timezone.now() - dt.timedelta(days=2))
+    sup.goto(f"{base}/desk/faq/")
+    sup.click("#proposals-link")
+    sup.wait_for_url("**/desk/faq/proposals/")
+    assert "6 件案件" in sup.inner_text("main")
+    assert_accessible(sup)
+    sup.get_by_role("navigation", name="主選單").get_by_role("link", name="常見問題成效").click()
+    sup.wait_for_url("**/reports/faq/")
+    assert sup.inner_text("#total-deflected").strip() == "1"
+    assert_accessible(sup)
 
     citizen = new_page()
     citizen.goto(f"{base}/faq/")
