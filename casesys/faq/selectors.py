@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from casesys.cases.search import normalise_query, text_bigrams
 from casesys.cases.staff_search import text_variants
-from casesys.faq.models import PUBLISHED, FaqEntry, MailboxFaqView, MailboxVisit
+from casesys.faq.models import PUBLISHED, FaqEntry, FaqProposal, MailboxFaqView, MailboxVisit
 
 _WORD = re.compile(r"[a-z0-9]{2,}")
 
@@ -209,6 +209,18 @@ def deflection_report(*, start: dt.date, end: dt.date, now: dt.datetime | None =
     totals["visits"] = len(outcome)
     totals["rate"] = round(100 * totals["deflected"] / decided, 1) if decided else None
     return {"rows": table, "totals": totals, "hours": faq_setting("DEFLECTION_HOURS")}
+
+
+def desk_entries(status: str) -> QuerySet[FaqEntry]:
+    return FaqEntry.objects.filter(status=status).select_related("category", "edited_by").order_by("category__code", "question", "pk")
+
+
+def desk_entry(pk: int) -> FaqEntry | None:
+    return FaqEntry.objects.select_related("category", "edited_by", "reviewed_by").filter(pk=pk).first()
+
+
+def open_proposals() -> QuerySet[FaqProposal]:
+    return FaqProposal.objects.filter(status=FaqProposal.Status.OPEN).select_related("category", "category__parent")
 
 
 def entry_counts_by_status() -> dict[str, int]:

@@ -76,7 +76,7 @@ def desk_list(request):
     status = request.GET.get("status") or DRAFT
     if status not in STATUS_TABS:
         status = DRAFT
-    entries = FaqEntry.objects.filter(status=status).select_related("category", "edited_by").order_by("category__code", "question")
+    entries = selectors.desk_entries(status)
     counts = selectors.entry_counts_by_status()
     return render(
         request,
@@ -85,7 +85,7 @@ def desk_list(request):
             "entries": entries,
             "status": status,
             "tabs": [(s, FaqEntry.Status(s).label, counts.get(s, 0)) for s in STATUS_TABS],
-            "open_proposals": FaqProposal.objects.filter(status=FaqProposal.Status.OPEN).count(),
+            "open_proposals": selectors.open_proposals().count(),
             "may_edit": may_edit(request.user),
         },
     )
@@ -146,7 +146,7 @@ def _edit_context(request, entry: FaqEntry, form) -> dict:
 def desk_edit(request, pk: int):
     if (refused := _desk_guard(request)) is not None:
         return refused
-    entry = FaqEntry.objects.select_related("category", "edited_by", "reviewed_by").filter(pk=pk).first()
+    entry = selectors.desk_entry(pk)
     if entry is None:
         return not_found(request, tr("找不到此常見問題。", "No such entry."))
     initial = {f: getattr(entry, f) for f in ("question", "answer", "question_en", "answer_en")}
@@ -211,7 +211,7 @@ def desk_transition(request, pk: int, name: str):
 def desk_proposals(request):
     if (refused := _desk_guard(request)) is not None:
         return refused
-    proposals = FaqProposal.objects.filter(status=FaqProposal.Status.OPEN).select_related("category", "category__parent")
+    proposals = selectors.open_proposals()
     return render(request, "faq/desk_proposals.html", {"proposals": proposals, "may_edit": may_edit(request.user)})
 
 
