@@ -31,7 +31,7 @@ from casesys.cases.search import text_bigrams
 from casesys.faq.models import ARCHIVED, FaqEntry, FaqProposal
 
 _NOISE = re.compile(r"[\s\d０-９.,，、。:：;；!！?？()（）\[\]【】「」『』\"'/\\\-－_~～]+")
-_NUMBER_REF = re.compile(r"[（(]\s*(?:案號|case(?: number)?|no\.?)\s*[:：]?\s*\{number\}\s*[）)]", re.IGNORECASE)
+_NUMBER_REF = re.compile(r"[ \t]*[（(]\s*(?:案號|case(?: number)?|no\.?)\s*[:：]?\s*\{number\}\s*[）)]", re.IGNORECASE)
 SAMPLES = 5
 MEDOID_SAMPLE = 200
 

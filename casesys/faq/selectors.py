@@ -22,6 +22,11 @@ from casesys.cases.staff_search import text_variants
 from casesys.faq.models import PUBLISHED, FaqEntry, FaqProposal, MailboxFaqView, MailboxVisit
 
 _WORD = re.compile(r"[a-z0-9]{2,}")
+# Pieces of how a question is asked, not what it is about: never enough for a suggestion.
+_ASKING = frozenset(
+    "請問 問要 要怎 怎麼 麼辦 怎樣 如何 要如 什麼 為什 麼時 多久 哪裡 哪些 可以 可否 能否 是否 需要 我要 我家 "
+    "我們 你們 您好 謝謝 一直 已經 還是 還沒 沒有 有人 請求 希望 處理 問題 反映 市府 政府 市長".split()
+)
 
 
 def faq_setting(name: str):
@@ -111,14 +116,50 @@ def public_entry(pk: int, *, english: bool) -> FaqEntry | None:
 
 
 def mailbox_matches(subject: str, *, english: bool, limit: int | None = None) -> list[FaqEntry]:
-    """Published entries that match what a citizen is typing as the subject of a letter: a
-    substring either way, or enough shared 2-character pieces of the question."""
+    """Published entries that match what a citizen is typing as the subject of a letter.
+
+    A subject is a sentence, not keywords (我家巷口路燈一直閃), so only its informative pieces
+    count: 2-character pieces that occur in some entry's question but in at most a third of
+    them, and are not how a question is asked (怎麼, 請問, 多少). An entry matches when the typed
+    text (or its Traditional form) is part of it, or its question holds `MAILBOX_MIN_SHARE` of
+    those pieces;
+    in English, when it holds every word of two or more letters."""
     subject = normalise_query(subject)
     if len(subject) < 2:
         return []
     limit = limit or faq_setting("MAILBOX_SUGGESTIONS")
     entries = [e for e in published_entries() if not english or e.has_english]
-    return search_entries(entries, subject, english=english, min_share=faq_setting("MAILBOX_MIN_SHARE"))[:limit]
+    texts = []
+    for e in entries:
+        question, answer = entry_text(e, english=english)
+        texts.append((e, question.lower(), f"{question}\n{answer}".lower()))
+    # Pieces of the questions only: an answer's incidental words (申請, 電纜) are not its topic.
+    grams_of = {e.pk: text_bigrams(question) for e, question, _ in texts}
+    df: dict[str, int] = {}
+    for grams in grams_of.values():
+        for g in grams:
+            df[g] = df.get(g, 0) + 1
+    variants = text_variants(subject)
+    common = max(1, len(entries) // 3)
+    informative = {g for g in _variant_bigrams(variants) if 0 < df.get(g, 0) <= common and g not in _ASKING}
+    words = _WORD.findall(subject.lower())
+    share = faq_setting("MAILBOX_MIN_SHARE")
+    scored = []
+    for i, (e, question, full) in enumerate(texts):
+        if any(v.lower() in question for v in variants):
+            s = 3.0
+        elif any(v.lower() in full for v in variants):
+            s = 2.0
+        elif words and all(w in full for w in words):
+            s = 1.5
+        elif informative:
+            s = len(informative & grams_of[e.pk]) / len(informative)
+        else:
+            s = 0.0
+        if s > 0 and s >= share:
+            scored.append((-s, i, e))
+    scored.sort(key=lambda t: (t[0], t[1]))
+    return [e for _, _, e in scored[:limit]]
 
 
 def reply_template_entries(case) -> list[FaqEntry]:

@@ -43,6 +43,29 @@ def test_typing_a_subject_shows_matching_entries(org, lights_faq):
     assert "How do I report a street light that is out?" in en.post("/faq/suggest/", {"subject": "street light out"}).content.decode()
 
 
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("我家巷口路燈一直閃", ["路燈不亮要怎麼報修？"]),
+        ("路灯坏了", ["路燈不亮要怎麼報修？"]),  # Simplified Chinese
+        ("噪音好吵", ["鄰居或店家噪音太大，可以怎麼處理？"]),
+        ("家具要丟", ["大型廢棄家具要怎麼丟？"]),
+        ("路面坑洞", ["道路坑洞多久會修補？"]),
+        # Only how a question is asked, or nothing any question is about: no suggestion.
+        ("請問要怎麼辦", []),
+        ("我要怎麼申請低收入戶", []),
+        ("公車站牌", []),
+    ],
+)
+def test_suggestions_follow_what_the_subject_is_about(org, lights_faq, subject, expected):
+    from casesys.faq.selectors import mailbox_matches
+
+    published(org, category=org.pothole, question="道路坑洞多久會修補？", answer="24 小時內修補，需申請挖掘許可者除外。")
+    published(org, category=org.mailbox, question="鄰居或店家噪音太大，可以怎麼處理？", answer="營業場所噪音向環保局陳情。")
+    published(org, category=org.mailbox, question="大型廢棄家具要怎麼丟？", answer="請預約清潔隊收運。")
+    assert [e.question for e in mailbox_matches(subject, english=False)] == expected
+
+
 def test_deflection_counted_per_visit_and_shown_in_the_report(org, client_for, lights_faq):
     other = published(org, category=org.pothole, question="道路坑洞多久會修補？", answer="24 小時內修補。")
     # Citizen A opens the entry from the mailbox and writes no letter.
