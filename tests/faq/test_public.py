@@ -88,5 +88,7 @@ def test_search_question_and_answer_simplified_finds_traditional(org, lights_faq
 def test_faq_is_in_the_public_menu_and_the_site_map(org):
     home = Client().get("/mailbox/").content.decode()
     assert 'href="/faq/"' in home.split("</nav>")[0]
+    portal = Client().get("/portal/").content.decode()
+    assert 'href="/faq/"' in portal.split('<main id="main"')[1]
     site = Client().get("/sitemap/").content.decode()
     assert 'href="/faq/"' in site and "常見問題集" in site
