@@ -38,6 +38,9 @@ def test_typing_a_subject_shows_matching_entries(org, lights_faq):
     assert c.post("/faq/suggest/", {"subject": "公車站牌"}).content.decode().strip() == ""
     assert c.post("/faq/suggest/", {"subject": "路" * 5000}).status_code == 200
     assert c.get("/faq/suggest/").status_code == 405
+    # A letter sent back with an error asks again at once for the subject it keeps.
+    again = Client().post("/mailbox/", letter(org, privacy="")).content.decode()
+    assert 'hx-trigger="load, input changed' in again
     en = Client()
     en.cookies["django_language"] = "en"
     assert "How do I report a street light that is out?" in en.post("/faq/suggest/", {"subject": "street light out"}).content.decode()
