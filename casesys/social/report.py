@@ -33,7 +33,7 @@ from casesys.inbound.models import Lead
 from casesys.notifications.attachments import Attachment
 from casesys.notifications.models import Notification
 from casesys.notifications.services import notify_staff
-from casesys.reports.exports import XLSX_TYPE, xlsx_bytes
+from casesys.reports.exports import XLSX_TYPE, reader_text, xlsx_bytes
 from casesys.social.models import LeadAlert, LeadDigestSubscription
 
 XLSX_BUILDER = "opinion_report_xlsx"
@@ -166,18 +166,24 @@ def _sheets(data: dict, en: bool) -> tuple[list, list]:
 
     none = "(none)" if en else "（無）"
     summary = [
-        ("日期 Day", data["day"]),
-        ("新增線索 New leads", data["total"]),
-        ("轉立案件 Turned into cases", data["converted_count"]),
-        ("首次分類件數 First triaged", data["triaged"]),
-        ("依限分類 Within deadline", data["triaged_on_time"]),
-        ("依限分類率 % within deadline", data["on_time_percent"] if data["on_time_percent"] is not None else ""),
-        ("首次分類時間中位數（分鐘）Median minutes to first triage", data["median_minutes"] if data["median_minutes"] is not None else ""),
-        ("逾期未分類 Waiting past deadline", data["waiting_late"]),
+        (reader_text(label), value)
+        for label, value in (
+            ("日期 / Day", data["day"]),
+            ("新增線索 / New leads", data["total"]),
+            ("轉立案件 / Turned into cases", data["converted_count"]),
+            ("首次分類件數 / First triaged", data["triaged"]),
+            ("依限分類 / Within deadline", data["triaged_on_time"]),
+            ("依限分類率 / % within deadline", data["on_time_percent"] if data["on_time_percent"] is not None else ""),
+            (
+                "首次分類時間中位數（分鐘） / Median minutes to first triage",
+                data["median_minutes"] if data["median_minutes"] is not None else "",
+            ),
+            ("逾期未分類 / Waiting past deadline", data["waiting_late"]),
+        )
     ]
     sheets = [
         ("摘要 Summary", ["項目 Item", "值 Value"], summary),
-        ("來源 By source", ["來源 Source", "件數 Leads"], [(src(s), s["count"]) for s in data["sources"]]),
+        ("來源 By source", ["來源 Source", "件數 Leads"], [(s["name_en"] if en else s["name_zh"], s["count"]) for s in data["sources"]]),
         ("關鍵字 By keyword", ["關鍵字 Keyword", "件數 Leads"], [(k["keyword"] or none, k["count"]) for k in data["keywords"]]),
         (
             "重點線索 Top items",
