@@ -181,3 +181,17 @@ def test_reminders_wait_for_office_hours(org):
 
     row = Notification.objects.get(template="lead_triage_overdue")
     assert row.office_hours_only and row.next_attempt_at == dt.datetime(2025, 10, 14, 8, 30, tzinfo=TPE)
+
+
+def test_the_leads_api_gives_the_triage_deadline(org):
+    from rest_framework.test import APIClient
+
+    lead = _lead("f1", title="中山路路燈連三晚不亮")
+    client = APIClient()
+    client.force_authenticate(org.intake)
+
+    [row] = client.get("/api/v1/leads/").json()["results"]
+
+    assert row["id"] == lead.pk
+    assert dt.datetime.fromisoformat(row["triage_due_at"]) == dt.datetime(2025, 10, 13, 11, 0, tzinfo=TPE)
+    assert row["triaged_on_time"] is None
