@@ -30,7 +30,7 @@ from functools import cache
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models import BooleanField, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
 from django.utils import timezone
 
 from casesys.cases.contacts import email_key, phone_key
@@ -161,28 +161,26 @@ def _phone_channels() -> list:
     return [s for s in channels.registry().values() if s.address_from == "phone"]
 
 
-def petitioner_ids(*, name: str = "", phone: str = "", email: str = "") -> list[int] | None:
-    """Ids of petitioners matching every given term (None: no term given).
+def _petitioner_id_query(*, name: str = "", phone: str = "", email: str = "") -> QuerySet | None:
+    """The petitioner ids matching every given term, as a query (None: nothing can match).
 
     Phone: the normalised key (digits, +886 → 0, extensions dropped), and the addresses
     connector channels derive from a phone (e.g. an SMS number) in their own stored form.
     E-mail: lower-cased. Name: the whole name as recorded (trimmed), not a part of it — a
     surname alone would list thousands of people."""
-    if not (name or phone or email):
-        return None
     qs = Petitioner.objects.all()
     if name:
         qs = qs.filter(name=name.strip())
     if email:
         key = email_key(email)
         if not key:
-            return []
+            return None
         qs = qs.filter(email_key=key)
     ids = qs.values_list("pk", flat=True)
     if phone:
         key = phone_key(phone)
         if not key:
-            return []
+            return None
         from casesys.common import channels
 
         ids = qs.filter(phone_key=key).values_list("pk", flat=True)
@@ -193,20 +191,47 @@ def petitioner_ids(*, name: str = "", phone: str = "", email: str = "") -> list[
                 one = Q(channel=spec.name, address=address)
                 addr_q = one if addr_q is None else addr_q | one
         if addr_q is not None and not (name or email):
-            # One query: the normalised key, or a connector address derived from the number.
+            # The normalised key, or a connector address derived from the number.
             ids = ids.union(ContactAddress.objects.filter(addr_q).values_list("petitioner_id", flat=True))
+    return ids
+
+
+def petitioner_ids(*, name: str = "", phone: str = "", email: str = "") -> list[int] | None:
+    """Ids of petitioners matching every given term (None: no term given)."""
+    if not (name or phone or email):
+        return None
+    ids = _petitioner_id_query(name=name, phone=phone, email=email)
+    if ids is None:
+        return []
     return sorted(set(ids[:MAX_PETITIONERS]), reverse=True)
 
 
-def identity_filter(qs: QuerySet[Case], *, user, terms: dict[str, str]) -> QuerySet[Case]:
-    ids = petitioner_ids(**terms)
+def _identity_matches(terms: dict[str, str]) -> tuple[list[int], list[int]]:
+    """(petitioner ids, ids of the cases they co-signed) in one round trip: the lookup sits on
+    the intake form's every keystroke, so two statements would be two waits."""
+    ids = _petitioner_id_query(**terms)
     if ids is None:
+        return [], []
+    sql, params = ids.query.sql_with_params()
+    through = Case.co_petitioners.through._meta.db_table
+    statement = (
+        f"WITH p(pid) AS ({sql} LIMIT {MAX_PETITIONERS}) SELECT pid, NULL FROM p UNION ALL "
+        f"SELECT NULL, case_id FROM (SELECT case_id FROM {connection.ops.quote_name(through)} "
+        f"WHERE petitioner_id IN (SELECT pid FROM p) LIMIT {MAX_PETITIONERS}) AS co"
+    )
+    with connection.cursor() as cur:
+        cur.execute(statement, params)
+        rows = cur.fetchall()
+    people = sorted({r[0] for r in rows if r[0] is not None}, reverse=True)
+    return people, [r[1] for r in rows if r[1] is not None]
+
+
+def identity_filter(qs: QuerySet[Case], *, user, terms: dict[str, str]) -> QuerySet[Case]:
+    if not terms:
         return qs
+    ids, as_co = _identity_matches(terms)
     if not ids:
         return qs.none()
-    as_co = list(
-        Case.co_petitioners.through.objects.filter(petitioner_id__in=ids).values_list("case_id", flat=True)[:MAX_PETITIONERS]
-    )
     match = Q(petitioner_id__in=ids)
     if as_co:
         match |= Q(pk__in=as_co)
@@ -457,11 +482,14 @@ def caller_cases(*, user, phone: str, limit: int = 10) -> tuple[list[Case], bool
     # state, department and date, so it covers every case of the caller (confidential ones
     # only for those who may reveal them, as in any personal-data search). Rows the user may
     # not open carry `openable = False` and are shown without a link.
-    base = Case.objects.all() if Role.INTAKE in roles_of(user) else None
+    # Whether a row may be opened is a column of the same query, not a second round trip.
+    scope = case_scope_q(user)
+    if Role.INTAKE in roles_of(user):
+        openable = Value(True) if scope is None else ExpressionWrapper(scope, output_field=BooleanField())
+        base = Case.objects.annotate(openable=openable)
+    else:
+        base = cases_visible_to(user).annotate(openable=Value(True))
     page = search_page(
         user=user, criteria=Criteria(phone=key), page_size=limit, source=IdentitySearch.Source.INTAKE, base=base
     )
-    visible = set(cases_visible_to(user).filter(pk__in=[c.pk for c in page.rows]).values_list("pk", flat=True))
-    for case in page.rows:
-        case.openable = case.pk in visible
     return page.rows, page.count is None
