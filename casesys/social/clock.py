@@ -27,6 +27,7 @@ from casesys.cases.identity import mask_personal_data
 from casesys.common.channels import label as channel_label
 from casesys.inbound.models import Lead, LeadReminder
 from casesys.notifications.services import notify_staff_group
+from casesys.org.models import Role
 from casesys.reminders.directory import StaffDirectory
 from casesys.reminders.models import Recipient
 from casesys.workcal.calendar import WorkCalendar
@@ -53,7 +54,12 @@ class _Ref:
 
 
 def triagers(lead: Lead, directory: StaffDirectory) -> list:
-    return directory.resolve(Recipient.INTAKE, _Ref(lead.suggested_department_id))
+    """Intake staff (受理: dispatch and leads) of the agency of the lead's suggested department,
+    else every intake user; an office without intake staff: its administrators."""
+    users = directory.resolve(Recipient.INTAKE, _Ref(lead.suggested_department_id))
+    if not users and lead.suggested_department_id:
+        users = directory.resolve(Recipient.INTAKE, _Ref(None))
+    return users or [m.user for m in directory.members if Role.ADMIN in m.roles]
 
 
 def _claim(lead: Lead, kind: str, *, recipients: list[int], now: dt.datetime) -> bool:
@@ -118,7 +124,7 @@ def lead_clock_scan(*, now: dt.datetime | None = None) -> ClockResult:
                 )
             result.reminders += 1
             result.notifications += queued
-            result.by_kind[kind] = result.by_kind.get(kind, 0) + 1
+            result.by_kind[kind.value] = result.by_kind.get(kind.value, 0) + 1
     # The alert check of leads whose on-commit task was lost (broker down, worker killed).
     from casesys.social.alerts import lead_alerts_check, unchecked_leads
 

@@ -195,3 +195,15 @@ def test_the_leads_api_gives_the_triage_deadline(org):
     assert row["id"] == lead.pk
     assert dt.datetime.fromisoformat(row["triage_due_at"]) == dt.datetime(2025, 10, 13, 11, 0, tzinfo=TPE)
     assert row["triaged_on_time"] is None
+
+
+def test_without_intake_staff_the_administrators_are_reminded(org):
+    org.intake.is_active = False
+    org.intake.save()
+    _lead("f1")
+
+    lead_clock_scan(now=dt.datetime(2025, 10, 14, 9, 0, tzinfo=TPE))
+
+    assert list(Notification.objects.filter(template="lead_triage_overdue").values_list("recipient_user", flat=True)) == [
+        org.admin.pk
+    ]
