@@ -7,6 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from casesys.cases import demo
+from casesys.faq.demo import seed_faq, seed_faq_proposals
+from casesys.social.demo import seed_opinion
 
 
 class Command(BaseCommand):
@@ -24,10 +26,9 @@ class Command(BaseCommand):
             users = demo.seed_users(depts)
             demo.seed_reply_templates(cats)
             demo.seed_keyword_rules(cats, depts)
+            seed_opinion(users=users, now=now)
         created = demo.seed_cases(options["cases"], users, cats, now=now)
         # 常見問題集 (casesys/faq): published entries, one draft, and proposals from the closed demo cases.
-        from casesys.faq.demo import seed_faq, seed_faq_proposals
-
         with transaction.atomic():
             seed_faq(users=users, categories=cats, now=now)
         if options["cases"]:
