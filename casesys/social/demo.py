@@ -19,18 +19,19 @@ from casesys.workcal.calendar import WorkCalendar
 
 DEMO_NOTE = "示範值班 / demo duty week"
 
-# Leads nobody triaged in time: (source, external id, title, text, days before now, link).
-LATE_LEADS: tuple[tuple[str, str, str, str, int, str], ...] = (
+# Leads nobody triaged in time: (source, external id, title, text, days before now, time of
+# day, link).
+LATE_LEADS: tuple[tuple[str, str, str, str, int, dt.time, str], ...] = (
     (
         "feed", "demo-opinion-late-1", "[問卦] 示範市的路樹倒在人行道上一整天沒人清？",
         "昨晚風雨很大，學校旁人行道上有一棵路樹倒下來，枝葉擋住整條人行道，學生上學都要走到車道上，"
         "到現在還沒有人來清，有人知道該找哪個單位嗎？",
-        3, "https://ptt.example.com/bbs/DemoCity/M.1700090000.A.html",
+        3, dt.time(7, 52), "https://ptt.example.com/bbs/DemoCity/M.1700090000.A.html",
     ),
     (
         "facebook", "demo-opinion-late-2", "",
         "市場後面的巷子垃圾已經堆了快一個禮拜，天氣熱整條巷子都是臭味，還有老鼠跑來跑去，清潔隊可以來看一下嗎？",
-        4, "https://facebook.example.com/democity/posts/1000000000000001",
+        4, dt.time(21, 16), "https://facebook.example.com/democity/posts/1000000000000001",
     ),
 )
 MENTION_ID = "demo-opinion-mention"
@@ -47,13 +48,13 @@ def seed_opinion(*, users: dict, now: dt.datetime) -> None:
     LeadDigestSubscription.objects.update_or_create(user=users["analyst"], defaults={"daily_report": True, "active": True})
 
 
-def _late_start(source: str, days: int, *, now: dt.datetime, calendar: WorkCalendar) -> dt.datetime:
-    """`days` before now at 09:00, or earlier until its triage deadline has passed (a long
-    holiday may push the deadline past now)."""
+def _late_start(source: str, days: int, at: dt.time, *, now: dt.datetime, calendar: WorkCalendar) -> dt.datetime:
+    """`days` before now at `at`, or a day earlier until its triage deadline has passed (a
+    long holiday may push the deadline past now)."""
     day = timezone.localdate(now) - dt.timedelta(days=days)
     tz = timezone.get_current_timezone()
     for _ in range(30):
-        start = dt.datetime.combine(day, dt.time(9, 0), tzinfo=tz)
+        start = dt.datetime.combine(day, at, tzinfo=tz)
         if triage_due(source=source, start=start, calendar=calendar) < now:
             return start
         day -= dt.timedelta(days=1)
@@ -74,8 +75,8 @@ def seed_opinion_leads(*, now: dt.datetime) -> str:
     Idempotent: each lead is recorded once, and checked once."""
     calendar = WorkCalendar.load()
     late = 0
-    for source, external_id, title, text, days, url in LATE_LEADS:
-        start = _late_start(source, days, now=now, calendar=calendar)
+    for source, external_id, title, text, days, at, url in LATE_LEADS:
+        start = _late_start(source, days, at, now=now, calendar=calendar)
         rule = match_keywords(f"{title}\n{text}")
         lead, created = lead_record(
             source=source, external_id=external_id, title=title, text=text, occurred_at=start, url=url,
@@ -94,7 +95,7 @@ def seed_opinion_leads(*, now: dt.datetime) -> str:
         rule = match_keywords(text)
         lead, _created = lead_record(
             source="facebook", external_id=MENTION_ID, text=text, occurred_at=now - dt.timedelta(minutes=40),
-            reason="keyword" if rule else "", rule=rule, sender_name="示範市民 陳小姐",
+            reason="keyword" if rule else "", rule=rule, sender_name="陳小姐",
         )
         lead_alerts_check(lead_id=lead.pk, now=now)
         alerts = LeadAlert.objects.filter(lead=lead).count()
