@@ -17,6 +17,7 @@ from casesys.inbound.privacy import lead_view_for
 from casesys.inbound.services import LeadAlreadyDecided, lead_convert, lead_dismiss
 from casesys.incidents.selectors import open_incidents_for_choice
 from casesys.org.models import Role
+from casesys.social.selectors import lead_alerts_for
 from casesys.web.forms import (
     BulkDispatchForm,
     IntakeForm,
@@ -195,11 +196,14 @@ def leads(request):
 
     # Suggestions cost a query or two per lead: only while some incident is open.
     any_open = Incident.objects.filter(status="open").exists()
+    # The cases each lead raised an alert about, for all leads at once (two queries).
+    alerts = lead_alerts_for(user=request.user, lead_ids=[lead.pk for lead in items])
     for lead in items:
         # The sender as this user may see them (like the converted case's petitioner).
         lead.shown = lead_view_for(request.user, lead)
         lead.is_triage_overdue = status == Lead.Status.NEW and lead.triage_due_at is not None and lead.triage_due_at < now
         lead.incident_suggestions = _lead_suggestions(lead) if any_open else []
+        lead.case_alerts = alerts.get(lead.pk, [])
     return render(
         request,
         "web/desk/leads.html",

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from casesys.cases import demo
 from casesys.faq.demo import seed_faq, seed_faq_proposals
-from casesys.social.demo import seed_opinion
+from casesys.social.demo import seed_opinion, seed_opinion_leads
 
 
 class Command(BaseCommand):
@@ -35,6 +35,9 @@ class Command(BaseCommand):
             seed_faq_proposals(now=now)
         # `--cases 0` is the organisation only (deploy/run-prod-stack.sh): no leads, no cases.
         connectors = demo.seed_connectors(users=users, categories=cats, now=now) if options["cases"] else {}
+        if options["cases"]:
+            with transaction.atomic():
+                connectors["opinion"] = seed_opinion_leads(now=now)
         seconds = time.monotonic() - started
         self.stdout.write(f"示範資料就緒，新增 {created} 件案件 / demo data ready, {created} new cases ({seconds:.0f} s)")
         for name, summary in connectors.items():
