@@ -140,3 +140,19 @@ def test_the_alerts_cost_the_same_queries_for_one_lead_or_many(org, client_for, 
 
     assert html.count('class="lead-alert"') == 3 + 4
     assert len(five) == len(one)
+
+
+def test_a_converted_leads_case_is_linked_only_for_staff_who_may_open_it(org, client_for):
+    pothole = _case(org, category=org.pothole, subject="人行道地磚破損")
+    lead = _lead("c1", "和平東路人行道地磚破損好幾個月了")
+    Lead.objects.filter(pk=lead.pk).update(status=Lead.Status.CONVERTED, case=pothole)
+
+    def card(user) -> str:
+        with time_machine.travel(THURSDAY_10AM + dt.timedelta(minutes=5), tick=False):
+            html = client_for(user).get("/desk/leads/", {"status": "converted"}).content.decode()
+        return _card(html, lead)
+
+    link = f'<a href="/desk/cases/{pothole.number}/">'
+    outsider = card(org.officer_light)  # 路燈科: not this 道路養護科 case
+    assert pothole.number in outsider and link not in outsider
+    assert link in card(org.admin)
