@@ -59,7 +59,7 @@ django.setup()
 from casesys.notifications.transports_builtin import EmailTransport
 EmailTransport().send(types.SimpleNamespace(
     key="3f1c1f0e-0000-4000-8000-000000000001", recipient_address="citizen@example.invalid",
-    recipient_user=None, subject="案件受理通知：CS-1151122-00001", body="您的陳情已受理。",
+    recipient_user=None, subject="案件受理通知：CS-1151122-00001", body="您的陳情已受理。", template="", context={},
 ))
 print("sent")
 """
