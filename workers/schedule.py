@@ -86,6 +86,14 @@ DEFAULT_SCHEDULE: list[dict[str, Any]] = [
         "every": 60,
         "description": "處理未排入佇列或處理失敗待重試的 LINE/Telegram/Facebook 事件 / Process LINE/Telegram/Facebook events whose task was lost or failed",
     },
+    {
+        "name": "suggest: nightly retraining of the category suggestion",
+        "task": "casesys.suggest.tasks.retrain_suggest_model",
+        # At night (Asia/Taipei), when nobody is at intake: a model of the last
+        # CASESYS_SUGGEST_YEARS of closed cases (about a minute at a city's volume).
+        "crontab": "20 2 * * *",
+        "description": "每晚以近年已結案案件重新訓練類別建議 / Nightly retraining of the category suggestion from recent closed cases",
+    },
 ]
 
 # Tasks that no longer exist: `sync_schedule` deletes their rows, so beat stops sending a
