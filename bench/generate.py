@@ -572,7 +572,7 @@ def upgrade_texts(url: str) -> None:
 
     t0 = time.perf_counter()
     # Read on one connection while the other COPYs (a connection does one thing at a time).
-    with psycopg.connect(conninfo(url)) as conn, psycopg.connect(conninfo(url)) as reader:
+    with psycopg.connect(conninfo(url)) as conn, psycopg.connect(conninfo(url), autocommit=True) as reader:
         conn.execute("SET synchronous_commit = off")
         codes = dict(reader.execute("SELECT id, code FROM cases_category").fetchall())
         conn.execute("CREATE TEMP TABLE bench_retext (id bigint PRIMARY KEY, subject text, description text, search_bigrams text[])")
@@ -592,6 +592,7 @@ def upgrade_texts(url: str) -> None:
                         bigrams = pg_array_literal(text_bigrams(case_search_text(number, new_subject, new_description)))
                         cp.write("\t".join((str(cid), copy_escape(new_subject), copy_escape(new_description), bigrams)) + "\n")
                 last = rows[-1][0]
+        reader.close()  # holds no lock on the table the indexes are taken off next
         log(f"upgrading {changed:,} case texts to generator version {GENERATOR_VERSION} (indexes off)")
         restore = detach_indexes(conn, ["cases_case"])
         conn.execute("ALTER TABLE cases_case DISABLE TRIGGER USER")

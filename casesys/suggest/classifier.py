@@ -26,11 +26,13 @@ time (the mailbox pre-selects only above a threshold).
 
 from __future__ import annotations
 
+import base64
 import heapq
 import json
 import math
 import re
 import zlib
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -99,32 +101,49 @@ class _Counts:
 
 
 def _weights(counts: _Counts, classes: list[int], *, alpha: float, min_cases: int, kind: str) -> dict:
-    """Per-class constants and sparse per-feature weights: score_c = base_c + m·coef_c + Σ w_tc."""
+    """Per-class constants and sparse per-feature weights: score_c = base_c + m·coef_c + Σ w_tc.
+
+    The weights are packed: `features` (sorted), and for feature i its postings at
+    `offsets[i]:offsets[i+1]` of `post_c` (class index, uint16) and `post_w` (float32) — a few
+    bytes a posting in memory, where Python tuples would take a hundred.
+    """
     index = {c: i for i, c in enumerate(classes)}
-    vocab = {f: ctr for f, ctr in counts.by_feature.items() if sum(ctr.values()) >= min_cases}
+    vocab = sorted(f for f, ctr in counts.by_feature.items() if sum(ctr.values()) >= min_cases)
     per_class = [0] * len(classes)
-    for ctr in vocab.values():
-        for c, n in ctr.items():
+    for f in vocab:
+        for c, n in counts.by_feature[f].items():
             per_class[index[c]] += n
     v = len(vocab)
+    post_c, post_w, offsets = array("H"), array("f"), array("I", [0])
     if kind == "mnb":
         total = sum(counts.cases.values())
         base = [math.log(counts.cases[c] / total) for c in classes]
         coef = [-math.log(per_class[i] + alpha * v) for i in range(len(classes))]
-        postings = {
-            f: [(index[c], round(math.log1p(n / alpha), 4)) for c, n in sorted(ctr.items())] for f, ctr in vocab.items()
-        }
     else:
         # Complement naive Bayes: each class scored by how unlike the *other* classes the text
         # is; steadier than the plain kind when categories differ much in size.
         everything = sum(per_class)
         base = [0.0] * len(classes)
         coef = [math.log(everything - per_class[i] + alpha * v) for i in range(len(classes))]
-        postings = {}
-        for f, ctr in vocab.items():
-            n_t = sum(ctr.values()) + alpha
-            postings[f] = [(index[c], round(-math.log1p(-n / n_t), 4)) for c, n in sorted(ctr.items())]
-    return {"kind": kind, "prior": base, "norm": coef, "postings": postings}
+    for f in vocab:
+        ctr = counts.by_feature[f]
+        n_t = sum(ctr.values()) + alpha
+        for c, n in sorted(ctr.items()):
+            post_c.append(index[c])
+            post_w.append(math.log1p(n / alpha) if kind == "mnb" else -math.log1p(-n / n_t))
+        offsets.append(len(post_c))
+    return {"kind": kind, "prior": base, "norm": coef, "features": vocab, "offsets": offsets, "post_c": post_c, "post_w": post_w}
+
+
+_PACKED = {"offsets": "I", "post_c": "H", "post_w": "f"}
+
+
+def _unpack(value, code: str) -> array:
+    if isinstance(value, array):
+        return value
+    packed = array(code)
+    packed.frombytes(base64.b64decode(value))
+    return packed
 
 
 class Classifier:
@@ -136,23 +155,33 @@ class Classifier:
         self.classes: list[int] = data["classes"]
         self.prior: list[float] = data["prior"]
         self.norm: list[float] = data["norm"]
-        self.postings: dict[str, list] = data["postings"]
+        self.vocab: dict[str, int] = {f: i for i, f in enumerate(data.get("features", ()))}
+        self.offsets, self.post_c, self.post_w = (_unpack(data.get(k, b""), code) for k, code in _PACKED.items())
+        if len(self.offsets) != len(self.vocab) + 1 and self.vocab:
+            raise ValueError("suggestion model: postings do not match the features")
         self.temperature: float = data.get("temperature", 1.0)
         self.class_cases: list[int] = data.get("class_cases", [0] * len(self.classes))
+        # class index → [(case id, feature indices)]
         self.exemplars: dict[int, list] = {int(k): v for k, v in data.get("exemplars", {}).items()}
         self.meta: dict = data.get("meta", {})
 
+    def _postings(self, i: int):
+        a, b = self.offsets[i], self.offsets[i + 1]
+        return zip(self.post_c[a:b], self.post_w[a:b], strict=True)
+
     # -- scoring ------------------------------------------------------------------------
 
-    def scores(self, feats: set[str]) -> list[float]:
-        postings = self.postings
-        known = [postings[f] for f in feats if f in postings]
+    def scores(self, known: list[int]) -> list[float]:
         m = len(known)
         s = [p + m * n for p, n in zip(self.prior, self.norm, strict=True)]
-        for plist in known:
-            for c, w in plist:
+        for i in known:
+            for c, w in self._postings(i):
                 s[c] += w
         return s
+
+    def known(self, feats: set[str]) -> list[int]:
+        vocab = self.vocab
+        return [vocab[f] for f in feats if f in vocab]
 
     def probabilities(self, scores: list[float], temperature: float | None = None) -> list[float]:
         t = temperature or self.temperature
@@ -163,30 +192,28 @@ class Classifier:
 
     def predict(self, text: str, k: int = 3, *, explain: int = 0) -> list[Prediction]:
         """The k likeliest categories, best first; `explain`: that many similar exemplars each."""
-        feats = features(text)
-        if not feats or not self.classes:
+        known = self.known(features(text))
+        if not known or not self.classes:
             return []
-        s = self.scores(feats)
-        if not any(f in self.postings for f in feats):
-            return []
+        s = self.scores(known)
         probs = self.probabilities(s)
         best = heapq.nlargest(k, range(len(s)), key=s.__getitem__)
         return [
-            Prediction(self.classes[i], probs[i], self.class_cases[i], self._similar(i, feats, explain) if explain else ())
+            Prediction(self.classes[i], probs[i], self.class_cases[i], self._similar(i, known, explain) if explain else ())
             for i in best
         ]
 
-    def _similar(self, klass: int, feats: set[str], n: int) -> tuple[int, ...]:
+    def _similar(self, klass: int, known: list[int], n: int) -> tuple[int, ...]:
         """Exemplars of the class sharing the most class-typical features with the text."""
         weight = {}
-        for f in feats:
-            for c, w in self.postings.get(f, ()):
+        for i in known:
+            for c, w in self._postings(i):
                 if c == klass:
-                    weight[f] = w
+                    weight[i] = w
                     break
         ranked = []
         for case_id, efeats in self.exemplars.get(klass, ()):
-            score = sum(weight.get(f, 0.0) for f in efeats)
+            score = sum(weight.get(i, 0.0) for i in efeats)
             if score > 0:
                 ranked.append((score, case_id))
         ranked.sort(key=lambda r: (-r[0], -r[1]))
@@ -196,7 +223,8 @@ class Classifier:
 
     @staticmethod
     def dumps(data: dict) -> bytes:
-        return zlib.compress(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode(), 6)
+        plain = {k: base64.b64encode(v.tobytes()).decode() if isinstance(v, array) else v for k, v in data.items()}
+        return zlib.compress(json.dumps(plain, ensure_ascii=False, separators=(",", ":")).encode(), 6)
 
     @classmethod
     def loads(cls, blob: bytes) -> Classifier:
@@ -228,7 +256,7 @@ def train(
             continue
         n += 1
         if case.showable and len(kept[case.category_id]) < exemplars:
-            kept[case.category_id].append([case.case_id, sorted(feats)])
+            kept[case.category_id].append((case.case_id, feats))
         if calibrate and n % 20 == 0 and len(held_out) < CALIBRATION_CASES:
             held.add(case.category_id, feats)
             held_out.append((case.category_id, feats))
@@ -236,21 +264,26 @@ def train(
             main.add(case.category_id, feats)
     classes = sorted(set(main.cases) | set(held.cases))
     if not classes:
-        return {"format": FORMAT, "classes": [], "prior": [], "norm": [], "postings": {}, "exemplars": {}, "meta": {"cases": 0}}
+        return {"format": FORMAT, "classes": [], "prior": [], "norm": [], "features": [], "exemplars": {}, "meta": {"cases": 0}}
     temperature = 1.0
     if held_out and len(classes) > 1:
         temperature = _fit_temperature(main, classes, held_out, alpha=alpha, min_cases=min_cases, kind=kind)
     main.merge(held)
     data = _weights(main, classes, alpha=alpha, min_cases=min_cases, kind=kind)
     index = {c: i for i, c in enumerate(classes)}
+    position = {f: i for i, f in enumerate(data["features"])}
+
+    def indices(feats: set[str]) -> list[int]:
+        return sorted(position[f] for f in feats if f in position)
+
     return {
         "format": FORMAT,
         "classes": classes,
         **data,
         "temperature": temperature,
         "class_cases": [main.cases[c] for c in classes],
-        "exemplars": {str(index[c]): rows for c, rows in kept.items() if c in index},
-        "meta": {"cases": n, "features": len(data["postings"]), "alpha": alpha, "calibration_cases": len(held_out)},
+        "exemplars": {str(index[c]): [[pk, indices(f)] for pk, f in rows] for c, rows in kept.items() if c in index},
+        "meta": {"cases": n, "features": len(data["features"]), "alpha": alpha, "calibration_cases": len(held_out)},
     }
 
 
@@ -258,7 +291,7 @@ def _fit_temperature(counts: _Counts, classes: list[int], held_out, *, alpha: fl
     """The temperature minimising the held-out log loss (a grid: cheap and robust)."""
     provisional = Classifier({"format": FORMAT, "classes": classes, **_weights(counts, classes, alpha=alpha, min_cases=min_cases, kind=kind)})
     index = {c: i for i, c in enumerate(classes)}
-    scored = [(index[c], provisional.scores(feats)) for c, feats in held_out]
+    scored = [(index[c], provisional.scores(provisional.known(feats))) for c, feats in held_out]
     best, best_loss = 1.0, math.inf
     for t in TEMPERATURES:
         loss = 0.0

@@ -31,7 +31,7 @@ def test_intake_form_asks_for_suggestions_while_typing(org, client_for):
     html = client_for(org.intake).get("/desk/intake/new/").content.decode()
     box = re.search(r'<div hx-post="/desk/suggest/intake/"[^>]*id="category-suggest-box"', html)
     assert box, "the intake form has the suggestion box"
-    assert 'delay:700ms from:#id_subject' in box.group(0) and 'hx-include="#id_subject, #id_description"' in box.group(0)
+    assert 'input changed delay:700ms from:#id_subject' in box.group(0) and 'hx-include="#id_subject, #id_description"' in box.group(0)
 
 
 def test_intake_sees_three_categories_with_departments_and_similar_past_cases(org, client_for, trained, categories, closed_cases):
