@@ -1210,6 +1210,8 @@ def measure_suggest(results: dict, quick: bool) -> None:
             "trained_cases": model.cases,
             "categories": model.categories,
             "features": model.features,
+            "kind": classifier.meta.get("kind"),
+            "held_out_top1": classifier.meta.get("held_out_top1"),
             "retrain_s": round(retrain_s, 1),
             "count_s": model.seconds,
             "stored_mb": round(len(bytes(model.data)) / 1e6, 2),
@@ -1401,7 +1403,7 @@ def print_table(results: dict) -> list[list[str]]:
             f"{sg['predict_p95_ms']} ms)", f"{sg['p50_ms']} / {sg['p95_ms']} ms", "", "", "p95 ≤ 30 ms",
             sg["p95_ms"] <= TARGETS["suggest_p95_ms"])
         add(f"category suggestion retraining ({sg['trained_cases']:,} closed cases of {sg['years']} years, "
-            f"{sg['categories']} categories; model {sg['stored_mb']} MB stored, {sg['model_rss_mb']} MB in memory)",
+            f"{sg['categories']} categories, {sg['kind']}; model {sg['stored_mb']} MB stored, {sg['model_rss_mb']} MB in memory)",
             f"{sg['retrain_s']} s", "", "", "— (nightly)", None)
         add(f"category suggestion accuracy top-1 / top-3 ({sg['tested']:,} later closed cases)",
             f"{sg['top1']} / {sg['top3']}", "", "", "—", None)

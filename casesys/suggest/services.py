@@ -66,7 +66,7 @@ def suggest_evaluate(*, cutoff: dt.datetime, years: int | None = None, test_limi
     three suggested? Nothing is stored."""
     since, until = training_window(now=cutoff, years=years)
     t0 = time.perf_counter()
-    data = train(selectors.training_cases(since=since, until=until), exemplars=0, calibrate=False)
+    data = train(selectors.training_cases(since=since, until=until), exemplars=0)
     seconds = time.perf_counter() - t0
     classifier = Classifier(data)
     later = selectors.training_cases(since=cutoff)
