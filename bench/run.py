@@ -1467,10 +1467,11 @@ LIMITS = {
     "the 1,000-row detail list); the rest is Python building the rows.",
     "performance": "five GROUP BY queries (the floor column) plus Python over the distinct (receipt, "
     "closing) date pairs, about 5,000 a month, for the working days to close.",
-    "staffsearch": "phone: four indexed queries (petitioner ids, co-petitioner cases, the page, the audit "
-    "insert), so it moves with the per-query cost of the machine (compare the floor); text: the plans of the "
-    "search rows (see the plan column), and in a unit's scope a term rare there falls back after "
-    "WALK_BUDGET_MS to the bigram bitmap (docs/benchmark.md, 'Staff search').",
+    "staffsearch": "phone: three indexed statements (petitioner ids with their co-signed cases, the page, the "
+    "audit insert), so it moves with the per-query cost of the machine (compare the floor); text: the plans of "
+    "the search rows (see the plan column): a common term walks the newest-first index, a rare one reads the "
+    "bigram bitmap for a window of receipt time first, and in a unit's scope a term rare there falls back "
+    "after WALK_BUDGET_MS to the bitmap (docs/benchmark.md, 'Staff search').",
     "search": "see the plan column: bitmap over many hits, or a long newest-first walk; the floor "
     "column shows how fast the machine ran in this run.",
     "scan": "server-side writes: 10,000 version-checked reminder keys (0.4-0.5 s) and 20,000 outbox "

@@ -10,7 +10,7 @@ Python), `knn-pg` (a nearest-neighbour vote over the cases' bigram column and it
 in PostgreSQL; database mode only), `knn` (the same vote in Python; demo mode), and, when
 scikit-learn is importable (it is not a dependency: run this with an interpreter that has
 it), `sk-sgd` (HashingVectorizer char 1-2 grams + SGDClassifier) and `sk-cnb`
-(TfidfVectorizer char 1-2 grams + ComplementNB).
+(TfidfVectorizer char 1-2 grams + ComplementNB) and `sk-mnb` (binary CountVectorizer + MultinomialNB).
 """
 
 from __future__ import annotations
@@ -94,21 +94,25 @@ def method_knn_python(train_rows, k: int = 15):
 
 
 def method_sklearn(train_rows, kind: str):
-    from sklearn.feature_extraction.text import HashingVectorizer, TfidfVectorizer
+    from sklearn.feature_extraction.text import CountVectorizer, HashingVectorizer, TfidfVectorizer
     from sklearn.linear_model import SGDClassifier
-    from sklearn.naive_bayes import ComplementNB
+    from sklearn.naive_bayes import ComplementNB, MultinomialNB
 
     texts = [t for _i, _c, t in train_rows]
     y = [c for _i, c, _t in train_rows]
     if kind == "sgd":
         vec = HashingVectorizer(analyzer="char_wb", ngram_range=(1, 2), n_features=2**20, alternate_sign=False)
         clf = SGDClassifier(loss="modified_huber", alpha=1e-5, max_iter=8, tol=None, random_state=0)
+    elif kind == "mnb":
+        vec = CountVectorizer(analyzer="char_wb", ngram_range=(1, 2), min_df=2, binary=True)
+        clf = MultinomialNB(alpha=0.1)
     else:
         vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 2), min_df=2, sublinear_tf=True)
         clf = ComplementNB(alpha=0.3)
     x = vec.fit_transform(texts) if kind != "sgd" else vec.transform(texts)
     clf.fit(x, y)
     classes = list(clf.classes_)
+    vec.stop_words_ = None  # the pruned terms: only for introspection, not needed to predict
     size = len(pickle.dumps((vec, clf)))
 
     def predict(text: str) -> list[int]:
@@ -272,6 +276,8 @@ def _build(name: str, rows):
         return method_sklearn(rows, "sgd")
     if name == "sk-cnb":
         return method_sklearn(rows, "cnb")
+    if name == "sk-mnb":
+        return method_sklearn(rows, "mnb")
     raise SystemExit(f"unknown method {name}")
 
 

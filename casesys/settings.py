@@ -291,6 +291,22 @@ CASESYS_SUGGEST = {
     "CONFIDENT_PERCENT": env_int_between("CASESYS_SUGGEST_CONFIDENT_PERCENT", 80, 1, 100),
 }
 
+# --- public opinion (輿情): the leads' response clock, alerts and daily report (docs/social.md) ---
+# A lead's first triage (convert or dismiss) is due this many office hours after it arrives
+# (working days, CASESYS_OFFICE_HOURS); a lead source may set its own (`triage_hours` in
+# CASESYS_CHANNELS). A reminder goes to the triagers DUE_SOON_MINUTES before, and one when
+# it is overdue. A lead naming a case number, or matching an open overdue case (the case's
+# district and street named in the text, or at least MATCH_MIN_PERCENT % and
+# MATCH_MIN_BIGRAMS of its subject's bigrams), alerts the supervisor on duty at once.
+CASESYS_OPINION = {
+    "TRIAGE_OFFICE_HOURS": env_int_between("CASESYS_LEAD_TRIAGE_HOURS", 4, 1, 24 * 10),
+    "DUE_SOON_MINUTES": env_int_between("CASESYS_LEAD_DUE_SOON_MINUTES", 60, 1, 24 * 60),
+    "MATCH_MIN_PERCENT": env_int_between("CASESYS_LEAD_MATCH_MIN_PERCENT", 60, 1, 100),
+    "MATCH_MIN_BIGRAMS": env_int_between("CASESYS_LEAD_MATCH_MIN_BIGRAMS", 4, 1, 50),
+    "MAX_ALERT_CASES": env_int_between("CASESYS_LEAD_MAX_ALERT_CASES", 3, 1, 20),
+    "REPORT_TOP_ITEMS": env_int_between("CASESYS_OPINION_REPORT_TOP_ITEMS", 10, 1, 100),
+}
+
 # --- the map (casesys/mapconf.py; docs/web.md, "Map") ----------------------------------
 # Tiles: CASESYS_MAP_TILE_URL (default NLSC 臺灣通用電子地圖 WMTS; `none` turns tiles off),
 # CASESYS_MAP_ATTRIBUTION, CASESYS_MAP_CENTER (lat,lng,zoom). The tile host joins the CSP's

@@ -81,6 +81,18 @@ DEFAULT_SCHEDULE: list[dict[str, Any]] = [
         "description": "每日寄送前一日新增線索摘要（依來源）/ Daily digest of yesterday's new leads per source",
     },
     {
+        "name": "leads: triage clock reminders",
+        "task": "casesys.social.tasks.scan_lead_clock",
+        "every": 300,
+        "description": "線索分類期限將屆或已逾期時提醒受理人員（各一次），並補做漏掉的輿情警示檢查 / Remind triagers of leads due soon or overdue (once each); catch up lost alert checks",
+    },
+    {
+        "name": "digests: daily opinion report",
+        "task": "casesys.social.tasks.send_opinion_report",
+        "crontab": "0 8 * * *",
+        "description": "每日輿情報告（HTML 郵件附 XLSX）寄機關首長 / Daily opinion report (HTML e-mail with XLSX) for the agency head",
+    },
+    {
         "name": "connectors: sweep unprocessed LINE/Telegram events",
         "task": "integrations.common.tasks.sweep_inbound_events",
         "every": 60,

@@ -156,24 +156,46 @@ def bigram_frequencies() -> dict[str, float]:
     return _STATS["freq"]
 
 
+def table_rows() -> float:
+    """The case table's row estimate from ANALYZE (0 when never analysed)."""
+    bigram_frequencies()
+    return _STATS["rows"]
+
+
+def term_share(q: str) -> float:
+    """The estimated share of cases containing `q`: its rarest bigram's frequency from
+    ANALYZE's element statistics (a bigram absent from the list is rarer than every listed
+    one: half the rarest). 1.0 for a term with no bigram (one character), 0.0 without
+    statistics."""
+    bigrams = text_bigrams(normalise_query(q))
+    if not bigrams:
+        return 1.0
+    freq = bigram_frequencies()
+    if not freq:
+        return 0.0
+    floor = min(freq.values()) / 2
+    return min(freq.get(b, floor) for b in bigrams)
+
+
 # A newest-first walk reads about page / f rows to fill a page of a term found in a share f of
-# the cases; the bigram bitmap reads the f·N matching rows and sorts them. Measured at
-# 1,000,000 cases the two cross near f = 0.6 % (霸凌, 0.5 %: walk 54 ms, bitmap 26 ms; 煙火,
-# 0.9 %: walk 28 ms, bitmap 63 ms), i.e. where f²·N ≈ 36.
-BITMAP_BELOW = 36.0
+# the cases. The bigram bitmap, read for one slice of receipt time at a time
+# (`casesys.cases.staff_search`), costs the term's posting list (f·N entries, cheap) and the
+# few rows inside the slice. Measured at 1,000,000 cases: 霸凌 (0.5 %) and 堤防 (0.7 %) 17–25 ms
+# from the slice against 54–59 ms walked; 路燈 and 噪音 (about 10 %) 24–27 ms walked against
+# 35–90 ms from slices, whose posting lists alone take 50 ms. They cross near f = 2 %, i.e.
+# where f²·N ≈ 360.
+BITMAP_BELOW = 360.0
 
 
 def term_is_rare(q: str, *, scoped: bool = False) -> bool:
-    """Whether `q`'s matches are few enough that the bigram bitmap and a sort beat walking the
+    """Whether `q`'s matches are few enough that the bigram bitmap beats walking the
     newest-first index (from ANALYZE's element frequencies and the table's row estimate).
     `scoped`: the searcher sees one unit's cases, so the walk must read about 1/share more
     rows to fill its page; the bitmap wins up to a ten times commoner term."""
-    bigrams = text_bigrams(normalise_query(q))
-    if not bigrams:
+    if not text_bigrams(normalise_query(q)):
         return False
-    freq = bigram_frequencies()
-    f = min(freq.get(b, 0.0) for b in bigrams)
-    return f * f * _STATS["rows"] < BITMAP_BELOW * (10 if scoped else 1)
+    f = term_share(q)
+    return f * f * table_rows() < BITMAP_BELOW * (10 if scoped else 1)
 
 
 def rarest_bigram(bigrams: set[str]) -> str:

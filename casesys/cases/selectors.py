@@ -26,7 +26,7 @@ def case_scope_q(user, *, co_handling: bool = True) -> Q | None:
     dept = user_department(user)
     q = Q(pk__in=[])
     if Role.SUPERVISOR in roles and dept is not None:
-        q |= Q(department__path__startswith=dept.path)
+        q |= _subtree_q(dept)
     if Role.OFFICER in roles and dept is not None:
         q |= Q(department=dept) | Q(assignee=user)
     if Role.INTAKE in roles:
@@ -34,6 +34,15 @@ def case_scope_q(user, *, co_handling: bool = True) -> Q | None:
     if co_handling:
         q |= co_handling_scope_q(user, roles=roles, dept=dept)
     return q
+
+
+def _subtree_q(dept) -> Q:
+    """Cases of `dept` and the units under it, as department ids rather than a join on the
+    path: an index condition PostgreSQL can AND with others (a search term's bitmap)."""
+    import casesys.common.lookups  # noqa: F401  (registers `any_of`)
+    from casesys.org.models import Department
+
+    return Q(department_id__any_of=Department.objects.filter(path__startswith=dept.path).values("id"))
 
 
 def co_handling_scope_q(user, *, roles: set[str], dept) -> Q:

@@ -25,12 +25,23 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+import time
 from dataclasses import dataclass, field
 from functools import cache
 
 from django.conf import settings
 from django.db import OperationalError, connection, transaction
-from django.db.models import DateTimeField, ExpressionWrapper, F, Q, QuerySet, Value
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    ExpressionWrapper,
+    F,
+    Max,
+    Min,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.utils import timezone
 
 from casesys.cases.contacts import email_key, phone_key
@@ -43,7 +54,14 @@ from casesys.cases.models import (
     IdentitySearch,
     Petitioner,
 )
-from casesys.cases.search import case_search, normalise_query, term_is_rare
+from casesys.cases.search import (
+    STATS_TTL_SECONDS,
+    case_search,
+    normalise_query,
+    table_rows,
+    term_is_rare,
+    term_share,
+)
 from casesys.cases.selectors import case_scope_q, cases_visible_to
 from casesys.org.models import Role
 from casesys.org.roles import roles_of
@@ -161,28 +179,26 @@ def _phone_channels() -> list:
     return [s for s in channels.registry().values() if s.address_from == "phone"]
 
 
-def petitioner_ids(*, name: str = "", phone: str = "", email: str = "") -> list[int] | None:
-    """Ids of petitioners matching every given term (None: no term given).
+def _petitioner_id_query(*, name: str = "", phone: str = "", email: str = "") -> QuerySet | None:
+    """The petitioner ids matching every given term, as a query (None: nothing can match).
 
     Phone: the normalised key (digits, +886 → 0, extensions dropped), and the addresses
     connector channels derive from a phone (e.g. an SMS number) in their own stored form.
     E-mail: lower-cased. Name: the whole name as recorded (trimmed), not a part of it — a
     surname alone would list thousands of people."""
-    if not (name or phone or email):
-        return None
     qs = Petitioner.objects.all()
     if name:
         qs = qs.filter(name=name.strip())
     if email:
         key = email_key(email)
         if not key:
-            return []
+            return None
         qs = qs.filter(email_key=key)
     ids = qs.values_list("pk", flat=True)
     if phone:
         key = phone_key(phone)
         if not key:
-            return []
+            return None
         from casesys.common import channels
 
         ids = qs.filter(phone_key=key).values_list("pk", flat=True)
@@ -193,20 +209,47 @@ def petitioner_ids(*, name: str = "", phone: str = "", email: str = "") -> list[
                 one = Q(channel=spec.name, address=address)
                 addr_q = one if addr_q is None else addr_q | one
         if addr_q is not None and not (name or email):
-            # One query: the normalised key, or a connector address derived from the number.
+            # The normalised key, or a connector address derived from the number.
             ids = ids.union(ContactAddress.objects.filter(addr_q).values_list("petitioner_id", flat=True))
+    return ids
+
+
+def petitioner_ids(*, name: str = "", phone: str = "", email: str = "") -> list[int] | None:
+    """Ids of petitioners matching every given term (None: no term given)."""
+    if not (name or phone or email):
+        return None
+    ids = _petitioner_id_query(name=name, phone=phone, email=email)
+    if ids is None:
+        return []
     return sorted(set(ids[:MAX_PETITIONERS]), reverse=True)
 
 
-def identity_filter(qs: QuerySet[Case], *, user, terms: dict[str, str]) -> QuerySet[Case]:
-    ids = petitioner_ids(**terms)
+def _identity_matches(terms: dict[str, str]) -> tuple[list[int], list[int]]:
+    """(petitioner ids, ids of the cases they co-signed) in one round trip: the lookup sits on
+    the intake form's every keystroke, so two statements would be two waits."""
+    ids = _petitioner_id_query(**terms)
     if ids is None:
+        return [], []
+    sql, params = ids.query.sql_with_params()
+    through = Case.co_petitioners.through._meta.db_table
+    statement = (
+        f"WITH p(pid) AS ({sql} LIMIT {MAX_PETITIONERS}) SELECT pid, NULL FROM p UNION ALL "
+        f"SELECT NULL, case_id FROM (SELECT case_id FROM {connection.ops.quote_name(through)} "
+        f"WHERE petitioner_id IN (SELECT pid FROM p) LIMIT {MAX_PETITIONERS}) AS co"
+    )
+    with connection.cursor() as cur:
+        cur.execute(statement, params)
+        rows = cur.fetchall()
+    people = sorted({r[0] for r in rows if r[0] is not None}, reverse=True)
+    return people, [r[1] for r in rows if r[1] is not None]
+
+
+def identity_filter(qs: QuerySet[Case], *, user, terms: dict[str, str]) -> QuerySet[Case]:
+    if not terms:
         return qs
+    ids, as_co = _identity_matches(terms)
     if not ids:
         return qs.none()
-    as_co = list(
-        Case.co_petitioners.through.objects.filter(petitioner_id__in=ids).values_list("case_id", flat=True)[:MAX_PETITIONERS]
-    )
     match = Q(petitioner_id__in=ids)
     if as_co:
         match |= Q(pk__in=as_co)
@@ -331,13 +374,43 @@ def parse_cursor(raw: str | None) -> tuple[dt.datetime, int] | None:
         return None
 
 
+# A term's matches come either from walking the newest-first index (a common term fills a
+# page after a few hundred rows) or from the bigram bitmap (`term_is_rare`). The bitmap is
+# read first for one window of receipt time next to where the page starts, sized from the
+# term's estimated share to hold SLICE_PAGES pages: PostgreSQL ANDs the term's bitmap with the
+# receipt-time index's range and fetches only the rows inside it. Only when that window holds
+# less than a page is the rest of the archive read.
+SLICE_PAGES = 4
+_SPAN: dict = {"at": float("-inf"), "span": None}
+
 # A text search in a limited scope (a department, a supervisor's subtree) walks the newest-
 # first index until a page is found; when the term is common overall but rare in that scope
-# (路燈 in a bureau that handles no lamps), the walk reads most of the archive. It gets this
-# budget; past it, the same page comes from the bigram bitmap and a sort (bounded by the
-# term's matches, not by the archive). Analysts and administrators search every case, where
-# the planner's row estimates hold, and need no budget.
+# (路燈 in a bureau that handles few lamps), the walk reads most of the archive. It gets this
+# budget; past it, the same page comes from the bitmap. Analysts and administrators search
+# every case, where the planner's row estimates hold, and need no budget.
 WALK_BUDGET_MS = 250
+
+
+def received_span() -> tuple[dt.datetime, dt.datetime] | None:
+    """The first and last receipt times (cached like the bigram statistics)."""
+    now = time.monotonic()
+    if now - _SPAN["at"] > STATS_TTL_SECONDS:
+        first_last = Case.objects.aggregate(first=Min("received_at"), last=Max("received_at"))
+        span = (first_last["first"], first_last["last"]) if first_last["first"] else None
+        _SPAN.update(at=now, span=span)
+    return _SPAN["span"]
+
+
+def _window(q: str, limit: int, span: tuple[dt.datetime, dt.datetime]) -> dt.timedelta | None:
+    """A receipt-time width expected to hold SLICE_PAGES pages of `q`'s matches; None when
+    the statistics cannot tell (a small or never-analysed table) or it would span the archive."""
+    share = min(sum(term_share(v) for v in text_variants(q)), 1.0)
+    rows = table_rows()
+    seconds = (span[1] - span[0]).total_seconds()
+    if share <= 0 or rows <= 0 or seconds <= 0:
+        return None
+    width = SLICE_PAGES * limit * seconds / (share * rows)
+    return dt.timedelta(seconds=width) if width < seconds else None
 
 
 def _ordered(qs: QuerySet[Case], order: tuple[str, str], *, walk: bool) -> QuerySet[Case]:
@@ -349,16 +422,34 @@ def _ordered(qs: QuerySet[Case], order: tuple[str, str], *, walk: bool) -> Query
     return qs.order_by(key.desc() if desc else key.asc(), order[1])
 
 
+def _from_bitmap(qs: QuerySet[Case], order: tuple[str, str], limit: int, *, q: str, anchor: dt.datetime | None) -> list[Case]:
+    """`limit` rows in `order` from the bigram bitmap: first the window next to `anchor` (a
+    page cursor's receipt time) or to the newest (oldest, ascending) end of the archive, then,
+    if that held less than `limit`, everything beyond it."""
+    span = received_span()
+    width = _window(q, limit, span) if span else None
+    if width is None:
+        return list(_ordered(qs, order, walk=False)[:limit])
+    desc = order[0].startswith("-")
+    edge = anchor or (span[1] if desc else span[0])
+    # The window is open on its near side: cases received since the span was cached count.
+    far = edge - width if desc else edge + width
+    window, rest = (Q(received_at__gte=far), Q(received_at__lt=far)) if desc else (Q(received_at__lt=far), Q(received_at__gte=far))
+    rows = list(_ordered(qs.filter(window), order, walk=False)[:limit])
+    if len(rows) < limit:
+        rows += list(_ordered(qs.filter(rest), order, walk=False)[: limit - len(rows)])
+    return rows
+
+
 def _fetcher(*, user, criteria: Criteria):
     scoped = case_scope_q(user) is not None
     postgres = connection.vendor == "postgresql"
     budgeted = bool(criteria.q) and scoped and postgres
-    # A rare term: its few matches from the bigram bitmap, sorted, without walking the archive.
     rare = bool(criteria.q) and postgres and all(term_is_rare(v, scoped=scoped) for v in text_variants(criteria.q))
 
-    def fetch(qs: QuerySet[Case], order: tuple[str, str], limit: int) -> list[Case]:
+    def fetch(qs: QuerySet[Case], order: tuple[str, str], limit: int, anchor: dt.datetime | None) -> list[Case]:
         if rare:
-            return list(_ordered(qs, order, walk=False)[:limit])
+            return _from_bitmap(qs, order, limit, q=criteria.q, anchor=anchor)
         if not budgeted:
             return list(_ordered(qs, order, walk=True)[:limit])
         try:
@@ -375,7 +466,7 @@ def _fetcher(*, user, criteria: Criteria):
         except OperationalError as exc:
             if getattr(exc.__cause__, "sqlstate", None) != "57014":  # query_canceled
                 raise
-        return list(_ordered(qs, order, walk=False)[:limit])
+        return _from_bitmap(qs, order, limit, q=criteria.q, anchor=anchor)
 
     return fetch
 
@@ -412,14 +503,14 @@ def search_page(
     fetch = _fetcher(user=user, criteria=criteria)
     after_key, before_key = parse_cursor(after), parse_cursor(before)
     if before_key:
-        rows = fetch(page_qs.filter(beyond(before_key, False)), back, page_size + 1)
+        rows = fetch(page_qs.filter(beyond(before_key, False)), back, page_size + 1, before_key[0])
         has_prev = len(rows) > page_size
         rows = list(reversed(rows[:page_size]))
         has_next = True
     else:
         if after_key:
             page_qs = page_qs.filter(beyond(after_key, True))
-        rows = fetch(page_qs, fwd, page_size + 1)
+        rows = fetch(page_qs, fwd, page_size + 1, after_key[0] if after_key else None)
         has_next = len(rows) > page_size
         rows = rows[:page_size]
         has_prev = after_key is not None
@@ -457,11 +548,14 @@ def caller_cases(*, user, phone: str, limit: int = 10) -> tuple[list[Case], bool
     # state, department and date, so it covers every case of the caller (confidential ones
     # only for those who may reveal them, as in any personal-data search). Rows the user may
     # not open carry `openable = False` and are shown without a link.
-    base = Case.objects.all() if Role.INTAKE in roles_of(user) else None
+    # Whether a row may be opened is a column of the same query, not a second round trip.
+    scope = case_scope_q(user)
+    if Role.INTAKE in roles_of(user):
+        openable = Value(True) if scope is None else ExpressionWrapper(scope, output_field=BooleanField())
+        base = Case.objects.annotate(openable=openable)
+    else:
+        base = cases_visible_to(user).annotate(openable=Value(True))
     page = search_page(
         user=user, criteria=Criteria(phone=key), page_size=limit, source=IdentitySearch.Source.INTAKE, base=base
     )
-    visible = set(cases_visible_to(user).filter(pk__in=[c.pk for c in page.rows]).values_list("pk", flat=True))
-    for case in page.rows:
-        case.openable = case.pk in visible
     return page.rows, page.count is None

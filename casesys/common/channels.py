@@ -18,6 +18,8 @@ Every other channel (LINE, Telegram, Facebook, news feeds, SMS, …) is a packag
         "address_from": "phone",  # derive the address from the petitioner's phone …
         "address": "integrations.sms.addresses.normalise",  # … through this (raw → "" if unusable)
         "urls": "integrations.sms.urls",  # mounted at integrations/sms/ (gateway callbacks)
+        "triage_hours": 2,      # lead sources: office hours to first triage (default
+                                # CASESYS_OPINION["TRIAGE_OFFICE_HOURS"], 4)
     }
 
 Routing a notice to a citizen (`casesys.notifications.services.citizen_route`) asks the
@@ -63,6 +65,9 @@ class ChannelSpec:
     address: str = ""
     urls: str = ""  # dotted URLconf mounted at integrations/<name>/ (webhooks, callbacks)
     demo: str = ""  # dotted path of `seed(*, users, categories, now) -> str`: its demo data (seed_demo)
+    # Lead sources: office hours a lead has until its first triage (None: the default,
+    # CASESYS_OPINION["TRIAGE_OFFICE_HOURS"]).
+    triage_hours: float | None = None
 
     def routes(self, template: str) -> bool:
         """Whether a citizen notice made from `template` may travel on this channel."""
@@ -95,6 +100,10 @@ def _spec(name: str, raw: dict[str, Any]) -> ChannelSpec:
         raise ImproperlyConfigured(f"CASESYS_CHANNELS[{name!r}]: address_from must be phone or email")
     if spec.address_from and not spec.address:
         raise ImproperlyConfigured(f"CASESYS_CHANNELS[{name!r}]: address_from needs an address normaliser")
+    if spec.triage_hours is not None and (
+        isinstance(spec.triage_hours, bool) or not isinstance(spec.triage_hours, int | float) or spec.triage_hours <= 0
+    ):
+        raise ImproperlyConfigured(f"CASESYS_CHANNELS[{name!r}]: triage_hours must be a positive number of office hours")
     if len(name) > 10:
         # Notification.channel is 10 characters wide.
         raise ImproperlyConfigured(f"CASESYS_CHANNELS[{name!r}]: channel names have at most 10 characters")

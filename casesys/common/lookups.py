@@ -34,3 +34,7 @@ class AnyOfSubquery(Lookup):
     def as_postgresql(self, compiler, connection):
         lhs, rhs, params = self._sides(compiler, connection)
         return f"{lhs} = ANY(ARRAY{rhs})", params
+
+
+# A foreign key's id column too (a case's department among a unit's subtree).
+models.ForeignKey.register_lookup(AnyOfSubquery)

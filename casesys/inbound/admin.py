@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from casesys.inbound.models import ChatGroup, InboundEvent, KeywordRule, Lead
+from casesys.inbound.models import ChatGroup, InboundEvent, KeywordRule, Lead, LeadReminder
 from casesys.inbound.services import inbound_event_requeue
 
 
@@ -59,18 +59,33 @@ class KeywordRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Lead)
 class LeadAdmin(admin.ModelAdmin):
-    list_display = ["occurred_at", "source", "group", "sender_name", "short_text", "reason", "status", "case"]
+    list_display = [
+        "occurred_at", "source", "group", "sender_name", "short_text", "reason", "status", "triage_due_at",
+        "triaged_on_time", "case",
+    ]
     list_filter = ["status", "source", "reason"]
     search_fields = ["text", "sender_name", "external_id"]
     date_hierarchy = "occurred_at"
     readonly_fields = [
         "source", "external_id", "group", "sender_id", "sender_name", "text", "url", "occurred_at",
         "created_at", "matched_rule", "reason", "status", "case", "decided_by", "decided_at", "raw",
+        "triage_due_at", "triaged_on_time", "alerts_checked_at",
     ]
 
     @admin.display(description=_("內容 / text"))
     def short_text(self, obj: Lead) -> str:
         return obj.text[:60]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(LeadReminder)
+class LeadReminderAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "lead", "kind", "due_for", "recipients"]
+    list_filter = ["kind"]
+    raw_id_fields = ["lead"]
+    readonly_fields = ["lead", "kind", "due_for", "recipients", "created_at"]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -1,6 +1,7 @@
 """Leads triage API, mounted at /api/v1/leads/ by casesys/urls.py.
 
-- `GET  /api/v1/leads/?status=new&source=line&group=<id>` — the triage queue, newest first.
+- `GET  /api/v1/leads/?status=new&source=line&group=<id>` — the triage queue, newest first;
+  each lead with its first-triage deadline `triage_due_at` and, once decided, `triaged_on_time`.
 - `POST /api/v1/leads/{id}/convert/` — `{"category": "LIGHT-OUT", "subject"?, "description"?,
   "urgency"?, "address"?, "lat"?, "lng"?}` → 201 with the new case (routed by its category).
 - `POST /api/v1/leads/{id}/dismiss/` — `{"reason": "…"}` → 200.
@@ -65,7 +66,7 @@ class LeadSerializer(serializers.ModelSerializer):
         fields = [
             "id", "source", "status", "reason", "group", "sender_id", "sender_name", "sender_masked", "title", "text", "url",
             "occurred_at", "created_at", "matched_rule", "suggested_category", "suggested_department", "case",
-            "decided_by", "decided_at", "dismiss_reason",
+            "decided_by", "decided_at", "dismiss_reason", "triage_due_at", "triaged_on_time",
         ]
 
     sender_masked = serializers.SerializerMethodField(

@@ -115,11 +115,55 @@ class Lead(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     dismiss_reason = models.TextField(blank=True)
     raw = models.JSONField(default=dict, blank=True)
+    # The response clock (輿情): the first triage (convert or dismiss, `decided_at`) is due by
+    # `triage_due_at`, set when the lead is recorded (casesys.inbound.triage); whether it was
+    # met is kept once decided. Leads from before the clock have none.
+    triage_due_at = models.DateTimeField(_("分類期限 / triage due"), null=True, blank=True)
+    triaged_on_time = models.BooleanField(_("依限分類 / triaged on time"), null=True, blank=True)
+    # When the lead was checked for case numbers and overdue cases (casesys.social.alerts);
+    # empty: not yet (the lead-clock scan picks up what a lost task left).
+    alerts_checked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-occurred_at"]
         constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="lead_unique_source")]
-        indexes = [models.Index(fields=["status", "-occurred_at"], name="lead_status_time")]
+        indexes = [
+            models.Index(fields=["status", "-occurred_at"], name="lead_status_time"),
+            # The triage queue and the lead-clock scan: untriaged leads by deadline.
+            models.Index(fields=["triage_due_at"], condition=Q(status="new"), name="lead_new_triage_due"),
+            models.Index(fields=["created_at"], condition=Q(alerts_checked_at__isnull=True), name="lead_alerts_unchecked"),
+            models.Index(fields=["decided_at"], name="lead_decided_at"),
+            models.Index(fields=["created_at"], name="lead_created_at"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.source}: {self.text[:30]}"
+
+    @property
+    def triage_overdue(self) -> bool:
+        return self.status == self.Status.NEW and self.triage_due_at is not None and timezone.now() > self.triage_due_at
+
+
+class LeadReminder(models.Model):
+    """Proof that a lead's triage reminder (`kind`: due_soon, overdue) was sent: unique per
+    lead and kind, inserted by the lead-clock scan with ON CONFLICT DO NOTHING, so each is
+    sent once however many scans run."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("即將到期 / Due soon")
+        OVERDUE = "overdue", _("已逾期 / Overdue")
+
+    lead = models.ForeignKey(Lead, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    due_for = models.DateTimeField()
+    recipients = models.JSONField(default=list, blank=True)  # user ids notified
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["lead", "kind"], name="lead_reminder_unique")]
+        verbose_name = _("線索提醒紀錄 / lead reminder")
+        verbose_name_plural = _("線索提醒紀錄 / lead reminders")
+
+    def __str__(self) -> str:
+        return f"lead {self.lead_id} {self.kind}"

@@ -18,6 +18,8 @@ from casesys.cases.models import CaseMessage, Category, Channel, Urgency
 from casesys.cases.services import IntakeResult, case_intake, case_record_lead_origin
 from casesys.common import channels, jsonsafe
 from casesys.inbound.models import ChatGroup, InboundEvent, KeywordRule, Lead
+from casesys.inbound.signals import lead_recorded
+from casesys.inbound.triage import triage_due
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +113,10 @@ def lead_record(
     rule: KeywordRule | None = None,
     **fields: Any,
 ) -> tuple[Lead, bool]:
-    """Create a lead once per (source, external_id); returns (lead, created)."""
+    """Create a lead once per (source, external_id); returns (lead, created).
+
+    A new lead gets its first-triage deadline (`casesys.inbound.triage`), counted from now,
+    and `lead_recorded` is sent (the alert check runs after commit, off the caller's path)."""
     defaults = {
         "text": text,
         "occurred_at": occurred_at or timezone.now(),
@@ -121,11 +126,21 @@ def lead_record(
         "suggested_department": rule.department if rule else None,
         **fields,
     }
+    if "triage_due_at" not in defaults:
+        defaults["triage_due_at"] = triage_due(source=source, start=timezone.now())
     try:
         with transaction.atomic():
-            return Lead.objects.get_or_create(source=source, external_id=str(external_id), defaults=defaults)
+            lead, created = Lead.objects.get_or_create(source=source, external_id=str(external_id), defaults=defaults)
     except IntegrityError:
         return Lead.objects.get(source=source, external_id=str(external_id)), False
+    if created:
+        lead_recorded.send(sender=Lead, lead=lead)
+    return lead, created
+
+
+def _triaged(lead: Lead, at: dt.datetime) -> None:
+    """The first triage happened at `at`: record whether it met the deadline."""
+    lead.triaged_on_time = None if lead.triage_due_at is None else at <= lead.triage_due_at
 
 
 # --- chat groups ---------------------------------------------------------------------------
@@ -263,7 +278,8 @@ def lead_convert(
         lead.case = case
         lead.decided_by = by if getattr(by, "pk", None) else None
         lead.decided_at = timezone.now()
-        lead.save(update_fields=["status", "case", "decided_by", "decided_at"])
+        _triaged(lead, lead.decided_at)
+        lead.save(update_fields=["status", "case", "decided_by", "decided_at", "triaged_on_time"])
         if notify_group and _is_chat_source(lead.source) and lead.group is not None and lead.group.active:
             # The group hears back through the outbox (push): the reply token expired long ago.
             from casesys.notifications.services import notification_enqueue
@@ -291,7 +307,8 @@ def lead_dismiss(*, lead: Lead, by, reason: str) -> Lead:
         lead.dismiss_reason = reason.strip()
         lead.decided_by = by if getattr(by, "pk", None) else None
         lead.decided_at = timezone.now()
-        lead.save(update_fields=["status", "dismiss_reason", "decided_by", "decided_at"])
+        _triaged(lead, lead.decided_at)
+        lead.save(update_fields=["status", "dismiss_reason", "decided_by", "decided_at", "triaged_on_time"])
         return lead
 
 

@@ -49,3 +49,23 @@ def next_office_time(moment: dt.datetime, calendar: WorkCalendar) -> dt.datetime
     if not (calendar.is_working_day(day) and local.time() < start):
         day = calendar.next_working_day(day)
     return dt.datetime.combine(day, start, tzinfo=tz)
+
+
+def add_office_hours(start: dt.datetime, hours: float, calendar: WorkCalendar) -> dt.datetime:
+    """The moment `hours` office hours after `start`: only time inside office hours on working
+    days counts (a lead at 16:30 on Friday with 4 hours is due at 11:30 on the next working
+    day, with `CASESYS_OFFICE_HOURS` 08:30-17:30). `start` outside office hours counts from
+    the next opening."""
+    if hours < 0:
+        raise ValueError("hours must be >= 0")
+    tz = _tz()
+    open_at, close_at = office_hours()
+    remaining = dt.timedelta(hours=hours)
+    current = next_office_time(start, calendar).astimezone(tz)
+    while True:
+        closing = dt.datetime.combine(current.date(), close_at, tzinfo=tz)
+        available = closing - current
+        if remaining <= available:
+            return current + remaining
+        remaining -= available
+        current = dt.datetime.combine(calendar.next_working_day(current.date()), open_at, tzinfo=tz)

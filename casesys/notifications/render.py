@@ -38,6 +38,18 @@ def render(name: str, context: dict, *, language: str | None = None) -> tuple[st
     return subject, body
 
 
+def render_html(name: str, context: dict, *, language: str | None = None) -> str | None:
+    """The HTML body from ``notifications/<name>.<lang>.html`` (autoescaped) when the
+    template has one, else None (plain text only). Without a language: Chinese."""
+    lang = language or context.get("language")
+    lang = lang if lang in LANGUAGES else "zh"
+    try:
+        template = get_template(f"notifications/{name}.{lang}.html")
+    except TemplateDoesNotExist:
+        return None
+    return template.render(dict(context))
+
+
 def staff_language(user) -> str | None:
     """The language a staff member reads their messages in (StaffProfile.language)."""
     profile = getattr(user, "staff", None) if user is not None else None

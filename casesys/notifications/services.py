@@ -253,9 +253,13 @@ def notify_staff(
     dedupe_key: str,
     calendar: WorkCalendar | None = None,
     now: dt.datetime | None = None,
+    urgent: bool = False,
 ) -> Notification | None:
     """One in-app message waiting for office hours; delivering it e-mails a copy when the
-    user has an address then. None when `dedupe_key` was already used for this user."""
+    user has an address then. None when `dedupe_key` was already used for this user.
+
+    `urgent`: sent at once, day or night (the alert to the supervisor on duty about a public
+    complaint on a late case), not held for office hours."""
     return notification_enqueue(
         channel=NotificationChannel.INAPP,
         template=template,
@@ -264,9 +268,9 @@ def notify_staff(
         case=case,
         dedupe_key=staff_dedupe_key(dedupe_key, user.pk),
         priority=Notification.Priority.STAFF,
-        office_hours_only=True,
+        office_hours_only=not urgent,
         email_copy=True,
-        calendar=calendar or WorkCalendar.load(),
+        calendar=None if urgent else (calendar or WorkCalendar.load()),
         now=now,
     )
 

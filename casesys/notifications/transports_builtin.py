@@ -11,8 +11,10 @@ from __future__ import annotations
 import smtplib
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 
+from casesys.notifications import render as renderer
+from casesys.notifications.attachments import attachments_for
 from casesys.notifications.transports import Transport, TransportError
 
 
@@ -30,7 +32,7 @@ class EmailTransport(Transport):
         address = notification.recipient_address or getattr(notification.recipient_user, "email", "")
         if not address:
             raise TransportError("沒有電子郵件地址 / No e-mail address", permanent=True)
-        message = EmailMessage(
+        message = EmailMultiAlternatives(
             subject=notification.subject,
             body=notification.body,
             from_email=settings.DEFAULT_FROM_EMAIL,
@@ -38,6 +40,16 @@ class EmailTransport(Transport):
             headers=idempotency_headers(notification),
             connection=get_connection(timeout=getattr(settings, "EMAIL_TIMEOUT", None)),
         )
+        # A template with an HTML half (notifications/<name>.<lang>.html) sends it as the
+        # alternative to the text; files named in the context are built now (attachments.py).
+        context = notification.context or {}
+        language = context.get("language") or renderer.staff_language(notification.recipient_user)
+        if notification.template:
+            html = renderer.render_html(notification.template, context, language=language)
+            if html:
+                message.attach_alternative(html, "text/html")
+        for item in attachments_for(context, language=language):
+            message.attach(item.filename, item.content, item.mimetype)
         try:
             message.send(fail_silently=False)
         except smtplib.SMTPRecipientsRefused as exc:

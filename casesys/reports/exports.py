@@ -116,6 +116,17 @@ def xlsx_response(
 ) -> HttpResponse:
     """One sheet per table (bold frozen header, autofilter, real date cells), then a last
     sheet "條件 Filters" with the report's name, period, filters, scope and time of export."""
+    resp = HttpResponse(xlsx_bytes(sheets, filters=filters), content_type=XLSX_TYPE)
+    resp["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return resp
+
+
+def xlsx_bytes(
+    sheets: list[tuple[str, Sequence[str], Iterable[Sequence]]],
+    *,
+    filters: Sequence[tuple[str, object]] = (),
+) -> bytes:
+    """The workbook of `xlsx_response` as bytes (an e-mail attachment: the daily opinion report)."""
     wb = Workbook(write_only=False)
     wb.remove(wb.active)
     for title, header, rows in sheets:
@@ -134,9 +145,7 @@ def xlsx_response(
         _fit_columns(ws)
     buf = io.BytesIO()
     wb.save(buf)
-    resp = HttpResponse(buf.getvalue(), content_type=XLSX_TYPE)
-    resp["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return resp
+    return buf.getvalue()
 
 
 def report_filters(

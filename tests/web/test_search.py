@@ -303,12 +303,48 @@ def test_intake_lookup_shows_a_callers_case_already_with_a_department_without_a_
 def test_a_rare_term_is_read_from_the_bigram_bitmap_and_a_common_one_walked(monkeypatch):
     from casesys.cases import search
 
-    # 1,000,000 cases: 霸凌 in 0.5 % of them, 煙火 in 0.9 %, 路燈 in 10 %.
+    # 1,000,000 cases: 霸凌 in 0.5 % of them, 煙火 in 0.9 %, 垃圾 in 3 %, 路燈 in 10 %.
     monkeypatch.setitem(search._STATS, "at", float("inf"))
-    monkeypatch.setitem(search._STATS, "freq", {"霸凌": 0.005, "煙火": 0.009, "路燈": 0.10})
+    monkeypatch.setitem(search._STATS, "freq", {"霸凌": 0.005, "煙火": 0.009, "垃圾": 0.03, "路燈": 0.10})
     monkeypatch.setitem(search._STATS, "rows", 1_000_000.0)
-    assert search.term_is_rare("霸凌") and search.term_is_rare("恐龍")  # absent: rarest of all
-    assert not search.term_is_rare("煙火") and not search.term_is_rare("路燈")
+    assert search.term_is_rare("霸凌") and search.term_is_rare("煙火") and search.term_is_rare("恐龍")  # absent: rarest
+    assert not search.term_is_rare("垃圾") and not search.term_is_rare("路燈")
     # A unit's searcher: its walk reads ~1/share more rows, so the bitmap wins for commoner terms.
-    assert search.term_is_rare("煙火", scoped=True) and not search.term_is_rare("路燈", scoped=True)
+    assert search.term_is_rare("垃圾", scoped=True) and not search.term_is_rare("路燈", scoped=True)
+    assert search.term_share("恐龍") == 0.0025  # absent from the list: half the rarest listed
     assert search.term_is_rare("路燈不亮")  # the rarest bigram decides: 不亮 is not among the common ones
+
+
+def test_a_rare_terms_page_is_read_from_a_window_of_receipt_time_then_the_rest(org, monkeypatch):
+    from casesys.cases import staff_search
+
+    monkeypatch.setattr(staff_search, "term_is_rare", lambda q, scoped=False: True)
+    start = timezone.now() - dt.timedelta(days=60)
+    cases = []
+    for day in range(0, 60, 6):  # one match every six days, oldest first
+        case, _ = new_case(org, category=org.pothole, subject=f"水溝蓋鬆動 第{day}天")
+        Case.objects.filter(pk=case.pk).update(received_at=start + dt.timedelta(days=day))
+        cases.append(case.number)
+    newest_first = list(reversed(cases))
+    staff_search._SPAN["at"] = float("-inf")  # the span of this test's cases, not a cached one
+
+    def pages(**extra):
+        seen, after = [], None
+        while True:
+            page = search_page(user=org.admin, criteria=Criteria(q="水溝蓋", **extra), after=after, page_size=3)
+            seen += [c.number for c in page.rows]
+            if not page.next_cursor:
+                return seen
+            after = page.next_cursor
+
+    # No statistics (a small table): the whole archive at once.
+    assert pages() == newest_first
+    # A window of ten days holds fewer than a page (3 + 1) here: the rest of the archive fills it,
+    # in order, page after page, newest first and oldest first.
+    monkeypatch.setattr(staff_search, "_window", lambda q, limit, span: dt.timedelta(days=10))
+    assert pages() == newest_first
+    assert pages(ascending=True) == cases
+    # A window that holds a whole page answers from the window alone.
+    monkeypatch.setattr(staff_search, "_window", lambda q, limit, span: dt.timedelta(days=40))
+    assert pages() == newest_first
+    staff_search._SPAN["at"] = float("-inf")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -181,11 +182,15 @@ def leads(request):
     status = request.GET.get("status", Lead.Status.NEW)
     if status not in Lead.Status.values:
         status = Lead.Status.NEW
+    # Untriaged leads by their first-triage deadline, overdue first (leads from before the
+    # response clock, without one, last); decided ones newest first.
+    order = [F("triage_due_at").asc(nulls_last=True), "-occurred_at"] if status == Lead.Status.NEW else ["-occurred_at"]
     items = list(
         Lead.objects.filter(status=status)
         .select_related("suggested_category", "group", "case")
-        .order_by("-occurred_at")[:100]
+        .order_by(*order)[:100]
     )
+    now = timezone.now()
     from casesys.incidents.models import Incident
 
     # Suggestions cost a query or two per lead: only while some incident is open.
@@ -193,6 +198,7 @@ def leads(request):
     for lead in items:
         # The sender as this user may see them (like the converted case's petitioner).
         lead.shown = lead_view_for(request.user, lead)
+        lead.is_triage_overdue = status == Lead.Status.NEW and lead.triage_due_at is not None and lead.triage_due_at < now
         lead.incident_suggestions = _lead_suggestions(lead) if any_open else []
     return render(
         request,

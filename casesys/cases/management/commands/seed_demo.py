@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from casesys.cases import demo
+from casesys.social.demo import seed_opinion
 
 
 class Command(BaseCommand):
@@ -24,6 +25,7 @@ class Command(BaseCommand):
             users = demo.seed_users(depts)
             demo.seed_reply_templates(cats)
             demo.seed_keyword_rules(cats, depts)
+            seed_opinion(users=users, now=now)
         created = demo.seed_cases(options["cases"], users, cats, now=now)
         # `--cases 0` is the organisation only (deploy/run-prod-stack.sh): no leads, no cases.
         connectors = demo.seed_connectors(users=users, categories=cats, now=now) if options["cases"] else {}
