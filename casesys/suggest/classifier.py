@@ -2,8 +2,8 @@
 
 No Django and no third-party package here: `train` counts, `Classifier` scores. Chosen by
 measurement over a nearest-neighbour vote in PostgreSQL and scikit-learn's linear models
-(docs/suggest.md): as accurate, a few milliseconds a suggestion, and no numpy/scipy in
-the web processes.
+(docs/suggest.md): within 2 points of the most accurate, a few milliseconds a suggestion,
+and no numpy/scipy in the web processes.
 
 Features are what a Chinese complaint is made of: the overlapping 2-character pieces and
 the single characters of each run of Han (or other non-Latin) letters, and whole words of
