@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "casesys.incidents",
     # Category suggestion learned from the agency's closed cases (docs/suggest.md).
     "casesys.suggest",
+    # 常見問題集 / FAQ: public /faq/, reviewed by staff, proposed from closed cases (docs/faq.md).
+    "casesys.faq",
 ]
 
 MIDDLEWARE = [
@@ -289,6 +291,24 @@ CASESYS_SUGGEST = {
     "YEARS": env_int_between("CASESYS_SUGGEST_YEARS", 3, 1, 30),
     "MIN_CASES": env_int_between("CASESYS_SUGGEST_MIN_CASES", 30, 1, 1_000_000),
     "CONFIDENT_PERCENT": env_int_between("CASESYS_SUGGEST_CONFIDENT_PERCENT", 80, 1, 100),
+}
+
+# --- FAQ (casesys/faq; docs/faq.md) -------------------------------------------------------
+# Proposals: closed cases of the last PROPOSAL_MONTHS months, groups of at least
+# PROPOSAL_MIN_CASES cases whose subjects share PROPOSAL_SIMILARITY_PERCENT of their 2-character
+# pieces (at most PROPOSAL_MAX_CASES_PER_CATEGORY newest cases per category per run).
+# Search: the share of a query's pieces an entry must hold (public search / mailbox
+# suggestions). Deflection: a mailbox visit that opened an entry and sent no letter within
+# DEFLECTION_HOURS.
+CASESYS_FAQ = {
+    "PROPOSAL_MONTHS": env_int_between("CASESYS_FAQ_PROPOSAL_MONTHS", 6, 1, 60),
+    "PROPOSAL_MIN_CASES": env_int_between("CASESYS_FAQ_PROPOSAL_MIN_CASES", 5, 2, 100_000),
+    "PROPOSAL_SIMILARITY": env_int_between("CASESYS_FAQ_PROPOSAL_SIMILARITY_PERCENT", 50, 1, 100) / 100,
+    "PROPOSAL_MAX_CASES_PER_CATEGORY": env_int_between("CASESYS_FAQ_PROPOSAL_MAX_CASES", 3000, 10, 1_000_000),
+    "SEARCH_MIN_SHARE": env_int_between("CASESYS_FAQ_SEARCH_MIN_PERCENT", 60, 1, 100) / 100,
+    "MAILBOX_MIN_SHARE": env_int_between("CASESYS_FAQ_MAILBOX_MIN_PERCENT", 40, 1, 100) / 100,
+    "MAILBOX_SUGGESTIONS": env_int_between("CASESYS_FAQ_MAILBOX_SUGGESTIONS", 3, 1, 10),
+    "DEFLECTION_HOURS": env_int_between("CASESYS_FAQ_DEFLECTION_HOURS", 24, 1, 24 * 30),
 }
 
 # --- public opinion (輿情): the leads' response clock, alerts and daily report (docs/social.md) ---

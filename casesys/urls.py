@@ -28,6 +28,8 @@ urlpatterns = [
 # MEDIA_ROOT is never served as static files, not even with DEBUG (`make run`): it holds the
 # citizens' attachments, which only the permission-checked desk view hands out
 # (casesys.web.views.desk.case_attachment).
+# 常見問題集 / FAQ: /faq/, /desk/faq/, /reports/faq/ (docs/faq.md).
+urlpatterns += [path("", include("casesys.faq.urls"))]
 # The web UI owns the root; keep it last so more specific prefixes above win.
 urlpatterns += [path("", include("casesys.web.urls"))]
 

@@ -5,6 +5,14 @@ from casesys.org.roles import roles_of
 from casesys.web.i18n import is_english
 
 
+def _faq_desk(roles: set[str]) -> bool:
+    # By role only: a permission check would cost two queries on every staff page. Holders of
+    # faq.edit_faq / faq.publish_faq without such a role open /desk/faq/ directly.
+    from casesys.faq.permissions import EDIT_ROLES, PUBLISH_ROLES
+
+    return bool(roles & (EDIT_ROLES | PUBLISH_ROLES))
+
+
 def web(request) -> dict:
     """Navigation flags, the unread in-app notification count (one indexed COUNT) and, for
     administrators, the missing-office-calendar warning (casesys/workcal/upkeep.py)."""
@@ -18,6 +26,7 @@ def web(request) -> dict:
             "officer": bool(roles & {Role.OFFICER, Role.SUPERVISOR, Role.ADMIN}),
             "supervisor": bool(roles & {Role.SUPERVISOR, Role.ADMIN}),
             "reports": bool(roles & {Role.SUPERVISOR, Role.ANALYST, Role.ADMIN}),
+            "faq": _faq_desk(roles),
         },
         "unread_count": 0,
         "calendar_warning": "",

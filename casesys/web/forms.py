@@ -167,6 +167,10 @@ class ReplyForm(ActionForm):
 
             cats = [case.category_id] + ([case.category.parent_id] if case.category.parent_id else [])
             choices += [(str(t.pk), t.title) for t in ReplyTemplate.objects.filter(category_id__in=cats, active=True)]
+            # Published FAQ entries of the case's category serve as templates too (casesys/faq).
+            from casesys.faq.selectors import reply_template_choices
+
+            choices += reply_template_choices(case)
         self.fields["template"].choices = choices
 
 

@@ -1,5 +1,6 @@
 """The leads page as intake staff see it: untriaged leads by triage deadline, the overdue one
-first and marked in words; converting one records the first triage (axe-clean)."""
+first and marked in words; converting one records the first triage; a lead naming a case says
+which case and why (axe-clean)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from django.utils import timezone
 
 from casesys.inbound.models import Lead
 from casesys.inbound.services import lead_record
+from casesys.social.alerts import lead_alerts_check
 from tests.browser.axe import assert_accessible
 from tests.browser.conftest import login
+from tests.factories import new_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -47,4 +50,25 @@ def test_intake_sees_the_overdue_lead_first_and_triages_it(live_server, org, new
     card = page.locator("ul.leads > li.card").first
     assert "首次分類" in card.inner_text() and "逾限" in card.inner_text()
     assert_accessible(page)
+    assert problems.errors == []
+
+
+def test_a_lead_naming_a_case_says_which_case_and_why(live_server, org, new_page, problems):
+    base = live_server.url
+    received, _password = new_case(org)  # not yet dispatched: intake staff may open it
+    lead, _ = lead_record(source="facebook", external_id="c2", text=f"我陳情的 {received.number} 怎麼還沒人處理？")
+    lead_alerts_check(lead_id=lead.pk)
+
+    page = new_page()
+    login(page, base, "intake")
+    page.goto(f"{base}/desk/leads/")
+
+    alert = page.locator(f"#lead-{lead.pk} .lead-alerts")
+    assert "涉及既有案件" in alert.inner_text()
+    line = alert.locator("li.lead-alert")
+    assert line.inner_text() == f"{received.number}：提及此案號"
+    assert_accessible(page)
+    line.get_by_role("link", name=received.number).click()
+    page.wait_for_load_state()
+    assert received.number in page.locator("h1").inner_text()
     assert problems.errors == []

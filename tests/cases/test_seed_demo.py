@@ -20,6 +20,7 @@ from casesys.cases.models import OPEN_Q, Case, CaseEvent, FollowUp, Petitioner, 
 from casesys.inbound.models import ChatGroup, KeywordRule, Lead
 from casesys.incidents.models import Incident
 from casesys.notifications.models import Notification
+from casesys.social.models import LeadAlert
 from casesys.web.models import ReplyTemplate
 from integrations.feeds.models import Feed, FeedEntry
 
@@ -28,6 +29,7 @@ TPE = zoneinfo.ZoneInfo("Asia/Taipei")
 NOW = dt.datetime(2026, 11, 18, 10, 0, tzinfo=TPE)
 NATIONAL_ID = re.compile(r"[A-Z][1289]\d{8}")
 PHONE_LIKE = re.compile(r"0\d[\d\- ]{7,}\d")
+CASE_NUMBER = re.compile(r"[A-Z]+-\d{7}-\d{5}")  # not personal data (a lead may name one)
 FAKE_PHONE = re.compile(r"09\d\d-000-\d{3}")
 
 
@@ -39,7 +41,10 @@ def seeded(capsys):
 
 
 def _counts() -> dict[str, int]:
-    models = (Case, CaseEvent, Lead, ChatGroup, KeywordRule, ReplyTemplate, Feed, FeedEntry, Incident, FollowUp, Notification)
+    models = (
+        Case, CaseEvent, Lead, ChatGroup, KeywordRule, ReplyTemplate, Feed, FeedEntry, Incident, FollowUp, Notification,
+        LeadAlert,
+    )
     return {m.__name__: m.objects.count() for m in models}
 
 
@@ -65,6 +70,7 @@ def test_seed_demo_covers_states_and_is_idempotent(seeded):
     assert Lead.objects.filter(source="feed").exists() and Lead.objects.filter(group__isnull=False).exists()
     assert ReplyTemplate.objects.count() >= 8 and KeywordRule.objects.exists()
     assert Case.objects.filter(external_ref__startswith="demo-").count() == 120
+    _leads_page_shows_overdue_leads_and_an_alert()
     before = _counts()
     with time_machine.travel(NOW + dt.timedelta(hours=1), tick=True):
         call_command("seed_demo", "--cases", "120")
@@ -79,6 +85,28 @@ def test_demo_reads_like_a_city_at_its_own_times_on_every_page(seeded):
     _every_demo_page_shows_demo_data()
 
 
+def _leads_page_shows_overdue_leads_and_an_alert():
+    """Untriaged leads past their deadline, and a lead naming an overdue case whose alert
+    reached the supervisor on duty, who sees it on the leads page with the case linked."""
+    with time_machine.travel(NOW, tick=True):
+        from django.utils import timezone
+
+        assert Lead.objects.filter(status="new", triage_due_at__lt=timezone.now()).count() >= 2
+        [alert] = LeadAlert.objects.filter(kind="mention")
+        case, lead = alert.case, alert.lead
+        assert case.is_open and case.due_at < timezone.now()
+        assert case.number in lead.text and lead.status == "new"
+        supervisor = get_user_model().objects.get(username="supervisor")
+        assert alert.recipients == [supervisor.pk]
+        assert Notification.objects.filter(template="lead_alert", recipient_user=supervisor, case=case).exists()
+        client = Client()
+        client.force_login(supervisor)
+        html = client.get("/desk/leads/").content.decode()
+    assert html.count("tag-overdue") >= 2
+    card = html[html.index(f'id="lead-{lead.pk}"') :]
+    assert f'<a href="/desk/cases/{case.number}/">{case.number}</a>：提及此案號' in card
+
+
 def _texts_are_written_complaints_without_real_personal_data():
     assert len(TEXTS) >= 60
     assert len({t.category for t in TEXTS}) >= 14
@@ -90,7 +118,7 @@ def _texts_are_written_complaints_without_real_personal_data():
     for fields in texts:
         joined = "\n".join(fields)
         assert not NATIONAL_ID.search(joined), joined
-        assert not PHONE_LIKE.search(joined), joined
+        assert not PHONE_LIKE.search(CASE_NUMBER.sub("", joined)), joined
     phones = [p for p in Petitioner.objects.values_list("phone", flat=True) if p]
     assert phones and all(FAKE_PHONE.fullmatch(p) for p in phones)
     emails = [e for e in Petitioner.objects.values_list("email", flat=True) if e]

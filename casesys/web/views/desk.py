@@ -401,6 +401,11 @@ def reply_template(request, number: str):
         tpl = ReplyTemplate.objects.filter(pk=int(tpl_id), active=True).first()
         if tpl is not None:
             text = tpl.render(case)
+    elif tpl_id:
+        # A published FAQ entry ("faq-<id>") of the case's category (casesys/faq).
+        from casesys.faq.selectors import reply_template_text
+
+        text = reply_template_text(case, tpl_id)
     form.initial["reply"] = text
     return render(request, "web/desk/_reply_field.html", {"field": form["reply"]})
 

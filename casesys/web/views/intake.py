@@ -12,11 +12,13 @@ from django.views.decorators.http import require_POST
 from casesys.cases import services
 from casesys.cases.exceptions import CaseError
 from casesys.cases.models import Category, Language
+from casesys.cases.selectors import cases_visible_to
 from casesys.inbound.models import Lead
 from casesys.inbound.privacy import lead_view_for
 from casesys.inbound.services import LeadAlreadyDecided, lead_convert, lead_dismiss
 from casesys.incidents.selectors import open_incidents_for_choice
 from casesys.org.models import Role
+from casesys.social.selectors import lead_alerts_for
 from casesys.web.forms import (
     BulkDispatchForm,
     IntakeForm,
@@ -195,11 +197,18 @@ def leads(request):
 
     # Suggestions cost a query or two per lead: only while some incident is open.
     any_open = Incident.objects.filter(status="open").exists()
+    # The cases each lead raised an alert about, for all leads at once (two queries).
+    alerts = lead_alerts_for(user=request.user, lead_ids=[lead.pk for lead in items])
+    # A converted lead's case is linked only for those who may open it (one query for the page).
+    converted = [lead.case_id for lead in items if lead.case_id]
+    openable = set(cases_visible_to(request.user).filter(pk__in=converted).values_list("pk", flat=True)) if converted else set()
     for lead in items:
+        lead.case_openable = lead.case_id in openable
         # The sender as this user may see them (like the converted case's petitioner).
         lead.shown = lead_view_for(request.user, lead)
         lead.is_triage_overdue = status == Lead.Status.NEW and lead.triage_due_at is not None and lead.triage_due_at < now
         lead.incident_suggestions = _lead_suggestions(lead) if any_open else []
+        lead.case_alerts = alerts.get(lead.pk, [])
     return render(
         request,
         "web/desk/leads.html",

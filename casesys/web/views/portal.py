@@ -120,6 +120,10 @@ def mailbox(request):
                     apply_errors(form, exc)
                 else:
                     limiter.record(ident)
+                    # FAQ deflection: this browser's mailbox visit sent its letter (casesys/faq/visits.py).
+                    from casesys.faq.visits import record_submitted
+
+                    record_submitted(request)
                     # Shown once, on the next page only (post/redirect/get keeps reloads harmless).
                     citizen_session.keep_once(request, {"number": result.case.number, "password": result.password})
                     _remember(request, result.case.number)

@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from casesys.cases import demo
-from casesys.social.demo import seed_opinion
+from casesys.faq.demo import seed_faq, seed_faq_proposals
+from casesys.social.demo import seed_opinion, seed_opinion_leads
 
 
 class Command(BaseCommand):
@@ -27,8 +28,16 @@ class Command(BaseCommand):
             demo.seed_keyword_rules(cats, depts)
             seed_opinion(users=users, now=now)
         created = demo.seed_cases(options["cases"], users, cats, now=now)
+        # 常見問題集 (casesys/faq): published entries, one draft, and proposals from the closed demo cases.
+        with transaction.atomic():
+            seed_faq(users=users, categories=cats, now=now)
+        if options["cases"]:
+            seed_faq_proposals(now=now)
         # `--cases 0` is the organisation only (deploy/run-prod-stack.sh): no leads, no cases.
         connectors = demo.seed_connectors(users=users, categories=cats, now=now) if options["cases"] else {}
+        if options["cases"]:
+            with transaction.atomic():
+                connectors["opinion"] = seed_opinion_leads(now=now)
         seconds = time.monotonic() - started
         self.stdout.write(f"示範資料就緒，新增 {created} 件案件 / demo data ready, {created} new cases ({seconds:.0f} s)")
         for name, summary in connectors.items():
