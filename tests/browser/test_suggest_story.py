@@ -5,6 +5,8 @@ confident category pre-selected. axe-core checks both pages with the suggestions
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs
+
 import pytest
 
 from casesys.cases.models import Case
@@ -28,9 +30,14 @@ def test_operator_picks_a_suggested_category_and_registers_the_case(live_server,
     page.goto(f"{base}/desk/intake/new/")
     assert_accessible(page)
     page.select_option("#id_channel", "phone")
+    page.fill("#id_name", "測試民眾")
+    page.fill("#id_phone", "0912-000-321")
     page.fill("#id_subject", SUBJECT)
-    with page.expect_response(lambda r: "/desk/suggest/intake/" in r.url and r.request.method == "POST"):
+    with page.expect_response(lambda r: "/desk/suggest/intake/" in r.url and r.request.method == "POST") as sent:
         page.type("#id_description", DESCRIPTION[:12], delay=15)
+    # Only the subject and the description travel: not the caller's name or phone.
+    sent_fields = parse_qs(sent.value.request.post_data or "", keep_blank_values=True)
+    assert set(sent_fields) <= {"subject", "description"}, sent_fields
     box = page.locator("#category-suggest-box")
     box.get_by_role("button").first.wait_for()
     buttons = box.get_by_role("button")
@@ -45,8 +52,6 @@ def test_operator_picks_a_suggested_category_and_registers_the_case(live_server,
     assert page.input_value("#id_category") == str(pothole.pk)
 
     page.fill("#id_description", DESCRIPTION)
-    page.fill("#id_name", "測試民眾")
-    page.fill("#id_phone", "0912-000-321")
     page.click("#intake-form button[type=submit]")
     page.wait_for_url("**/desk/intake/new/?channel=phone&last=*")
     case = Case.objects.get(subject=SUBJECT)
@@ -62,9 +67,14 @@ def test_citizen_gets_a_confident_category_preselected(live_server, org, categor
     page = new_page()
     page.goto(f"{base}/mailbox/")
     assert page.input_value("#id_category") == ""
+    page.fill("#id_name", "王小明")
+    page.fill("#id_email", "citizen@example.invalid")
     page.fill("#id_subject", "路燈壞了")
-    with page.expect_response(lambda r: "/mailbox/category-suggestion/" in r.url):
+    with page.expect_response(lambda r: "/mailbox/category-suggestion/" in r.url) as sent:
         page.type("#id_description", "信義路三段那支路燈一個禮拜不亮，晚上很暗", delay=15)
+    sent_fields = parse_qs(sent.value.request.post_data or "", keep_blank_values=True)
+    assert set(sent_fields) <= {"subject", "description", "category", "category_auto"}, sent_fields
+    assert "路燈" in sent_fields["description"][0]
     note = page.locator("#category-suggestion .category-suggested")
     note.wait_for()
     assert "路燈不亮" in note.inner_text()
