@@ -8,6 +8,7 @@ import datetime as dt
 from django.utils import timezone
 
 from casesys.cases.models import OPEN_Q, Case
+from casesys.common.channels import registry
 from casesys.inbound.keywords import match_keywords
 from casesys.inbound.models import Lead
 from casesys.inbound.services import lead_record
@@ -19,17 +20,17 @@ from casesys.workcal.calendar import WorkCalendar
 
 DEMO_NOTE = "示範值班 / demo duty week"
 
-# Leads nobody triaged in time: (source, external id, title, text, days before now, time of
-# day, link).
-LATE_LEADS: tuple[tuple[str, str, str, str, int, dt.time, str], ...] = (
+# Leads nobody triaged in time: (external id, title, text, days before now, time of day, link).
+# Their sources are the registry's lead-source channels in turn (the core names none).
+LATE_LEADS: tuple[tuple[str, str, str, int, dt.time, str], ...] = (
     (
-        "feed", "demo-opinion-late-1", "[問卦] 示範市的路樹倒在人行道上一整天沒人清？",
+        "demo-opinion-late-1", "[問卦] 示範市的路樹倒在人行道上一整天沒人清？",
         "昨晚風雨很大，學校旁人行道上有一棵路樹倒下來，枝葉擋住整條人行道，學生上學都要走到車道上，"
         "到現在還沒有人來清，有人知道該找哪個單位嗎？",
         3, dt.time(7, 52), "https://ptt.example.com/bbs/DemoCity/M.1700090000.A.html",
     ),
     (
-        "facebook", "demo-opinion-late-2", "",
+        "demo-opinion-late-2", "",
         "市場後面的巷子垃圾已經堆了快一個禮拜，天氣熱整條巷子都是臭味，還有老鼠跑來跑去，清潔隊可以來看一下嗎？",
         4, dt.time(21, 16), "https://facebook.example.com/democity/posts/1000000000000001",
     ),
@@ -73,9 +74,13 @@ def seed_opinion_leads(*, now: dt.datetime) -> str:
     """Two leads past their triage deadline, and one naming an overdue demo case's number,
     checked at once, so its alert (to the supervisor on duty) shows on the leads page.
     Idempotent: each lead is recorded once, and checked once."""
+    sources = [spec.name for spec in registry().values() if spec.lead_source]
+    if not sources:
+        return "no lead-source channel configured"
     calendar = WorkCalendar.load()
     late = 0
-    for source, external_id, title, text, days, at, url in LATE_LEADS:
+    for i, (external_id, title, text, days, at, url) in enumerate(LATE_LEADS):
+        source = sources[i % len(sources)]
         start = _late_start(source, days, at, now=now, calendar=calendar)
         rule = match_keywords(f"{title}\n{text}")
         lead, created = lead_record(
@@ -86,7 +91,8 @@ def seed_opinion_leads(*, now: dt.datetime) -> str:
         lead_alerts_check(lead_id=lead.pk, now=now)
     alerts = 0
     case = _overdue_case(now)
-    if case is not None and not Lead.objects.filter(source="facebook", external_id=MENTION_ID).exists():
+    source = sources[-1]
+    if case is not None and not Lead.objects.filter(source=source, external_id=MENTION_ID).exists():
         received = timezone.localtime(case.received_at)
         text = (
             f"{received.month}月{received.day}日向市府陳情「{case.subject}」，案號 {case.number}，"
@@ -94,7 +100,7 @@ def seed_opinion_leads(*, now: dt.datetime) -> str:
         )
         rule = match_keywords(text)
         lead, _created = lead_record(
-            source="facebook", external_id=MENTION_ID, text=text, occurred_at=now - dt.timedelta(minutes=40),
+            source=source, external_id=MENTION_ID, text=text, occurred_at=now - dt.timedelta(minutes=40),
             reason="keyword" if rule else "", rule=rule, sender_name="陳小姐",
         )
         lead_alerts_check(lead_id=lead.pk, now=now)
