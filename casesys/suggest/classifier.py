@@ -21,8 +21,8 @@ both sparse: a suggestion adds up a handful of (class, weight) pairs per feature
 milliseconds for a letter. Training holds out every 20th case (up to 2,000), scores it with
 both kinds built from the rest and keeps the kind right more often (the plain kind wins with
 many cases a category, the complement kind with few); the same cases fit the temperature
-that turns scores into probabilities, so that "80 % sure" is right about 80 % of the time
-(the mailbox pre-selects only above a threshold). Then their counts are added in.
+that turns scores into probabilities (minimising their log loss: naive Bayes alone is far
+over-confident), which the mailbox's pre-selection threshold is compared with. Then their counts are added in.
 """
 
 from __future__ import annotations
