@@ -35,7 +35,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_DB_URL = "postgres://postgres@127.0.0.1:5432/casesys_bench"
-GENERATOR_VERSION = 3
+# 4: a sub-category's cases carry its words (bench/vocab.py SUB_WORDS), so the category
+# suggestion has a signal below the main category; a version-3 data set is upgraded in place
+# (`upgrade_texts`), not reloaded.
+GENERATOR_VERSION = 4
 TZ = ZoneInfo("Asia/Taipei")
 STAFF_PASSWORD = "bench-password-1"  # fictional staff log-ins of the bench data set
 YEARS = 10
@@ -379,6 +382,7 @@ def generate_cases(
                 ))
             description = "，".join(clauses) + "。"
             number = f"{prefix}-{roc_day}-{seq:05d}"
+            subject, description = leaf_words(number, cat.code, subject, description)
 
             # Life cycle.
             age_days = (now - received) / 86400
@@ -536,6 +540,78 @@ def generate_cases(
     return stats, day_seq
 
 
+def leaf_words(number: str, code: str, subject: str, description: str) -> tuple[str, str]:
+    """A sub-category's words in its case's text: a pure function of the case number and
+    category code (no draw from the generator's random stream, so every other column stays
+    as version 3 made it and `upgrade_texts` can add them to a loaded data set). Three cases
+    in four get one word at the end of the description, a third of those also at the start
+    of the subject; main categories' own cases get none."""
+    from bench.vocab import SUB_SUFFIXES, SUB_WORDS
+
+    main, _, sub = code.partition("-")
+    if not sub.isdigit() or not 1 <= int(sub) <= len(SUB_SUFFIXES):
+        return subject, description
+    h = zlib.crc32(number.encode())
+    if h % 100 >= 75:
+        return subject, description
+    words = SUB_WORDS[int(sub) - 1]
+    word = words[(h >> 8) % len(words)]
+    description = f"{description[:-1]}，{word}{description[-1:]}" if description.endswith("。") else f"{description}，{word}"
+    if (h >> 16) % 100 < 33:
+        subject = f"{word}{subject}"[:200]
+    return subject, description
+
+
+def upgrade_texts(url: str) -> None:
+    """Version 3 → 4 in place: the sub-category words added to subject, description and the
+    bigram column of every case, as a fresh load would write them (a few minutes instead of a
+    reload). The citizen messages derived from the texts at load time keep the old wording."""
+    import psycopg
+
+    from casesys.cases.search import case_search_text, text_bigrams
+
+    t0 = time.perf_counter()
+    # Read on one connection while the other COPYs (a connection does one thing at a time).
+    with psycopg.connect(conninfo(url)) as conn, psycopg.connect(conninfo(url), autocommit=True) as reader:
+        conn.execute("SET synchronous_commit = off")
+        codes = dict(reader.execute("SELECT id, code FROM cases_category").fetchall())
+        conn.execute("CREATE TEMP TABLE bench_retext (id bigint PRIMARY KEY, subject text, description text, search_bigrams text[])")
+        last, changed = 0, 0
+        with conn.cursor() as cur, cur.copy("COPY bench_retext FROM STDIN") as cp:
+            while True:
+                rows = reader.execute(
+                    "SELECT id, number, category_id, subject, description FROM cases_case WHERE id > %s ORDER BY id LIMIT 50000",
+                    [last],
+                ).fetchall()
+                if not rows:
+                    break
+                for cid, number, cat, subject, description in rows:
+                    new_subject, new_description = leaf_words(number, codes.get(cat, ""), subject, description)
+                    if (new_subject, new_description) != (subject, description):
+                        changed += 1
+                        bigrams = pg_array_literal(text_bigrams(case_search_text(number, new_subject, new_description)))
+                        cp.write("\t".join((str(cid), copy_escape(new_subject), copy_escape(new_description), bigrams)) + "\n")
+                last = rows[-1][0]
+        reader.close()  # holds no lock on the table the indexes are taken off next
+        log(f"upgrading {changed:,} case texts to generator version {GENERATOR_VERSION} (indexes off)")
+        restore = detach_indexes(conn, ["cases_case"])
+        conn.execute("ALTER TABLE cases_case DISABLE TRIGGER USER")
+        conn.execute(
+            "UPDATE cases_case c SET subject = t.subject, description = t.description, search_bigrams = t.search_bigrams "
+            "FROM bench_retext t WHERE c.id = t.id"
+        )
+        conn.execute("ALTER TABLE cases_case ENABLE TRIGGER USER")
+        conn.commit()
+    restore_indexes(url, restore)
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE) cases_case")
+        conn.execute(
+            "UPDATE bench_meta SET value = jsonb_set(value, '{version}', %s::jsonb) WHERE key = 'dataset'",
+            [str(GENERATOR_VERSION)],
+        )
+    log(f"texts upgraded in {time.perf_counter() - t0:.0f}s")
+
+
 def _cumulate(weights):
     total = 0.0
     s = sum(weights)
@@ -663,6 +739,9 @@ def generate(n: int, seed: int, force: bool) -> dict:
     url = bench_db_url()
     meta = read_meta(url)
     wanted = {"n": n, "seed": seed, "version": GENERATOR_VERSION}
+    if meta and not force and meta.get("version") == 3 and all(meta.get(k) == wanted[k] for k in ("n", "seed")):
+        upgrade_texts(url)
+        meta = read_meta(url)
     if meta and not force and all(meta.get(k) == v for k, v in wanted.items()):
         log(f"reusing the loaded dataset ({n:,} cases, generated {meta.get('generated_at')}); migrating")
         setup_django()

@@ -34,6 +34,20 @@ MAIN_CATEGORIES: list[tuple[str, str, str, list[str]]] = [
 
 # Sub-category suffixes: nine per main category (20 × (1 + 9) = 200 categories).
 SUB_SUFFIXES = ["一般", "緊急", "查詢", "檢舉", "建議", "申訴", "協助", "複查", "其他"]
+# Words a sub-category's cases use (same order as SUB_SUFFIXES): a sub-category is told from
+# its siblings by them, as 路燈不亮 from 路燈閃爍 in a real catalogue; several also occur in
+# GENERAL_WORDS, so they are a hint, not a give-away (bench/generate.py, `leaf_words`).
+SUB_WORDS: list[list[str]] = [
+    ["例行", "一般", "定期"],
+    ["緊急", "立即", "危急"],
+    ["查詢", "進度", "請問"],
+    ["檢舉", "舉發", "蒐證"],
+    ["建議", "增設", "規劃"],
+    ["申訴", "不服", "不公"],
+    ["協助", "幫忙", "求助"],
+    ["複查", "再次", "重新"],
+    ["另外", "其他", "順便"],
+]
 
 GENERAL_WORDS: list[str] = """
 民眾 反映 附近 旁邊 對面 前方 巷口 巷弄 社區 住戶 鄰居 里長 大樓 管委 居民 家人 小孩 長輩

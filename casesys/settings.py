@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "casesys.opendata",
     # Incidents (事件): many reports of one event, answered together.
     "casesys.incidents",
+    # Category suggestion learned from the agency's closed cases (docs/suggest.md).
+    "casesys.suggest",
     # 常見問題集 / FAQ: public /faq/, reviewed by staff, proposed from closed cases (docs/faq.md).
     "casesys.faq",
 ]
@@ -280,6 +282,15 @@ CASESYS_INCIDENTS = {
     "WINDOW_HOURS": env_int_between("CASESYS_INCIDENT_WINDOW_HOURS", 6, 1, 24 * 30),
     "MIN_TEXT_PERCENT": env_int_between("CASESYS_INCIDENT_MIN_TEXT_PERCENT", 15, 0, 100),
     "MAX_SUGGESTIONS": env_int_between("CASESYS_INCIDENT_MAX_SUGGESTIONS", 3, 1, 20),
+}
+
+# --- category suggestion (casesys/suggest, docs/suggest.md) -----------------------------
+# Learned nightly from the closed cases received in the last YEARS years (at least MIN_CASES
+# of them); the mailbox pre-selects the top suggestion only at CONFIDENT_PERCENT or more.
+CASESYS_SUGGEST = {
+    "YEARS": env_int_between("CASESYS_SUGGEST_YEARS", 3, 1, 30),
+    "MIN_CASES": env_int_between("CASESYS_SUGGEST_MIN_CASES", 30, 1, 1_000_000),
+    "CONFIDENT_PERCENT": env_int_between("CASESYS_SUGGEST_CONFIDENT_PERCENT", 80, 1, 100),
 }
 
 # --- FAQ (casesys/faq; docs/faq.md) -------------------------------------------------------

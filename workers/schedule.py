@@ -104,6 +104,14 @@ DEFAULT_SCHEDULE: list[dict[str, Any]] = [
         "crontab": "20 2 * * *",
         "description": "每夜由近期結案案件提出常見問題草稿建議 / Nightly FAQ draft proposals from frequent closed cases",
     },
+    {
+        "name": "suggest: nightly retraining of the category suggestion",
+        "task": "casesys.suggest.tasks.retrain_suggest_model",
+        # At night (Asia/Taipei), when nobody is at intake, after the FAQ proposals: a model of the last
+        # CASESYS_SUGGEST_YEARS of closed cases (about a minute at a city's volume).
+        "crontab": "40 2 * * *",
+        "description": "每晚以近年已結案案件重新訓練類別建議 / Nightly retraining of the category suggestion from recent closed cases",
+    },
 ]
 
 # Tasks that no longer exist: `sync_schedule` deletes their rows, so beat stops sending a

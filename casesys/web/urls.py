@@ -18,6 +18,7 @@ from casesys.web.views import (
     reports,
     search,
     site,
+    suggest,
 )
 
 app_name = "web"
@@ -58,6 +59,10 @@ urlpatterns = [
     path("desk/intake/", intake.intake_queue, name="intake_queue"),
     path("desk/intake/new/", intake.intake_new, name="intake_new"),
     path("desk/intake/caller-cases/", search.intake_caller_cases, name="intake_caller_cases"),
+    # category suggestion (casesys.suggest)
+    path("desk/suggest/intake/", suggest.intake_category_suggestions, name="suggest_intake"),
+    path("desk/suggest/cases/<str:number>/", suggest.case_category_suggestions, name="suggest_case"),
+    path("desk/suggest/leads/<int:pk>/", suggest.lead_category_suggestions, name="suggest_lead"),
     path("desk/search/", search.case_search_view, name="case_search"),
     path("desk/intake/dispatch/", intake.bulk_dispatch, name="bulk_dispatch"),
     path("desk/leads/", intake.leads, name="leads"),
@@ -87,6 +92,7 @@ urlpatterns = [
     path("portal/", portal.portal_home, name="portal"),
     path("mailbox/", portal.mailbox, name="mailbox"),
     path("mailbox/done/", portal.mailbox_done, name="mailbox_done"),
+    path("mailbox/category-suggestion/", suggest.mailbox_category_suggestion, name="mailbox_suggest"),
     path("status/", portal.status_lookup, name="status_lookup"),
     path("status/forgot/", portal.password_forgot, name="password_forgot"),
     path("status/<str:number>/", portal.case_status, name="status"),

@@ -9,6 +9,7 @@ from django.utils import timezone
 from casesys.cases import demo
 from casesys.faq.demo import seed_faq, seed_faq_proposals
 from casesys.social.demo import seed_opinion, seed_opinion_leads
+from casesys.suggest.services import suggest_model_train
 
 
 class Command(BaseCommand):
@@ -38,6 +39,9 @@ class Command(BaseCommand):
         if options["cases"]:
             with transaction.atomic():
                 connectors["opinion"] = seed_opinion_leads(now=now)
+            # The category suggestion learns from the closed demo cases now, not at 02:40.
+            model = suggest_model_train(now=now)
+            connectors["suggest"] = {"trained_on": model.cases if model else 0}
         seconds = time.monotonic() - started
         self.stdout.write(f"示範資料就緒，新增 {created} 件案件 / demo data ready, {created} new cases ({seconds:.0f} s)")
         for name, summary in connectors.items():

@@ -53,6 +53,30 @@
     if (bad) bad.focus();
   });
 })();
+// Category suggestions (casesys.suggest): a click on a suggestion fills its field
+// (data-fill: the field's id, data-fill-value: the option) and tells the field it changed,
+// so whatever listens to it (the incident suggestion) follows.
+document.addEventListener("click", function (ev) {
+  var btn = ev.target && ev.target.closest && ev.target.closest("[data-fill]");
+  if (!btn) return;
+  var field = document.getElementById(btn.getAttribute("data-fill"));
+  if (!field) return;
+  ev.preventDefault();
+  field.value = btn.getAttribute("data-fill-value");
+  field.dispatchEvent(new Event("change", { bubbles: true }));
+  field.focus();
+});
+// The mailbox pre-selects a confident suggestion only while the citizen has chosen nothing
+// (or still has the previous pre-selection): never over their own choice.
+document.addEventListener("htmx:afterSwap", function (ev) {
+  var note = ev.target && ev.target.querySelector && ev.target.querySelector("[data-preselect]");
+  if (!note) return;
+  var field = document.getElementById(note.getAttribute("data-preselect"));
+  var replaces = note.getAttribute("data-preselect-replaces") || "";
+  if (field && (field.value === "" || field.value === replaces)) {
+    field.value = note.getAttribute("data-preselect-value");
+  }
+});
 // The receipt's print button (no inline handlers: the CSP forbids them).
 document.addEventListener("click", function (ev) {
   var btn = ev.target && ev.target.closest && ev.target.closest("[data-print]");
