@@ -1181,11 +1181,19 @@ def measure_suggest(results: dict, quick: bool) -> None:
         import gc
 
         gc.collect()
-        rss0 = _rss_mb()
         t0 = time.perf_counter()
         classifier = current_classifier()
         load_s = time.perf_counter() - t0
-        model_mb = _rss_mb() - rss0
+        # The loaded model's size from Python's allocator (RSS moves with what training freed).
+        import tracemalloc
+
+        forget_classifier()
+        del classifier
+        gc.collect()
+        tracemalloc.start()
+        classifier = current_classifier()
+        model_mb = tracemalloc.get_traced_memory()[0] / 1e6
+        tracemalloc.stop()
         test = list(
             Case.objects.filter(state=State.CLOSED, received_at__gte=cutoff).order_by("pk")
             .values_list("category_id", "subject", "description")[: 2000 if quick else 5000]
@@ -1222,7 +1230,7 @@ def measure_suggest(results: dict, quick: bool) -> None:
             "count_s": model.seconds,
             "stored_mb": round(len(bytes(model.data)) / 1e6, 2),
             "load_s": round(load_s, 2),
-            "model_rss_mb": round(model_mb),
+            "model_rss_mb": round(model_mb, 1),
             "tested": len(test),
             "top1": round(top1 / len(test), 3) if test else None,
             "top3": round(top3 / len(test), 3) if test else None,
@@ -1239,14 +1247,6 @@ def measure_suggest(results: dict, quick: bool) -> None:
     finally:
         SuggestModel.objects.exclude(pk__in=before_ids).delete()
         forget_classifier()
-
-
-def _rss_mb() -> float:
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def cleanup(marks: dict) -> None:
