@@ -34,15 +34,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from casesys.cases.identity import mask_personal_data
 from casesys.cases.models import OPEN_Q, Case
 from casesys.cases.search import text_bigrams
-from casesys.common.channels import label as channel_label
 from casesys.inbound.models import Lead
 from casesys.notifications.services import notify_staff
 from casesys.reminders.directory import StaffDirectory
 from casesys.reminders.models import Recipient
 from casesys.social.models import DutyShift, LeadAlert
+from casesys.social.texts import halves, lead_excerpt, source_halves
 
 logger = logging.getLogger(__name__)
 
@@ -140,31 +139,23 @@ def alert_recipients(case: Case, *, at: dt.datetime, directory: StaffDirectory |
     return directory.resolve(Recipient.DEPARTMENT_SUPERVISOR, case)
 
 
-def _snippet(lead: Lead) -> str:
-    # Staff messages are e-mailed: the sender's numbers, addresses and name stay behind.
-    text = mask_personal_data(f"{lead.title}\n{lead.text}".strip(), known=[lead.sender_name])
-    text = " ".join(text.split())
-    return text if len(text) <= 200 else text[:199] + "…"
-
-
 def _context(lead: Lead, case: Case, match: Match, *, base_url: str, now: dt.datetime) -> dict:
-    label = str(channel_label(lead.source))
-    zh, _sep, en = label.partition(" / ")
+    zh, en = source_halves(lead.source)
     department = case.department
-    state_zh, _sep, state_en = str(case.get_state_display()).partition(" / ")
+    state_zh, state_en = halves(case.get_state_display())
     return {
         "kind": match.kind,
         "why": match.why,
         "lead": lead.pk,
-        "source_zh": zh.strip(),
-        "source_en": (en or zh).strip(),
-        "text": _snippet(lead),
+        "source_zh": zh,
+        "source_en": en,
+        "text": lead_excerpt(lead, limit=200, whole=True),
         "url": lead.url or "",
         "number": case.number,
         "subject": case.subject,
         "state": case.state,
-        "state_zh": state_zh.strip(),
-        "state_en": (state_en or state_zh).strip(),
+        "state_zh": state_zh,
+        "state_en": state_en,
         "overdue": bool(case.is_open and case.due_at < now),
         "due": f"{timezone.localtime(case.due_at):%Y-%m-%d %H:%M}",
         "department": department.name if department else "",

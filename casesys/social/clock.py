@@ -23,13 +23,12 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from casesys.cases.identity import mask_personal_data
-from casesys.common.channels import label as channel_label
 from casesys.inbound.models import Lead, LeadReminder
 from casesys.notifications.services import notify_staff_group
 from casesys.org.models import Role
 from casesys.reminders.directory import StaffDirectory
 from casesys.reminders.models import Recipient
+from casesys.social.texts import lead_excerpt, source_halves
 from casesys.workcal.calendar import WorkCalendar
 
 logger = logging.getLogger(__name__)
@@ -78,16 +77,13 @@ def _claim(lead: Lead, kind: str, *, recipients: list[int], now: dt.datetime) ->
 
 
 def _context(lead: Lead, kind: str, base_url: str) -> dict:
-    label = str(channel_label(lead.source))
-    zh, _sep, en = label.partition(" / ")
-    text = mask_personal_data((lead.title or lead.text or "").strip(), known=[lead.sender_name])
-    text = " ".join(text.split())
+    zh, en = source_halves(lead.source)
     return {
         "kind": kind,
         "lead": lead.pk,
-        "source_zh": zh.strip(),
-        "source_en": (en or zh).strip(),
-        "text": text if len(text) <= 80 else text[:79] + "…",
+        "source_zh": zh,
+        "source_en": en,
+        "text": lead_excerpt(lead),
         "due": f"{timezone.localtime(lead.triage_due_at):%Y-%m-%d %H:%M}",
         "leads_url": f"{base_url}{reverse('web:leads')}",
     }

@@ -27,38 +27,24 @@ from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from casesys.cases.identity import mask_personal_data
-from casesys.common.channels import label as channel_label
 from casesys.inbound.models import Lead
 from casesys.notifications.attachments import Attachment
 from casesys.notifications.models import Notification
 from casesys.notifications.services import notify_staff
 from casesys.reports.exports import XLSX_TYPE, reader_text, xlsx_bytes
 from casesys.social.models import LeadAlert, LeadDigestSubscription
+from casesys.social.texts import halves, lead_excerpt, source_halves
 
 XLSX_BUILDER = "opinion_report_xlsx"
+
+
+CONVERTED_LISTED = 200
 
 
 def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
     return start, start + dt.timedelta(days=1)
-
-
-def _halves(source: str) -> tuple[str, str]:
-    zh, _sep, en = str(channel_label(source)).partition(" / ")
-    return zh.strip(), (en or zh).strip()
-
-
-def _status_halves(status: str) -> tuple[str, str]:
-    zh, _sep, en = str(Lead.Status(status).label).partition(" / ")
-    return zh.strip(), (en or zh).strip()
-
-
-def _masked(lead: Lead, limit: int = 80) -> str:
-    text = mask_personal_data((lead.title or lead.text or "").strip(), known=[lead.sender_name])
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _link(url: str) -> str:
@@ -97,11 +83,10 @@ def opinion_report_data(*, day: dt.date, sources: list[str] | None = None, now: 
         return 0 if lead.alerted else 1 if lead.status == Lead.Status.CONVERTED else 2
 
     top = sorted(new, key=rank)[: settings.CASESYS_OPINION["REPORT_TOP_ITEMS"]]
-    converted = list(
-        scope.filter(status=Lead.Status.CONVERTED, decided_at__gte=start, decided_at__lt=end)
-        .select_related("case")
-        .order_by("decided_at", "pk")[:200]
-    )
+    converted_q = scope.filter(status=Lead.Status.CONVERTED, decided_at__gte=start, decided_at__lt=end)
+    converted = list(converted_q.select_related("case").order_by("decided_at", "pk")[:CONVERTED_LISTED])
+    # The list is capped; the count is not.
+    converted_count = converted_q.count() if len(converted) == CONVERTED_LISTED else len(converted)
     triaged = list(
         scope.filter(decided_at__gte=start, decided_at__lt=end, triage_due_at__isnull=False).only(
             "created_at", "decided_at", "triaged_on_time"
@@ -116,7 +101,7 @@ def opinion_report_data(*, day: dt.date, sources: list[str] | None = None, now: 
         "day": day.isoformat(),
         "total": len(new),
         "sources": [
-            {"code": code, "name_zh": _halves(code)[0], "name_en": _halves(code)[1], "count": count}
+            {"code": code, "name_zh": source_halves(code)[0], "name_en": source_halves(code)[1], "count": count}
             for code, count in sorted(by_source.items(), key=lambda kv: (-kv[1], kv[0]))
         ],
         "keywords": [
@@ -126,13 +111,13 @@ def opinion_report_data(*, day: dt.date, sources: list[str] | None = None, now: 
         "top": [
             {
                 "at": _at(lead.occurred_at),
-                "source_zh": _halves(lead.source)[0],
-                "source_en": _halves(lead.source)[1],
-                "text": _masked(lead),
+                "source_zh": source_halves(lead.source)[0],
+                "source_en": source_halves(lead.source)[1],
+                "text": lead_excerpt(lead),
                 "url": _link(lead.url or ""),
                 "status": lead.status,
-                "status_zh": _status_halves(lead.status)[0],
-                "status_en": _status_halves(lead.status)[1],
+                "status_zh": halves(Lead.Status(lead.status).label)[0],
+                "status_en": halves(Lead.Status(lead.status).label)[1],
                 "alerted": bool(lead.alerted),
                 "case": lead.case.number if lead.case_id and lead.case else "",
             }
@@ -141,14 +126,14 @@ def opinion_report_data(*, day: dt.date, sources: list[str] | None = None, now: 
         "converted": [
             {
                 "number": lead.case.number if lead.case else "",
-                "source_zh": _halves(lead.source)[0],
-                "source_en": _halves(lead.source)[1],
-                "text": _masked(lead),
+                "source_zh": source_halves(lead.source)[0],
+                "source_en": source_halves(lead.source)[1],
+                "text": lead_excerpt(lead),
                 "at": _at(lead.decided_at),
             }
             for lead in converted
         ],
-        "converted_count": len(converted),
+        "converted_count": converted_count,
         "triaged": len(triaged),
         "triaged_on_time": on_time,
         "on_time_percent": round(100.0 * on_time / len(triaged), 1) if triaged else None,

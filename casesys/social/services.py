@@ -20,6 +20,7 @@ from casesys.inbound.models import Lead
 from casesys.notifications.models import Notification
 from casesys.notifications.services import notify_staff
 from casesys.social.models import LeadDigestSubscription
+from casesys.social.texts import halves
 
 ITEMS_PER_SOURCE = 10
 
@@ -50,13 +51,13 @@ def _context(day: dt.date, grouped: dict[str, list[Lead]]) -> dict:
             text = text.replace("\n", " ").strip()
             items.append({"text": text if len(text) <= 60 else text[:59] + "…", "url": lead.url or ""})
         label = str(channel_label(source))
-        zh, _, en = label.partition(" / ")
+        zh, en = halves(label)
         sources.append({
             "code": source,
             "name": label,
             # Each language's template shows its own half of the "中文 / English" label.
-            "name_zh": zh.strip(),
-            "name_en": (en or zh).strip(),
+            "name_zh": zh,
+            "name_en": en,
             "count": len(leads),
             "items": items,
             "more": max(len(leads) - ITEMS_PER_SOURCE, 0),
