@@ -95,6 +95,26 @@ def _category(pk) -> Category | None:
     return Category.objects.filter(pk=pk, active=True).first() if pk else None
 
 
+def _save(form, write) -> tuple[FaqEntry | None, int]:
+    """Call `write` (create or update) with the form's fields; (the entry, 200) or, with the
+    errors on the form, (None, the status to answer with)."""
+    if not form.is_valid():
+        return None, 400
+    d = form.cleaned_data
+    try:
+        entry = write(
+            category=_category(d["category"]), question=d["question"], answer=d["answer"],
+            question_en=d["question_en"], answer_en=d["answer_en"],
+        )
+    except ValidationError as exc:
+        apply_errors(form, exc)
+        return None, 400
+    except CaseError as exc:
+        form.add_error(None, pick(exc.message))
+        return None, exc.status_code
+    return entry, 200
+
+
 @staff_required()
 def desk_new(request):
     if not may_edit(request.user):
@@ -102,22 +122,10 @@ def desk_new(request):
     form = FaqEntryForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                entry = services.faq_entry_create(
-                    category=_category(d["category"]), question=d["question"], answer=d["answer"],
-                    question_en=d["question_en"], answer_en=d["answer_en"], by=request.user,
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            except CaseError as exc:
-                form.add_error(None, pick(exc.message))
-                status = exc.status_code
-            else:
-                messages.success(request, tr("已儲存草稿，待審核發布。", "Draft saved; it awaits review."))
-                return redirect("faq:desk_edit", pk=entry.pk)
+        entry, status = _save(form, lambda **fields: services.faq_entry_create(**fields, by=request.user))
+        if entry is not None:
+            messages.success(request, tr("已儲存草稿，待審核發布。", "Draft saved; it awaits review."))
+            return redirect("faq:desk_edit", pk=entry.pk)
     return render(request, "faq/desk_edit.html", {"form": form, "entry": None}, status=status)
 
 
@@ -156,22 +164,15 @@ def desk_edit(request, pk: int):
     if request.method == "POST":
         if not may_edit(request.user):
             return forbidden(request, tr("您沒有編寫常見問題的權限。", "You may not write FAQ entries."))
-        status = 400
-        if form.is_valid():
-            d = form.cleaned_data
-            try:
-                services.faq_entry_update(
-                    entry=entry, category=_category(d["category"]), question=d["question"], answer=d["answer"],
-                    question_en=d["question_en"], answer_en=d["answer_en"], by=request.user, version=d.get("version"),
-                )
-            except ValidationError as exc:
-                apply_errors(form, exc)
-            except CaseError as exc:
-                form.add_error(None, pick(exc.message))
-                status = exc.status_code
-            else:
-                messages.success(request, tr("已儲存，待審核發布。", "Saved; it awaits review."))
-                return redirect("faq:desk_edit", pk=entry.pk)
+        saved, status = _save(
+            form,
+            lambda **fields: services.faq_entry_update(
+                entry=entry, **fields, by=request.user, version=form.cleaned_data.get("version")
+            ),
+        )
+        if saved is not None:
+            messages.success(request, tr("已儲存，待審核發布。", "Saved; it awaits review."))
+            return redirect("faq:desk_edit", pk=entry.pk)
     return render(request, "faq/desk_edit.html", _edit_context(request, entry, form), status=status)
 
 
